@@ -1,0 +1,353 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""POSIX shell toolkit shared by every action: quoting, validation, framed sections,
+atomic multi-file writes with backup and rollback.
+
+Everything here produces or consumes *text*; nothing runs a process. The shell text is
+written for a plain POSIX ``/bin/sh`` (dash, bash in sh mode, busybox ash): no arrays,
+no ``local``, no ``[[``, ``printf`` only.
+
+Section framing
+---------------
+A script built with :class:`Script` wraps each command so that its stdout, stderr and
+exit status come back delimited by marker lines that carry a random nonce::
+
+    \\n@@KCRASH:<nonce>:BEGIN:<name>\\n<stdout>\\n@@KCRASH:<nonce>:STDERR:<name>\\n<stderr>
+    \\n@@KCRASH:<nonce>:END:<name>:<rc>\\n
+
+Every marker is preceded by a newline the script adds itself, so output that does not
+end in a newline is recovered byte for byte by :func:`split_sections`.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import binascii
+import os
+import posixpath
+import re
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
+    KcrashInputError,
+    KcrashParseError,
+)
+
+_SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+\Z")
+
+# Linux accepts any byte but '/', ':' and white space, 1..15 bytes, not '.'/'..'.
+# We accept a conservative subset that covers real naming schemes (eth0, enp3s0f1,
+# bond0.100, br-lan, ib0, em1_2, team0+, wlp2s0) and can never look like an option.
+IFNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,14}\Z")
+
+SECTION_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
+
+# Tools usually live in sbin directories that an SSH user's PATH on el6 lacks.
+# Appended, so a tool earlier in the host's own PATH (e.g. /usr/local/sbin) wins.
+PREAMBLE = (
+    'PATH="${PATH:-/usr/bin:/bin}:/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin"\n'
+    "export PATH\n"
+    "LC_ALL=C\nexport LC_ALL\nLANG=C\nexport LANG\n"
+)
+
+
+def quote(value):
+    """Quote ``value`` for a POSIX shell (single quotes; ``'`` becomes ``'"'"'``)."""
+    if value is None:
+        raise KcrashInputError("value", "None cannot be quoted for the shell")
+    if not isinstance(value, str):
+        value = str(value)
+    if value == "":
+        return "''"
+    if "\x00" in value:
+        raise KcrashInputError("value", "NUL byte cannot be passed to the shell")
+    if _SAFE.match(value):
+        return value
+    return "'" + value.replace("'", "'\"'\"'") + "'"
+
+
+def validate_ifname(name, what="interface"):
+    """Return ``name`` if it is a safe Linux interface name, else raise KcrashInputError."""
+    if not isinstance(name, str) or not IFNAME_RE.match(name) or name in (".", ".."):
+        raise KcrashInputError(
+            what,
+            "%r is not a valid interface name (1-15 characters from A-Z a-z 0-9 _ . + -, "
+            "not starting with '.', '+' or '-')" % (name,),
+        )
+    return name
+
+
+def validate_abs_path(path, what="path"):
+    """Return ``path`` if it is a normalised absolute path without NUL or newline."""
+    if (
+        not isinstance(path, str)
+        or not path.startswith("/")
+        or "\x00" in path
+        or "\n" in path
+        or posixpath.normpath(path) != path
+    ):
+        raise KcrashInputError(what, "%r is not a normalised absolute path" % (path,))
+    return path
+
+
+def new_nonce():
+    return binascii.hexlify(os.urandom(8)).decode("ascii")
+
+
+class Section(object):
+    """One framed command result."""
+
+    __slots__ = ("name", "stdout", "stderr", "rc")
+
+    def __init__(self, name, stdout, stderr, rc):
+        self.name = name
+        self.stdout = stdout
+        self.stderr = stderr
+        self.rc = rc
+
+    @property
+    def ok(self):
+        return self.rc == 0
+
+    @property
+    def missing(self):
+        """True when the command's tool was not found (rc 127 as POSIX sh reports it)."""
+        return self.rc == 127
+
+    def __repr__(self):
+        return "Section(%r, rc=%r, %d bytes)" % (self.name, self.rc, len(self.stdout))
+
+
+class Script(object):
+    """Build a POSIX sh script out of framed sections.
+
+    >>> s = Script()
+    >>> s.section("kernel", "uname -r")
+    >>> text = s.render()
+
+    The script creates a private temp directory for stderr capture and removes it on exit.
+    ``render()`` output is what the action sends; ``split_sections(stdout, s.nonce)`` reads
+    the answer.
+    """
+
+    def __init__(self, nonce=None):
+        self.nonce = nonce or new_nonce()
+        self._parts = []
+        self._names = set()
+
+    def raw(self, text):
+        """Append shell text as is (the caller quotes what it interpolates)."""
+        self._parts.append(text if text.endswith("\n") else text + "\n")
+
+    def section(self, name, command):
+        """Run ``command`` (shell text) in a subshell and frame its output and status."""
+        if not SECTION_NAME_RE.match(name):
+            raise KcrashInputError("section", "bad section name %r" % (name,))
+        if name in self._names:
+            raise KcrashInputError("section", "duplicate section name %r" % (name,))
+        self._names.add(name)
+        n = self.nonce
+        self._parts.append(
+            "printf '\\n@@KCRASH:%s:BEGIN:%s\\n'\n"
+            "( %s\n) 2>\"$KC_T/err\"\nkc_rc=$?\n"
+            "printf '\\n@@KCRASH:%s:STDERR:%s\\n'\n"
+            "cat \"$KC_T/err\" 2>/dev/null\n"
+            "printf '\\n@@KCRASH:%s:END:%s:%%s\\n' \"$kc_rc\"\n"
+            % (n, name, command, n, name, n, name)
+        )
+
+    def render(self):
+        head = (
+            PREAMBLE
+            + "umask 077\n"
+            + "KC_T=$(mktemp -d /tmp/kcrash.XXXXXXXX 2>/dev/null) || "
+            + "{ KC_T=/tmp/kcrash.$$; mkdir -m 700 \"$KC_T\" || exit 97; }\n"
+            + "trap 'rm -rf \"$KC_T\"' EXIT\n"
+            + "trap 'exit 98' HUP INT TERM\n"
+        )
+        return head + "".join(self._parts)
+
+
+def split_sections(text, nonce, command="probe"):
+    """Split framed output into ``{name: Section}`` preserving order of appearance.
+
+    Raises KcrashParseError when a section is opened and never closed (truncated output),
+    or the framing is otherwise broken. Text outside sections is ignored.
+    """
+    marker = "@@KCRASH:%s:" % nonce
+    begin_re = re.compile(r"\n" + re.escape(marker) + r"BEGIN:([A-Za-z0-9_.-]+)\n")
+    result = {}
+    pos = 0
+    while True:
+        m = begin_re.search(text, pos)
+        if not m:
+            break
+        name = m.group(1)
+        start = m.end()
+        err_tag = "\n%sSTDERR:%s\n" % (marker, name)
+        err_at = text.find(err_tag, start)
+        if err_at < 0:
+            raise KcrashParseError(command, "output truncated inside section '%s'" % name)
+        end_re = re.compile(r"\n" + re.escape(marker) + "END:" + re.escape(name) + r":(-?\d+)\n")
+        em = end_re.search(text, err_at + len(err_tag) - 1)
+        if not em:
+            raise KcrashParseError(command, "output truncated inside section '%s'" % name)
+        if name in result:
+            raise KcrashParseError(command, "section '%s' appears twice" % name)
+        result[name] = Section(
+            name,
+            text[start:err_at],
+            text[err_at + len(err_tag):em.start()],
+            int(em.group(1)),
+        )
+        pos = em.end() - 1
+    return result
+
+
+def tool_command(tool, args):
+    """Shell text that runs ``tool`` with ``args`` (already quoted) or exits 127 with a
+    clear message when the tool is not installed."""
+    t = quote(tool)
+    return (
+        "if command -v %s >/dev/null 2>&1; then %s %s; "
+        "else echo 'kcrash: %s: command not found' >&2; exit 127; fi" % (t, t, args, tool)
+    )
+
+
+# --------------------------------------------------------------------------- cksum
+
+def _cksum_table():
+    table = []
+    for i in range(256):
+        c = i << 24
+        for _ in range(8):
+            c = ((c << 1) ^ 0x04C11DB7) if (c & 0x80000000) else (c << 1)
+        table.append(c & 0xFFFFFFFF)
+    return table
+
+
+_CKSUM_TABLE = _cksum_table()
+
+
+def posix_cksum(data):
+    """The POSIX ``cksum`` CRC of ``data`` (bytes or str), as ``"<crc> <length>"``.
+
+    Lets a script verify that a file still holds what the controller read before it is
+    replaced (``cksum < file``), with no tool beyond POSIX.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    crc = 0
+    for b in bytearray(data):
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _CKSUM_TABLE[((crc >> 24) ^ b) & 0xFF]
+    n = len(data)
+    while n:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _CKSUM_TABLE[((crc >> 24) ^ (n & 0xFF)) & 0xFF]
+        n >>= 8
+    return "%d %d" % ((~crc) & 0xFFFFFFFF, len(data))
+
+
+# ----------------------------------------------------------------- atomic file writes
+
+class FileChange(object):
+    """One file the transaction replaces (or creates) atomically."""
+
+    __slots__ = ("path", "content", "mode", "expect")
+
+    def __init__(self, path, content, mode="0644", expect=None):
+        self.path = validate_abs_path(path)
+        if not re.match(r"^0?[0-7]{3,4}\Z", mode or ""):
+            raise KcrashInputError("mode", "%r is not an octal file mode" % (mode,))
+        self.content = content
+        self.mode = mode
+        # expect: None = do not check; "" = file must be absent; else posix_cksum of the
+        # content read by the probe (the write is refused if the file changed since).
+        self.expect = expect
+
+
+def backup_name(path):
+    """Flatten ``/etc/sysconfig/iptables`` into ``etc_sysconfig_iptables``."""
+    return path.strip("/").replace("/", "_")
+
+
+def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
+    """Shell text replacing every file of ``changes`` all-or-nothing.
+
+    1. check: every file still matches what the controller planned from (``expect``);
+    2. backup: copy each existing file into ``backup_dir`` (created mode 0700);
+    3. stage: write the new content into a temp file *in the target's directory*,
+       inheriting mode/owner of the existing file (``cp -p`` then truncate) or ``mode``;
+    4. commit: ``mv`` every staged file over its target; if one ``mv`` fails, every
+       already-committed target is restored from its backup.
+
+    On failure the script prints ``<fail_tag>: <step> <path>: backup in <dir>`` to stderr
+    and exits 3, leaving targets as they were and removing staged files. Success exits 0
+    and falls through to whatever follows. ``restorecon`` is applied when present.
+    """
+    validate_abs_path(backup_dir, "backup_dir")
+    if not changes:
+        return ""
+    bq = quote(backup_dir)
+    out = []
+    out.append("kc_fail() { echo \"%s: $1: backup in %s\" >&2; kc_cleanup; exit 3; }\n" % (fail_tag, backup_dir))
+    staged = []
+    for i in range(len(changes)):
+        staged.append('"$kc_s%d"' % i)
+    out.append("kc_cleanup() { rm -f %s 2>/dev/null; }\n" % " ".join(staged))
+    # 1. check
+    for ch in changes:
+        p = quote(ch.path)
+        if ch.expect == "":
+            out.append("[ -e %s ] && kc_fail 'check %s (appeared since it was read)'\n" % (p, _sq(ch.path)))
+        elif ch.expect:
+            out.append(
+                "[ \"$(cksum < %s 2>/dev/null)\" = %s ] || kc_fail 'check %s (changed since it was read)'\n"
+                % (p, quote(ch.expect), _sq(ch.path))
+            )
+    # 2. backup
+    out.append("mkdir -p %s && chmod 700 %s || kc_fail 'mkdir %s'\n" % (bq, bq, _sq(backup_dir)))
+    for ch in changes:
+        p = quote(ch.path)
+        b = quote(posixpath.join(backup_dir, backup_name(ch.path)))
+        out.append("if [ -e %s ]; then cp -p %s %s || kc_fail 'backup %s'; fi\n" % (p, p, b, _sq(ch.path)))
+    # 3. stage
+    for i, ch in enumerate(changes):
+        p = quote(ch.path)
+        d = posixpath.dirname(ch.path)
+        tmp = quote(posixpath.join(d, ".kcrash." + posixpath.basename(ch.path))) + ".$$"
+        out.append("kc_s%d=%s\n" % (i, tmp))
+        out.append("[ -d %s ] || mkdir -p %s || kc_fail 'mkdir %s'\n" % (quote(d), quote(d), _sq(d)))
+        out.append(
+            "if [ -e %s ]; then cp -p %s \"$kc_s%d\" || kc_fail 'stage %s'; "
+            "else : > \"$kc_s%d\" && chmod %s \"$kc_s%d\" || kc_fail 'stage %s'; fi\n"
+            % (p, p, i, _sq(ch.path), i, ch.mode, i, _sq(ch.path))
+        )
+        out.append(
+            "printf '%%s' %s > \"$kc_s%d\" || kc_fail 'write %s'\n" % (quote(ch.content) if ch.content else "''", i, _sq(ch.path))
+        )
+    # 4. commit with rollback
+    out.append("kc_done=''\n")
+    for i, ch in enumerate(changes):
+        p = quote(ch.path)
+        b = quote(posixpath.join(backup_dir, backup_name(ch.path)))
+        out.append(
+            "if mv -f \"$kc_s%d\" %s; then kc_done=\"$kc_done %d\"; else\n" % (i, p, i)
+        )
+        # rollback every committed one
+        for j, cj in enumerate(changes[:i]):
+            pj = quote(cj.path)
+            bj = quote(posixpath.join(backup_dir, backup_name(cj.path)))
+            if cj.expect == "":
+                out.append("  rm -f %s\n" % pj)
+            else:
+                out.append("  if [ -e %s ]; then cp -p %s %s; else rm -f %s; fi\n" % (bj, bj, pj, pj))
+        out.append("  kc_fail 'rename %s'\nfi\n" % _sq(ch.path))
+        out.append("command -v restorecon >/dev/null 2>&1 && restorecon %s >/dev/null 2>&1\n" % p)
+    out.append("kc_cleanup\n")
+    return "".join(out)
+
+
+def _sq(text):
+    """Text safe to put inside an already single-quoted shell string."""
+    return text.replace("'", "'\"'\"'")

@@ -1,0 +1,54 @@
+"""Make this checkout importable as ``ansible_collections.kcrash.nfqueue`` under plain pytest.
+
+The checkout is linked as ``.build/pytest-collections/ansible_collections/kcrash/nfqueue``
+and Ansible's own collection finder is installed with that path first, the way
+ansible-test does it, so action and filter plugins import exactly as under Ansible.
+"""
+
+import os
+import sys
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SHARED = os.path.abspath(os.path.join(REPO, "..", "shared"))
+CORPUS = os.path.join(SHARED, "corpus")
+FIXTURES = os.path.join(REPO, "tests", "unit", "fixtures")
+
+
+def _link_collection():
+    root = os.path.join(REPO, ".build", "pytest-collections")
+    ns = os.path.join(root, "ansible_collections", "kcrash")
+    link = os.path.join(ns, "nfqueue")
+    os.makedirs(ns, exist_ok=True)
+    if not os.path.islink(link) or os.path.realpath(link) != REPO:
+        if os.path.islink(link):
+            os.unlink(link)
+        os.symlink(REPO, link)
+    return root
+
+
+_ROOT = _link_collection()
+
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
+
+_AnsibleCollectionFinder._remove()
+_AnsibleCollectionFinder(paths=[_ROOT])._install()
+
+
+@pytest.fixture
+def corpus():
+    """Path to the shared public corpus (read in place, never copied)."""
+    if not os.path.isdir(CORPUS):
+        pytest.fail("shared corpus not found at %s" % CORPUS)
+    return CORPUS
+
+
+@pytest.fixture
+def fixtures():
+    return FIXTURES
+
+
+def read_fixture(*parts):
+    with open(os.path.join(FIXTURES, *parts), encoding="utf-8", errors="surrogateescape") as f:
+        return f.read()
