@@ -1,0 +1,248 @@
+"""ethtool.py: every `ethtool -k` generation, real recordings + the public corpus."""
+
+import glob
+import json
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
+
+from conftest import CORPUS, FIXTURES, read_fixture
+
+FIX = os.path.join(FIXTURES, "ethtool")
+
+
+def _truth_ethtool():
+    with open(os.path.join(CORPUS, "truth.json"), encoding="utf-8") as f:
+        truth = json.load(f)
+    return sorted((k, v) for k, v in truth.items() if k.startswith("ethtool/"))
+
+
+TRUTH = _truth_ethtool()
+SHORTS = ("lro", "gro", "gso", "tso")
+
+
+def test_corpus_has_ethtool_entries():
+    assert TRUTH, "truth.json lists no ethtool sample"
+
+
+@pytest.mark.parametrize("rel,truth", TRUTH, ids=[k for k, _ in TRUTH])
+def test_corpus_against_truth(rel, truth):
+    with open(os.path.join(CORPUS, rel), encoding="utf-8") as f:
+        p = ethtool.parse(f.read())
+    assert p["interface"] == truth["interface"]
+    assert p["format"] == ethtool.FORMAT_FEATURES
+    for short in SHORTS:
+        if short not in truth:
+            continue
+        t = truth[short]
+        f = ethtool.feature(p, short)
+        assert f is not None, short
+        assert f["active"] == (t["state"] == "on"), short
+        assert f["fixed"] == t["fixed"], short
+        # truth's requested_on means: a " [requested on]" suffix was printed
+        assert (f["requested"] is True and not f["active"]) == t["requested_on"], short
+
+
+def test_corpus_subfeatures_with_space_indent():
+    p = ethtool.parse(open(os.path.join(CORPUS, "ethtool", "e01_insights-core_bond0_ethtool-k.txt")).read())
+    assert p["sub_features"]["tx-tcp6-segmentation"] == "tcp-segmentation-offload"
+    assert p["features"]["tx-checksum-unneeded"] == {"active": True, "fixed": True, "requested": None}
+    assert p["features"]["generic-segmentation-offload"] == {"active": False, "fixed": False, "requested": True}
+
+
+# ---------------------------------------------------------------- own real recordings
+
+REAL = sorted(
+    os.path.basename(p) for p in glob.glob(os.path.join(FIX, "*_ethtool-k.txt"))
+)
+
+
+def test_recordings_present():
+    assert len(REAL) >= 10
+
+
+@pytest.mark.parametrize("name", REAL)
+def test_every_recording_parses_and_lro_is_off(name):
+    text = read_fixture("ethtool", name)
+    p = ethtool.parse(text)
+    assert p["format"] == ethtool.FORMAT_FEATURES
+    # every non-empty line but the header became a feature
+    assert len(p["features"]) == len([l for l in text.splitlines() if l.strip()]) - 1
+    # this kernel has no LRO on any virtual NIC
+    assert ethtool.is_on(p, "lro") is False
+    # sub-features hang under the long name printed above them (tab indent)
+    assert p["sub_features"].get("tx-tcp-segmentation") == "tcp-segmentation-offload"
+
+
+@pytest.mark.parametrize("name,iface", [
+    ("host_eth0_ethtool-k.txt", "eth0"),
+    ("netns_veth_ethtool-k.txt", "vethA"),
+    ("netns_bridge_ethtool-k.txt", "br0"),
+    ("netns_macvlan_ethtool-k.txt", "mv0"),
+    ("netns_vxlan_ethtool-k.txt", "vx0"),
+    ("netns_tap_ethtool-k.txt", "tap0"),
+])
+def test_interface_name(name, iface):
+    assert ethtool.parse(read_fixture("ethtool", name))["interface"] == iface
+
+
+@pytest.mark.parametrize("name", [
+    "host_eth0_ethtool-k.txt", "netns_veth_ethtool-k.txt", "netns_bridge_ethtool-k.txt",
+    "netns_vxlan_ethtool-k.txt", "netns_tap_ethtool-k.txt", "netns_veth_after-lro-on_ethtool-k.txt",
+])
+def test_lro_off_fixed_on_virtual_nics(name):
+    f = ethtool.feature(ethtool.parse(read_fixture("ethtool", name)), "lro")
+    assert f == {"active": False, "fixed": True, "requested": None}
+
+
+def test_macvlan_requested_on_and_settable_lro():
+    p = ethtool.parse(read_fixture("ethtool", "netns_macvlan_ethtool-k.txt"))
+    assert p["features"]["generic-receive-offload"] == {"active": False, "fixed": False, "requested": True}
+    # macvlan's LRO is not fixed: it could be turned on
+    assert p["features"]["large-receive-offload"] == {"active": False, "fixed": False, "requested": False}
+
+
+def test_toggled_states_follow_real_ethtool_K():
+    before = ethtool.parse(read_fixture("ethtool", "netns_veth_ethtool-k.txt"))
+    after = ethtool.parse(read_fixture("ethtool", "netns_veth_gro-gso-tso-off_ethtool-k.txt"))
+    assert ethtool.is_on(before, "gso") is True and ethtool.is_on(before, "tso") is True
+    for short in ("gro", "gso", "tso"):
+        assert ethtool.feature(after, short) == {"active": False, "fixed": False, "requested": False}
+    txoff = ethtool.parse(read_fixture("ethtool", "netns_veth_tx-off_ethtool-k.txt"))
+    assert txoff["features"]["tx-tcp-segmentation"] == {"active": False, "fixed": False, "requested": True}
+    assert txoff["features"]["tx-checksumming"]["active"] is False
+
+
+def test_changes_block_of_refused_lro_on():
+    p = ethtool.parse(read_fixture("ethtool", "changes_after_lro_on.txt"), command="ethtool -K")
+    assert p["format"] == ethtool.FORMAT_CHANGES
+    assert p["interface"] is None
+    assert p["features"] == {"large-receive-offload": {"active": False, "fixed": False, "requested": True}}
+
+
+# ---------------------------------------------------------------- reconstructed old formats
+
+def test_el5_space_names_reconstructed():
+    p = ethtool.parse(read_fixture("ethtool", "el5_offload-space_reconstructed.txt"))
+    assert p["format"] == ethtool.FORMAT_OFFLOAD_SPACE
+    assert p["interface"] == "eth0"
+    assert set(p["features"]) == {
+        "rx-checksumming", "tx-checksumming", "scatter-gather", "tcp-segmentation-offload",
+        "udp-fragmentation-offload", "generic-segmentation-offload", "large-receive-offload",
+    }
+    assert p["features"]["large-receive-offload"] == {"active": True, "fixed": False, "requested": None}
+    assert ethtool.is_on(p, "ufo") is False
+    assert ethtool.is_on(p, "gro") is None  # not printed by that generation
+
+
+def test_el6_hyphen_reconstructed():
+    p = ethtool.parse(read_fixture("ethtool", "el6_offload-hyphen_reconstructed.txt"))
+    assert p["format"] == ethtool.FORMAT_OFFLOAD_HYPHEN
+    assert ethtool.summary(p) == {
+        "lro": {"active": True, "fixed": False, "requested": None},
+        "gro": {"active": True, "fixed": False, "requested": None},
+        "gso": {"active": True, "fixed": False, "requested": None},
+        "tso": {"active": True, "fixed": False, "requested": None},
+    }
+
+
+def test_el6_partial_keeps_perror_as_note():
+    p = ethtool.parse(read_fixture("ethtool", "el6_offload-hyphen_partial_reconstructed.txt"))
+    assert p["interface"] == "eth1"
+    assert p["notes"] == ["Cannot get device udp large send offload settings: Operation not supported"]
+    assert ethtool.is_on(p, "lro") is False
+
+
+def test_on_fixed_and_requested_off():
+    p = ethtool.parse("Features for e:\nhighdma: on [fixed]\nlarge-receive-offload: on [requested off]\n")
+    assert p["features"]["highdma"] == {"active": True, "fixed": True, "requested": None}
+    assert p["features"]["large-receive-offload"] == {"active": True, "fixed": False, "requested": False}
+
+
+def test_crlf_and_trailing_blank_lines():
+    p = ethtool.parse("Features for eth0:\r\nlarge-receive-offload: on\r\n\r\n")
+    assert ethtool.is_on(p, "lro") is True
+
+
+# ---------------------------------------------------------------- names
+
+def test_short_names_complete():
+    assert set(ethtool.SHORT) == set("rx tx sg tso ufo gso gro lro rxvlan txvlan ntuple rxhash".split())
+    assert ethtool.SHORT["lro"] == "large-receive-offload"
+    assert ethtool.LONG_TO_SHORT["generic-receive-offload"] == "gro"
+
+
+@pytest.mark.parametrize("raw,long", [
+    ("large receive offload", "large-receive-offload"),
+    ("generic segmentation offload", "generic-segmentation-offload"),
+    ("tcp segmentation offload", "tcp-segmentation-offload"),
+    ("udp fragmentation offload", "udp-fragmentation-offload"),
+    ("LRO", "large-receive-offload"),
+    ("rxhash", "receive-hashing"),
+    ("tx-checksum-ipv4", "tx-checksum-ipv4"),
+])
+def test_normalise_name(raw, long):
+    assert ethtool.normalise_name(raw) == long
+
+
+# ---------------------------------------------------------------- garbage
+
+@pytest.mark.parametrize("text", [
+    "",
+    "\n\n",
+    "Cannot get device feature names: No such device\n",
+    "hello world\n",
+    "Features for eth0:\nlarge-receive-offload: maybe\n",
+    "Features for eth0:\nlarge-receive-offload: on\nlarge-receive-offload: off\n",
+    "Features for eth0:\n\ttx-tcp-segmentation: on\n",
+    "Features for eth0:\nlarge receive offload: on\n",
+    "Offload parameters for eth0:\n\ttcp segmentation offload: on\n",
+    "large-receive-offload: on\n",
+    "Features for eth0:\nlarge-receive-offload: on [bogus]\n",
+    None,
+    42,
+])
+def test_garbage_raises_parse_error(text):
+    with pytest.raises(KcrashParseError) as e:
+        ethtool.parse(text, command="ethtool -k eth0")
+    assert "ethtool -k eth0" in str(e.value)
+
+
+def test_truncated_is_not_silently_full():
+    text = read_fixture("ethtool", "host_eth0_ethtool-k.txt")
+    cut = text[: text.index("large-receive-offload") + len("large-receive-offl")]
+    with pytest.raises(KcrashParseError):
+        ethtool.parse(cut)
+
+
+def test_bytes_accepted():
+    assert ethtool.is_on(ethtool.parse(b"Features for x:\nlarge-receive-offload: on\n"), "lro") is True
+
+
+_lines = st.sampled_from([
+    "Features for eth0:", "Offload parameters for eth0:", "large-receive-offload: on",
+    "large receive offload: off", "\ttx-tcp-segmentation: off [fixed]", "gro: on [requested off]",
+    "Actual changes:", "Cannot get x", "", "   ", "x: y", ":", "[fixed]", "on", "\t: on",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(
+    st.text(max_size=400),
+    st.lists(_lines, max_size=12).map("\n".join),
+    st.binary(max_size=200),
+))
+def test_parse_raises_only_parse_error(text):
+    try:
+        p = ethtool.parse(text)
+    except KcrashParseError:
+        return
+    assert p["format"] in ethtool.FORMATS
+    for v in p["features"].values():
+        assert set(v) == {"active", "fixed", "requested"}
+        assert isinstance(v["active"], bool) and isinstance(v["fixed"], bool)
+        assert v["requested"] in (True, False, None)
