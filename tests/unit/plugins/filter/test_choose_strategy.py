@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+"""The kcrash.nfqueue.choose_strategy filter: same planner, Ansible errors at the edge."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kcrash.nfqueue.plugins.filter.choose_strategy import FilterModule
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+FACTS = {"exposure": {"level": "exposed"},
+         "interfaces": {"eth0": {"features": {"lro": {"active": True, "fixed": False}}}}}
+
+
+def test_filter_is_registered_and_plans():
+    f = FilterModule().filters()["choose_strategy"]
+    assert f(FACTS)["actions"] == ["offload"]
+    assert f(FACTS, "drop")["actions"] == ["drop"]
+
+
+def test_bad_strategy_is_a_filter_error_naming_the_variable():
+    f = FilterModule().filters()["choose_strategy"]
+    with pytest.raises(AnsibleFilterError, match="kcrash_strategy"):
+        f(FACTS, "reboot-everything")
+
+
+def test_filter_by_fqcn_in_a_real_ansible_run(tmp_path):
+    """Resolve the filter by its FQCN through ansible's own loader (controller only)."""
+    root = os.path.join(REPO, ".build", "pytest-collections")  # made by tests/unit/conftest.py
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=root, ANSIBLE_NOCOLOR="1",
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    bindir = os.path.dirname(sys.executable)
+    expr = "{{ f | kcrash.nfqueue.choose_strategy('drop') | to_json }}"
+    out = subprocess.run(
+        [os.path.join(bindir, "ansible"), "localhost", "-m", "ansible.builtin.debug",
+         "-a", "msg=" + expr, "-e", '{"f": {"exposure": {"level": "exposed"}}}'],
+        env=env, capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert '\\"actions\\": [\\"drop\\"]' in out.stdout or '"actions": ["drop"]' in out.stdout
