@@ -1,0 +1,476 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parse and render ``iptables-save`` / ``ip6tables-save`` output; find NFQUEUE rules.
+
+Pure functions, no I/O. The same code reads live dumps (``iptables-save``, ``-legacy``,
+``-nft``, with or without ``-c``) and saved rule files (``/etc/sysconfig/iptables``,
+``/etc/iptables/rules.v4``), which are in the same format.
+
+* :func:`parse` builds a :class:`Ruleset` that keeps every line's exact text, so
+  :func:`render` gives back the input byte for byte (comments, blank lines, counters,
+  spacing and the presence or absence of a final newline included).
+* :func:`tokenize` splits a rule the way ``iptables-restore`` does (``add_param_to_argv``):
+  blanks separate words, ``"`` opens and closes a quoted part, inside quotes a backslash
+  escapes the next character (iptables-save writes ``\\"``, ``\\\\`` and ``\\'`` there),
+  outside quotes a backslash is an ordinary character, a closing quote ends the word.
+* :func:`nfqueue_rules` lists the rules whose *target* is ``NFQUEUE`` or the old ``QUEUE``
+  in the shared rule shape. The target is only the word after ``-j``/``--jump``/``-g``/
+  ``--goto``: ``NFQUEUE`` inside a comment or a ``--string`` is no target.
+
+Malformed or truncated text raises :class:`KcrashParseError` naming the command and the
+line; no other exception escapes :func:`parse`.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
+
+# Built-in chains of each table (used when a saved file appends to a built-in chain it
+# does not declare; iptables-save itself always declares every chain).
+BUILTIN_CHAINS = {
+    "filter": ("INPUT", "FORWARD", "OUTPUT"),
+    "nat": ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"),
+    "mangle": ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"),
+    "raw": ("PREROUTING", "OUTPUT"),
+    "security": ("INPUT", "FORWARD", "OUTPUT"),
+}
+
+JUMP_FLAGS = ("-j", "--jump")
+GOTO_FLAGS = ("-g", "--goto")
+TARGET_FLAGS = JUMP_FLAGS + GOTO_FLAGS
+QUEUE_TARGETS = ("NFQUEUE", "QUEUE")
+
+# Options whose value is free text that iptables-save may print unquoted (it quotes only
+# values with characters outside [A-Za-z0-9_-]): a value "-j" after one of these is data.
+FREE_TEXT_OPTIONS = frozenset((
+    "--comment", "--log-prefix", "--nflog-prefix", "--ulog-prefix", "--string",
+    "--hex-string", "--match-set", "--set", "--name", "--helper", "--physdev-in",
+    "--physdev-out", "-i", "--in-interface", "-o", "--out-interface", "--label",
+    "--bpf", "--cgroup", "--path", "--set-class", "--zone", "--timeout",
+))
+
+_TABLE_RE = re.compile(r"^\*([A-Za-z0-9_-]+)[ \t]*\Z")
+_CHAIN_RE = re.compile(r"^:([^ \t]+)[ \t]+([^ \t\[]+)(?:[ \t]+\[(\d+):(\d+)\])?[ \t]*\Z")
+_COUNTERS_RE = re.compile(r"^\[(\d+):(\d+)\]([ \t]*)(.*)\Z", re.S)
+_APPEND_RE = re.compile(r"^(?:-A|--append)[ \t]")
+_CHAIN_NAME_RE = re.compile(r"^[^ \t\"'!-][^ \t\"']{0,28}\Z")
+_INT_RE = re.compile(r"^\d{1,5}\Z")
+
+
+class Token(str):
+    """A word of a rule; ``quoted`` is True when any part of it came from a quoted string
+    (such a word is data, never an option)."""
+
+    quoted = False
+
+    def __new__(cls, value, quoted=False):
+        t = str.__new__(cls, value)
+        t.quoted = quoted
+        return t
+
+
+class TokenizeError(ValueError):
+    pass
+
+
+def tokenize(text):
+    """Split rule text into :class:`Token` words exactly as ``iptables-restore`` would.
+
+    Raises :class:`TokenizeError` on an unterminated quote or a dangling escape.
+    """
+    words = []
+    buf = []
+    quoted = False
+    in_quote = False
+    escaped = False
+    for ch in text:
+        if in_quote:
+            if escaped:
+                buf.append(ch)
+                escaped = False
+                continue
+            if ch == "\\":
+                escaped = True
+                continue
+            if ch == '"':
+                # a closing quote ends the word (iptables-restore: case '"': break)
+                in_quote = False
+                words.append(Token("".join(buf), True))
+                buf = []
+                quoted = False
+                continue
+            buf.append(ch)
+            continue
+        if ch == '"':
+            in_quote = True
+            quoted = True
+            continue
+        if ch in " \t\n":
+            if buf:
+                words.append(Token("".join(buf), quoted))
+                buf = []
+                quoted = False
+            continue
+        buf.append(ch)
+    if in_quote:
+        raise TokenizeError("unterminated quote")
+    if buf:
+        words.append(Token("".join(buf), quoted))
+    return words
+
+
+class Rule(object):
+    """One ``-A CHAIN ...`` line."""
+
+    __slots__ = (
+        "table", "chain", "position", "text", "counters", "sep", "words", "target",
+        "target_index", "goto", "line",
+    )
+
+    def __init__(self, table, chain, text, words, counters=None, sep=" ", line=None):
+        self.table = table
+        self.chain = chain
+        self.position = None
+        self.text = text
+        self.counters = counters  # (packets, bytes) or None
+        self.sep = sep
+        self.words = words
+        self.line = line
+        self.target_index = find_target(words)
+        if self.target_index is None:
+            self.target = None
+            self.goto = False
+        else:
+            self.target = words[self.target_index + 1]
+            self.goto = words[self.target_index] in GOTO_FLAGS
+
+    def render(self):
+        if self.counters is None:
+            return self.text
+        return "[%d:%d]%s%s" % (self.counters[0], self.counters[1], self.sep, self.text)
+
+    @property
+    def target_args(self):
+        if self.target_index is None:
+            return []
+        return self.words[self.target_index + 2:]
+
+    @property
+    def is_queue(self):
+        return self.target in QUEUE_TARGETS
+
+    def __repr__(self):
+        return "Rule(%r, %r, #%s, %r)" % (self.table, self.chain, self.position, self.text)
+
+
+class Chain(object):
+    __slots__ = ("name", "policy", "counters", "line")
+
+    def __init__(self, name, policy, counters=None, line=None):
+        self.name = name
+        self.policy = policy
+        self.counters = counters
+        self.line = line
+
+    @property
+    def builtin(self):
+        return self.policy != "-"
+
+
+class Table(object):
+    __slots__ = ("name", "chains", "rules", "line", "commit_line", "start_item", "end_item")
+
+    def __init__(self, name, line):
+        self.name = name
+        self.chains = {}   # insertion ordered (py3.7+); order kept in chain_order too
+        self.rules = []
+        self.line = line
+        self.commit_line = None
+        self.start_item = None  # index in Ruleset.items of the "*table" line
+        self.end_item = None    # index in Ruleset.items of its COMMIT line
+
+    def chain_rules(self, chain):
+        return [r for r in self.rules if r.chain == chain]
+
+    def builtin_chains(self):
+        names = [c.name for c in self.chains.values() if c.builtin]
+        for n in BUILTIN_CHAINS.get(self.name, ()):
+            if n not in self.chains and any(r.chain == n for r in self.rules):
+                names.append(n)
+        return names
+
+
+class Ruleset(object):
+    """A parsed dump. ``items`` holds every line in order: a ``str`` (kept verbatim) or a
+    :class:`Rule`. ``tables`` maps table name to :class:`Table` (first occurrence wins for
+    lookups; ``table_list`` keeps all, a dump may in theory repeat a table)."""
+
+    def __init__(self, command):
+        self.command = command
+        self.items = []
+        self.tables = {}
+        self.table_list = []
+        self.final_newline = True
+
+    def rules(self):
+        for t in self.table_list:
+            for r in t.rules:
+                yield r
+
+
+def _err(command, lineno, message):
+    return KcrashParseError(command, message, line=lineno)
+
+
+def find_target(words):
+    """Index of the ``-j``/``-g`` word that introduces the target, or None.
+
+    Words 0 and 1 are ``-A CHAIN``. A quoted word is never an option; a target flag that
+    is the value of a free-text option (``--comment -j``) is skipped.
+    """
+    i = 2
+    n = len(words)
+    while i < n:
+        w = words[i]
+        if not w.quoted and w in TARGET_FLAGS and i + 1 < n:
+            prev = words[i - 1]
+            if prev.quoted or prev not in FREE_TEXT_OPTIONS:
+                return i
+        i += 1
+    return None
+
+
+def parse(text, command="iptables-save"):
+    """Parse iptables-save output (or a saved rules file) into a :class:`Ruleset`."""
+    if not isinstance(text, str):
+        raise KcrashParseError(command, "expected text, got %s" % type(text).__name__)
+    rs = Ruleset(command)
+    if text == "":
+        rs.final_newline = False
+        return rs
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+        rs.final_newline = True
+    else:
+        rs.final_newline = False
+    table = None
+    positions = {}
+    for idx, raw in enumerate(lines):
+        lineno = idx + 1
+        stripped = raw.strip(" \t")
+        if stripped == "" or raw.startswith("#"):
+            rs.items.append(raw)
+            continue
+        if raw.startswith("*"):
+            m = _TABLE_RE.match(raw)
+            if not m:
+                raise _err(command, lineno, "bad table line %r" % _short(raw))
+            if table is not None:
+                raise _err(command, lineno, "table '%s' starts before table '%s' was committed"
+                           % (m.group(1), table.name))
+            table = Table(m.group(1), lineno)
+            table.start_item = len(rs.items)
+            positions = {}
+            rs.items.append(raw)
+            rs.table_list.append(table)
+            rs.tables.setdefault(table.name, table)
+            continue
+        if raw.rstrip(" \t") == "COMMIT":
+            if table is None:
+                raise _err(command, lineno, "COMMIT outside a table")
+            table.commit_line = lineno
+            table.end_item = len(rs.items)
+            rs.items.append(raw)
+            table = None
+            continue
+        if raw.startswith(":"):
+            if table is None:
+                raise _err(command, lineno, "chain line before any '*table' line")
+            m = _CHAIN_RE.match(raw)
+            if not m:
+                raise _err(command, lineno, "bad chain line %r" % _short(raw))
+            name, policy = m.group(1), m.group(2)
+            if not _CHAIN_NAME_RE.match(name):
+                raise _err(command, lineno, "bad chain name %r" % _short(name))
+            if name in table.chains:
+                raise _err(command, lineno, "chain '%s' declared twice" % name)
+            counters = None
+            if m.group(3) is not None:
+                counters = (int(m.group(3)), int(m.group(4)))
+            table.chains[name] = Chain(name, policy, counters, lineno)
+            rs.items.append(raw)
+            continue
+        body = raw
+        counters = None
+        sep = " "
+        if raw.startswith("["):
+            m = _COUNTERS_RE.match(raw)
+            if not m:
+                raise _err(command, lineno, "bad counters in %r" % _short(raw))
+            counters = (int(m.group(1)), int(m.group(2)))
+            sep = m.group(3)
+            body = m.group(4)
+        if _APPEND_RE.match(body):
+            if table is None:
+                raise _err(command, lineno, "rule before any '*table' line")
+            try:
+                words = tokenize(body)
+            except TokenizeError as e:
+                raise _err(command, lineno, "%s in %r" % (e, _short(body)))
+            if len(words) < 2 or words[1].quoted or not _CHAIN_NAME_RE.match(words[1]):
+                raise _err(command, lineno, "rule without a valid chain name: %r" % _short(body))
+            chain = str(words[1])
+            if chain not in table.chains and chain not in BUILTIN_CHAINS.get(table.name, ()):
+                raise _err(command, lineno, "rule appends to undeclared chain '%s'" % chain)
+            rule = Rule(table.name, chain, body, words, counters, sep, lineno)
+            if rule.target_index is not None and not _target_ok(rule.target):
+                raise _err(command, lineno, "bad target %r" % _short(rule.target))
+            positions[chain] = positions.get(chain, 0) + 1
+            rule.position = positions[chain]
+            table.rules.append(rule)
+            rs.items.append(rule)
+            continue
+        if body.startswith("-"):
+            word = body.split(None, 1)[0]
+            raise _err(command, lineno, "unsupported command '%s' (only -A rules are understood)"
+                       % _short(word))
+        raise _err(command, lineno, "unrecognised line %r" % _short(raw))
+    if table is not None:
+        raise _err(command, len(lines), "table '%s' has no COMMIT (output truncated?)" % table.name)
+    return rs
+
+
+def _target_ok(name):
+    return bool(name) and not name.quoted and bool(_CHAIN_NAME_RE.match(name))
+
+
+def _short(s, n=120):
+    s = str(s)
+    return s if len(s) <= n else s[:n] + "..."
+
+
+def render(ruleset):
+    """Text of ``ruleset``: byte-identical to the parsed input when nothing was changed."""
+    out = []
+    for it in ruleset.items:
+        out.append(it.render() if isinstance(it, Rule) else it)
+    text = "\n".join(out)
+    if ruleset.final_newline and out:
+        text += "\n"
+    return text
+
+
+# --------------------------------------------------------------------------- NFQUEUE
+
+def queue_options(rule):
+    """``{num, balance, bypass, fanout}`` of an NFQUEUE/QUEUE rule (None for other rules).
+
+    ``QUEUE`` is the old target, the same as ``NFQUEUE --queue-num 0``. Without
+    ``--queue-num`` the queue is 0; with ``--queue-balance a:b`` num is None and balance
+    is ``[a, b]``.
+    """
+    if not rule.is_queue:
+        return None
+    q = {"num": 0, "balance": None, "bypass": False, "fanout": False}
+    if rule.target == "QUEUE":
+        return q
+    args = rule.target_args
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--queue-num" and i + 1 < len(args) and _INT_RE.match(args[i + 1]):
+            q["num"] = int(args[i + 1])
+            i += 2
+            continue
+        if a == "--queue-balance" and i + 1 < len(args):
+            m = re.match(r"^(\d{1,5}):(\d{1,5})\Z", args[i + 1])
+            if m:
+                q["balance"] = [int(m.group(1)), int(m.group(2))]
+                q["num"] = None
+                i += 2
+                continue
+        if a == "--queue-bypass":
+            q["bypass"] = True
+        elif a == "--queue-cpu-fanout":
+            q["fanout"] = True
+        i += 1
+    return q
+
+
+def jump_graph(table):
+    """``{chain: set(chains it jumps or goes to)}`` for the user chains of ``table``."""
+    names = set(table.chains) | set(BUILTIN_CHAINS.get(table.name, ()))
+    graph = {}
+    for r in table.rules:
+        if r.target is not None and r.target in names:
+            graph.setdefault(r.chain, set()).add(str(r.target))
+    return graph
+
+
+def reachability(table):
+    """``{chain: [builtin chains from which it is reached]}`` (a built-in reaches itself)."""
+    graph = jump_graph(table)
+    reach = {}
+    for b in table.builtin_chains():
+        seen = set([b])
+        stack = [b]
+        while stack:
+            c = stack.pop()
+            for nxt in graph.get(c, ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        for c in seen:
+            reach.setdefault(c, []).append(b)
+    return reach
+
+
+def queue_rule_objects(ruleset):
+    """The :class:`Rule` objects whose target is NFQUEUE or QUEUE, in dump order."""
+    return [r for r in ruleset.rules() if r.is_queue]
+
+
+def rule_dict(rule, reach, family="ipv4", backend="legacy"):
+    return {
+        "family": family,
+        "backend": backend,
+        "table": rule.table,
+        "chain": rule.chain,
+        "position": rule.position,
+        "rule": rule.text,
+        "counters": (
+            {"packets": rule.counters[0], "bytes": rule.counters[1]} if rule.counters else None
+        ),
+        "handle": None,
+        "target": str(rule.target),
+        "goto": rule.goto,
+        "queue": queue_options(rule),
+        "reachable_from": list(reach.get(rule.chain, [])),
+    }
+
+
+def nfqueue_rules(ruleset, family="ipv4", backend="legacy"):
+    """NFQUEUE/QUEUE rules of ``ruleset`` in the shared rule shape (see BRIEF)."""
+    out = []
+    reach_by_table = {}
+    for t in ruleset.table_list:
+        if not any(r.is_queue for r in t.rules):
+            continue
+        reach_by_table[id(t)] = reachability(t)
+        for r in t.rules:
+            if r.is_queue:
+                out.append(rule_dict(r, reach_by_table[id(t)], family, backend))
+    return out
+
+
+def quote_word(value):
+    """Quote a word the way iptables-save does (``xtables_save_string``)."""
+    if value and re.match(r"^[A-Za-z0-9_-]+\Z", value):
+        return value
+    return '"' + re.sub(r'(["\\\'])', r"\\\1", value) + '"'
