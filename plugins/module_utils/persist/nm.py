@@ -1,0 +1,201 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""NetworkManager (>= 1.14, which added the ``ethtool`` setting): connection profiles.
+
+* NM running and managing the device: ``nmcli connection modify <uuid>
+  ethtool.feature-lro off ...`` (NM writes its own profile, whatever its format);
+  :func:`nmcli_modify_args` builds the arguments, :func:`parse_nmcli_values` reads back
+  ``nmcli -g ethtool.feature-lro,... connection show <uuid>``.
+* NM installed but not running: the keyfile profile
+  (``/etc/NetworkManager/system-connections/*.nmconnection`` or extension-less) whose
+  ``[connection] interface-name=`` is the interface gets ``[ethtool] feature-lro=false``;
+  :func:`render` does that edit (only the ``[ethtool]`` keys it needs change).
+
+``host_info`` keys: none used by :func:`render`.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
+    PersistError,
+    check_features,
+    split_lines,
+)
+
+NAME = "nm"
+KEYFILE_DIRS = ("/etc/NetworkManager/system-connections",)
+MIN_VERSION = (1, 14)
+
+_SECTION_RE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
+_KEY_RE = re.compile(r"^(?P<lead>\s*)(?P<key>[A-Za-z0-9_.-]+)(?P<eq>\s*=\s*)(?P<value>.*?)(?P<trail>\s*)$")
+_VERSION_RE = re.compile(r"version\s+(\d+)\.(\d+)(?:\.(\d+))?")
+_FALSE = ("false", "0", "no", "off")
+
+
+def key(feature):
+    return "feature-%s" % feature
+
+
+def nmcli_property(feature):
+    return "ethtool.feature-%s" % feature
+
+
+def parse_version(text):
+    """``nmcli --version`` -> (major, minor, micro) or None."""
+    m = _VERSION_RE.search(text or "")
+    if not m:
+        return None
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
+
+
+def version_ok(version):
+    return version is not None and tuple(version[:2]) >= MIN_VERSION
+
+
+def _sections(lines):
+    """[(name, header_index, [line indexes of the body])]."""
+    out = []
+    cur = None
+    for i, line in enumerate(lines):
+        m = _SECTION_RE.match(line)
+        if m:
+            cur = (m.group("name").strip(), i, [])
+            out.append(cur)
+        elif cur is not None:
+            cur[2].append(i)
+    return out
+
+
+def keyfile_values(text):
+    """{section: {key: value}} of a keyfile (last value wins, as GKeyFile does)."""
+    out = {}
+    lines = split_lines(text or "")
+    for name, _, body in _sections(lines):
+        d = out.setdefault(name, {})
+        for i in body:
+            m = _KEY_RE.match(lines[i].rstrip("\r\n"))
+            if m and not lines[i].lstrip().startswith(("#", ";")):
+                d[m.group("key")] = m.group("value")
+    return out
+
+
+def keyfile_manages(text, iface):
+    """True when this keyfile profile binds to ``iface`` (``interface-name=``)."""
+    conn = keyfile_values(text).get("connection", {})
+    return conn.get("interface-name") == iface
+
+
+def manages(keyfiles, iface):
+    """Path of the keyfile that configures ``iface`` among ``keyfiles`` ({path: text}).
+
+    Several profiles may name the interface; the one with ``autoconnect`` not false and
+    the highest ``autoconnect-priority`` wins, then the path order (documented guess;
+    the action prefers asking the running NM)."""
+    best = None
+    for path in sorted(keyfiles):
+        text = keyfiles[path]
+        if not keyfile_manages(text, iface):
+            continue
+        conn = keyfile_values(text).get("connection", {})
+        if conn.get("autoconnect", "true").lower() in _FALSE:
+            continue
+        try:
+            prio = int(conn.get("autoconnect-priority", "0"))
+        except ValueError:
+            prio = 0
+        if best is None or prio > best[0]:
+            best = (prio, path)
+    return best[1] if best else None
+
+
+def render(current_text, iface, features_off, host_info=None):
+    """Set ``[ethtool] feature-<f>=false`` in a keyfile profile."""
+    features = check_features(features_off, NAME)
+    path = (host_info or {}).get("path")
+    text = current_text or ""
+    if "[connection]" not in text:
+        raise PersistError(NAME, path, "not a NetworkManager keyfile (no [connection] section)")
+    lines = split_lines(text)
+    secs = [s for s in _sections(lines) if s[0] == "ethtool"]
+    todo = list(features)
+    changed = False
+    if secs:
+        name, head, body = secs[-1]
+        for f in features:
+            for i in body:
+                raw = lines[i]
+                if raw.lstrip().startswith(("#", ";")):
+                    continue
+                end = raw[len(raw.rstrip("\r\n")):]
+                m = _KEY_RE.match(raw.rstrip("\r\n"))
+                if m and m.group("key") == key(f):
+                    if f in todo:
+                        todo.remove(f)
+                    if m.group("value").strip().lower() not in _FALSE:
+                        lines[i] = m.group("lead") + m.group("key") + m.group("eq") + "false" + m.group("trail") + end
+                        changed = True
+        if todo:
+            # after the last key line of the section
+            keys = [i for i in body if _KEY_RE.match(lines[i].rstrip("\r\n")) and not lines[i].lstrip().startswith(("#", ";"))]
+            at = (keys[-1] if keys else head) + 1
+            if not lines[at - 1].endswith("\n"):
+                lines[at - 1] += "\n"
+            lines[at:at] = ["%s=false\n" % key(f) for f in todo]
+            changed = True
+    else:
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        if lines and lines[-1].strip():
+            lines.append("\n")
+        lines.append("[ethtool]\n")
+        lines += ["%s=false\n" % key(f) for f in todo]
+        changed = True
+    return "".join(lines) if changed else current_text
+
+
+# ------------------------------------------------------------------------ nmcli side
+
+def nmcli_modify_args(uuid, features_off):
+    """Arguments (not quoted) of ``nmcli connection modify`` turning ``features_off`` off."""
+    features = check_features(features_off, NAME)
+    args = ["connection", "modify", "uuid", uuid]
+    for f in features:
+        args += [nmcli_property(f), "off"]
+    return args
+
+
+def parse_nmcli_values(text, features, command="nmcli -g ethtool.feature-* connection show"):
+    """Values printed by ``nmcli -g ethtool.feature-a,ethtool.feature-b connection show``
+    (one line per requested property, in order) -> {feature: "on"|"off"|"ignore"}."""
+    lines = (text or "").splitlines()
+    if len(lines) < len(features):
+        raise KcrashParseError(command, "expected %d value lines, got %d" % (len(features), len(lines)))
+    out = {}
+    for f, v in zip(features, lines):
+        v = v.strip()
+        if v in ("", "--"):
+            v = "ignore"
+        if v not in ("on", "off", "ignore"):
+            raise KcrashParseError(command, "unexpected value %r for %s" % (v, nmcli_property(f)))
+        out[f] = v
+    return out
+
+
+def parse_device_status(text, command="nmcli -t -f DEVICE,STATE,CON-UUID device status"):
+    """Terse ``nmcli`` device lines -> {device: {"state", "uuid"}} (``\\:`` unescaped)."""
+    out = {}
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        fields = re.split(r"(?<!\\):", line)
+        if len(fields) < 3:
+            raise KcrashParseError(command, "unexpected line %r" % line)
+        fields = [f.replace("\\:", ":").replace("\\\\", "\\") for f in fields]
+        out[fields[0]] = {"state": fields[1], "uuid": fields[2] or None}
+    return out

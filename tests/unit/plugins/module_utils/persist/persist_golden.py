@@ -1,0 +1,41 @@
+"""Golden-case loader shared by the persist tests (not a test module itself)."""
+
+import importlib
+import json
+import os
+
+FIX = os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "persist")
+FIX = os.path.abspath(FIX)
+
+
+def backend(name):
+    return importlib.import_module(
+        "ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.%s" % name)
+
+
+def read(*parts):
+    with open(os.path.join(FIX, *parts), encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+def cases(name):
+    with open(os.path.join(FIX, name, "cases.json"), encoding="utf-8") as f:
+        data = json.load(f)
+    out = []
+    for key, case in sorted(data.items()):
+        inp = case.get("input", key)
+        if inp is None:
+            text = ""
+        else:
+            fname = inp if "." in inp and not inp.endswith(".in") and os.path.exists(os.path.join(FIX, name, inp)) else (
+                inp if inp.endswith(".in") else inp + ".in")
+            text = read(name, fname)
+        info = dict(case.get("host_info", {}))
+        if "template_file" in info:
+            info["template"] = read(name, info.pop("template_file"))
+        out.append((key, text, case, info))
+    return out
+
+
+def expected_path(name, key):
+    return os.path.join(FIX, name, key + ".expected")

@@ -1,0 +1,107 @@
+"""ifcfg: ETHTOOL_OPTS merging checked against real bash sourcing the rendered file."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, ifcfg
+
+import persist_golden as golden
+
+BASH = shutil.which("bash")
+
+# What initscripts' ethtool_set() does with the sourced variable (behaviour documented in
+# docs/offload.md): split on ';', run 'ethtool <part>' when the part holds a dash option,
+# else 'ethtool -s $REALDEVICE <part>'. The stand-in ethtool prints its argv.
+RUNNER = r'''
+ethtool() { printf '%s\n' "$*"; }
+. "$1"
+REALDEVICE=${DEVICE}
+oldifs=$IFS; IFS=';'
+for opts in $ETHTOOL_OPTS; do
+  IFS=$oldifs
+  if [[ "${opts}" =~ [[:space:]]*- ]]; then ethtool $opts; else ethtool -s ${REALDEVICE} $opts; fi
+  IFS=';'
+done
+'''
+
+
+def run_initscripts(tmp_path, text):
+    f = tmp_path / "ifcfg-eth0"
+    f.write_text(text)
+    p = subprocess.run([BASH, "-c", RUNNER, "runner", str(f)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return [line.split() for line in p.stdout.splitlines()]
+
+
+@pytest.mark.skipif(not BASH, reason="bash not installed")
+@pytest.mark.parametrize("key,text,case,info", golden.cases("ifcfg"), ids=[c[0] for c in golden.cases("ifcfg")])
+def test_bash_runs_the_merged_commands(tmp_path, key, text, case, info):
+    before = run_initscripts(tmp_path, text)
+    after = run_initscripts(tmp_path, ifcfg.render(text, case["iface"], case["features"], info))
+    offload = [c for c in after if c[:2] in (["-K", "eth0"], ["--offload", "eth0"])]
+    assert len(offload) == 1, after
+    pairs = dict(zip(offload[0][2::2], offload[0][3::2]))
+    for f in case["features"]:
+        assert "off" in [pairs.get(a) for a in ifcfg.ALIASES[f]], (f, pairs)
+    # every other command is still run exactly as before
+    assert [c for c in after if c not in offload] == [c for c in before if c[:2] != offload[0][:2]]
+
+
+@pytest.mark.parametrize("version,ok", [
+    ("8.45.42", False), ("9.03.23", False), ("9.03.24", True), ("9.03.38", True),
+    ("9.03.61", True), ("9.04", False), ("9.31", False), ("9.32", True), ("9.49.53", True),
+    ("10.00.1", True), ("", False), (None, False), ("garbage", False),
+])
+def test_supports_offload_opts(version, ok):
+    assert ifcfg.supports_offload_opts(version) is ok
+
+
+@pytest.mark.parametrize("text,msg", [
+    ('ETHTOOL_OPTS="-K $(hostname) lro off"\n', "command substitution"),
+    ("ETHTOOL_OPTS=`cat /x`\n", "command substitution"),
+    ('ETHTOOL_OPTS="-K $NIC lro off"\n', "$NIC"),
+    ('ETHTOOL_OPTS="-K eth0\nlro off"\n', "multi-line"),
+    ('ETHTOOL_OPTS="-K ${DEVICE:-eth0} lro off"\n', "not supported"),
+])
+def test_refuses_what_it_cannot_follow(text, msg):
+    with pytest.raises(PersistError) as e:
+        ifcfg.render("DEVICE=eth0\n" + text, "eth0", ["lro"], {"path": "/etc/sysconfig/network-scripts/ifcfg-eth0"})
+    assert msg in str(e.value) and "ifcfg-eth0" in str(e.value)
+
+
+def test_variable_with_spaces_is_refused():
+    text = 'DEVICE=eth0\nDEV="eth0 eth1"\nETHTOOL_OPTS="-K $DEV lro on"\n'
+    with pytest.raises(PersistError) as e:
+        ifcfg.render(text, "eth0", ["lro"])
+    assert "several words" in str(e.value)
+
+
+def test_other_interface_commands_untouched():
+    text = 'DEVICE=eth0\nETHTOOL_OPTS="-K eth1 lro on"\n'
+    out = ifcfg.render(text, "eth0", ["lro"])
+    assert out == 'DEVICE=eth0\nETHTOOL_OPTS="-K eth1 lro on; -K eth0 lro off"\n'
+
+
+def test_last_assignment_wins_and_is_the_one_edited():
+    text = 'ETHTOOL_OPTS="-K eth0 gro on"\nDEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 512"\n'
+    out = ifcfg.render(text, "eth0", ["lro"])
+    assert out.splitlines()[0] == 'ETHTOOL_OPTS="-K eth0 gro on"'
+    assert out.splitlines()[2] == 'ETHTOOL_OPTS="-G eth0 rx 512; -K eth0 lro off"'
+
+
+def test_manages_prefers_ifcfg_name_then_device():
+    d = ifcfg.DIRECTORY
+    files = {d + "/ifcfg-lan": "DEVICE=eth0\n", d + "/ifcfg-eth0.bak": "DEVICE=eth0\n",
+             d + "/ifcfg-eth0:1": "DEVICE=eth0:1\n"}
+    assert ifcfg.manages(files, "eth0") == d + "/ifcfg-lan"
+    files[d + "/ifcfg-eth0"] = "ONBOOT=yes\n"
+    assert ifcfg.manages(files, "eth0") == d + "/ifcfg-eth0"
+    assert ifcfg.manages(files, "eth9") is None
+
+
+def test_commands_lists_what_runs():
+    assert ifcfg.commands('DEVICE=eth0\nETHTOOL_OPTS="-K ${DEVICE} lro off; -G eth0 rx 9"\n') == [
+        ["-K", "eth0", "lro", "off"], ["-G", "eth0", "rx", "9"]]

@@ -1,0 +1,50 @@
+"""NetworkManager: keyfile edit, profile choice, nmcli text parsing."""
+
+import pytest
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, nm
+
+D = "/etc/NetworkManager/system-connections/"
+
+
+def test_manages_picks_autoconnect_priority():
+    files = {
+        D + "a.nmconnection": "[connection]\nid=a\ninterface-name=eth0\nautoconnect-priority=1\n",
+        D + "b.nmconnection": "[connection]\nid=b\ninterface-name=eth0\nautoconnect-priority=5\n",
+        D + "c.nmconnection": "[connection]\nid=c\ninterface-name=eth0\nautoconnect=false\nautoconnect-priority=9\n",
+        D + "d.nmconnection": "[connection]\nid=d\ninterface-name=eth1\n",
+    }
+    assert nm.manages(files, "eth0") == D + "b.nmconnection"
+    assert nm.manages(files, "eth2") is None
+
+
+def test_not_a_keyfile():
+    with pytest.raises(PersistError):
+        nm.render("DEVICE=eth0\n", "eth0", ["lro"])
+
+
+def test_version():
+    assert nm.parse_version("nmcli tool, version 1.42.4") == (1, 42, 4)
+    assert nm.version_ok((1, 14, 0)) and not nm.version_ok((1, 12, 4)) and not nm.version_ok(None)
+
+
+def test_nmcli_values_and_args():
+    assert nm.parse_nmcli_values("off\n\non\n", ["lro", "gro", "gso"]) == {"lro": "off", "gro": "ignore", "gso": "on"}
+    with pytest.raises(KcrashParseError):
+        nm.parse_nmcli_values("maybe\n", ["lro"])
+    with pytest.raises(KcrashParseError):
+        nm.parse_nmcli_values("", ["lro"])
+    assert nm.nmcli_modify_args("u-1", ["gro", "lro"]) == [
+        "connection", "modify", "uuid", "u-1", "ethtool.feature-lro", "off", "ethtool.feature-gro", "off"]
+
+
+def test_device_status():
+    text = "eth0:connected:0b6a1ffb-5ee8\nlo:unmanaged:\nveth\\:x:disconnected:\n"
+    assert nm.parse_device_status(text) == {
+        "eth0": {"state": "connected", "uuid": "0b6a1ffb-5ee8"},
+        "lo": {"state": "unmanaged", "uuid": None},
+        "veth:x": {"state": "disconnected", "uuid": None},
+    }
+    with pytest.raises(KcrashParseError):
+        nm.parse_device_status("garbage\n")
