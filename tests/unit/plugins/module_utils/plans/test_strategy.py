@@ -212,3 +212,18 @@ def test_plan_invariants(f, strategy, window, levels, target):
     if "kernel" in acts and strategy == "auto":
         assert window and (f["kernel"]["fixed_by"] or target)
     assert plan["reasons"], "every plan says why"
+
+
+@pytest.mark.parametrize("release, kernel_planned", [
+    ("2.6.32-358.el6.x86_64", False),   # el6: no documented fix, auto never pretends one
+    ("3.10.0-514.el7.x86_64", True),    # el7 below the documented 3.10.0-1160.el7
+])
+def test_auto_kernel_decision_follows_the_real_catalog(release, kernel_planned):
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel import kernel_verdict
+    f = facts(kernel=kernel_verdict(release))
+    plan = choose_strategy(f, "auto", window="02:00")
+    assert ("kernel" in plan["actions"]) is kernel_planned
+    assert plan["actions"][0] == "offload"
+    if kernel_planned:
+        assert plan["kernel_fix"]["fixed_by"] == "3.10.0-1160.el7"
+        assert plan["kernel_fix"]["evidence"], "the documented fix carries its evidence"
