@@ -120,7 +120,8 @@ def choose_strategy(facts, strategy="auto", window="", levels=None, kernel_targe
     Returns a dict: ``strategy`` (as requested, validated), ``level`` (exposure level or
     ``unknown``), ``status`` (remediate | compliant | report_only | blocked | unknown),
     ``actions`` (ordered subset of offload, drop, kernel), ``reasons`` (strings, why),
-    ``kernel_fix`` ({fixed_by, evidence} or None), ``crashed_before`` (bool).
+    ``kernel_fix`` ({fixed_by, evidence} or None), ``crashed_before`` (bool: the exposure
+    verdict's ``flagged``, else whether any vmcore or wtmp crash record was found).
 
     Raises KcrashInputError naming the variable for a bad strategy or levels value.
     """
@@ -149,9 +150,13 @@ def choose_strategy(facts, strategy="auto", window="", levels=None, kernel_targe
         return plan
     plan["level"] = level
     plan["kernel_fix"] = _kernel_fix(facts)
-    evidence = facts.get("crash_evidence") or {}
-    if isinstance(evidence, dict):
-        plan["crashed_before"] = bool(evidence.get("vmcore") or evidence.get("wtmp_crashes"))
+    if "flagged" in exposure:
+        # exposure.assess() flags a host whose crash evidence carries this bug's signature
+        plan["crashed_before"] = bool(exposure.get("flagged"))
+    else:
+        evidence = facts.get("crash_evidence") or {}
+        if isinstance(evidence, dict):
+            plan["crashed_before"] = bool(evidence.get("vmcore") or evidence.get("wtmp_crashes"))
 
     if level not in levels:
         if level == "not_exposed":

@@ -227,3 +227,12 @@ def test_auto_kernel_decision_follows_the_real_catalog(release, kernel_planned):
     if kernel_planned:
         assert plan["kernel_fix"]["fixed_by"] == "3.10.0-1160.el7"
         assert plan["kernel_fix"]["evidence"], "the documented fix carries its evidence"
+
+
+def test_crashed_before_follows_the_verdicts_flag_when_present():
+    f = facts()
+    f["exposure"]["flagged"] = False   # vmcore present but not this bug's signature
+    assert choose_strategy(f)["crashed_before"] is False
+    f["exposure"]["flagged"] = True
+    f["crash_evidence"] = {}
+    assert choose_strategy(f)["crashed_before"] is True
