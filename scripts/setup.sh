@@ -32,7 +32,8 @@ else
 fi
 
 # --- virtualenv ---------------------------------------------------------------------------
-PY="${KCRASH_PYTHON:-python3}"
+# Debian's own Python (python3-venv from apt) unless KCRASH_PYTHON says otherwise.
+if [ -x /usr/bin/python3 ]; then PY="${KCRASH_PYTHON:-/usr/bin/python3}"; else PY="${KCRASH_PYTHON:-python3}"; fi
 stamp_want="$(cat "$REPO/requirements/controller.in" "$REPO/requirements/constraints.txt" | sha256sum | cut -c1-32) $("$PY" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
 stamp_file="$REPO/.venv/.kcrash-setup-stamp"
 if [ -x "$REPO/.venv/bin/python" ] && [ "$(cat "$stamp_file" 2>/dev/null || true)" = "$stamp_want" ]; then

@@ -1,0 +1,30 @@
+"""pytest plugin shared by every molecule scenario's testinfra tests (loaded with -p).
+
+Molecule's testinfra verifier uses testinfra's ansible backend; for a connection it does not
+know (podman) that backend runs every command through the ansible `shell` module, which needs
+Python on the target. The lab's `bare` host has none, and one module per command is slow. This
+plugin makes hosts whose ansible_connection is podman use testinfra's podman backend
+(`podman exec <container> /bin/sh -c <command>`) instead, so `host.run`, `host.file`, ...
+work on every lab host. `host.ansible(...)` still runs real ansible modules.
+"""
+
+import testinfra
+from testinfra.utils import ansible_runner
+
+PODMAN_CONNECTIONS = ("podman", "containers.podman.podman")
+
+_original_get_host = ansible_runner.AnsibleRunner.get_host
+
+
+def _get_host(self, host, **kwargs):
+    hostvars = self.get_variables(host)
+    if hostvars.get("ansible_connection") in PODMAN_CONNECTIONS:
+        cache = self._host_cache
+        if host not in cache:
+            container = hostvars.get("ansible_host") or hostvars.get("inventory_hostname") or host
+            cache[host] = testinfra.get_host("podman://" + container)
+        return cache[host]
+    return _original_get_host(self, host, **kwargs)
+
+
+ansible_runner.AnsibleRunner.get_host = _get_host
