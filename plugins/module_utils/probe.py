@@ -1,0 +1,978 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The detection probe: ONE POSIX sh script per host, and the parser of its answer.
+
+:func:`build_probe` returns the script text (built with :class:`shell.Script`, so every
+command comes back framed with its stdout, stderr and exit status) and its nonce.
+:func:`parse_probe` turns the framed answer into the ``kcrash_nfqueue`` facts (everything
+but ``exposure``, which :func:`exposure.assess` adds).
+
+Exit status conventions inside sections (besides the tool's own):
+
+* 127  the tool is not installed (``shell.tool_command``) -> ``probe.missing_tools``
+* 3    the file does not exist (not an error)
+* 4    skipped on purpose (e.g. plain ``iptables-save`` when the -legacy/-nft variants exist)
+
+Missing tools and permission problems are reported per item in ``probe.errors``; they never
+abort the probe. Output that a tool printed successfully but that cannot be understood
+raises :class:`KcrashParseError` naming the command (the action turns it into a failed
+result naming the host), so a garbled answer never becomes a wrong verdict.
+
+The script is plain POSIX sh (dash, bash 4.1 of el6, busybox ash): no ``local``, no
+``[[``, no arrays, ``printf`` only, and every output it reads from files is bounded.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool as ethtool_mod
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import exposure
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import iptables_save
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import kernel as kernel_mod
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import netdev
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import nft as nft_mod
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import oops
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError, KcrashParseError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
+    Script,
+    quote,
+    split_sections,
+    tool_command,
+)
+
+RC_MISSING = 127
+RC_ABSENT = 3
+RC_SKIPPED = 4
+
+OS_FILES = (
+    ("os.os-release", "/etc/os-release"),
+    ("os.redhat-release", "/etc/redhat-release"),
+    ("os.system-release", "/etc/system-release"),
+    ("os.debian_version", "/etc/debian_version"),
+)
+
+# (section, family, backend or None for "the plain name", tool)
+IPTABLES_TOOLS = (
+    ("save.iptables-legacy-save", "ipv4", "legacy", "iptables-legacy-save"),
+    ("save.iptables-nft-save", "ipv4", "nft", "iptables-nft-save"),
+    ("save.iptables-save", "ipv4", None, "iptables-save"),
+    ("save.ip6tables-legacy-save", "ipv6", "legacy", "ip6tables-legacy-save"),
+    ("save.ip6tables-nft-save", "ipv6", "nft", "ip6tables-nft-save"),
+    ("save.ip6tables-save", "ipv6", None, "ip6tables-save"),
+)
+
+SAVED_IPTABLES_FILES = (
+    ("/etc/sysconfig/iptables", "ipv4"),
+    ("/etc/sysconfig/ip6tables", "ipv6"),
+    ("/etc/iptables/rules.v4", "ipv4"),
+    ("/etc/iptables/rules.v6", "ipv6"),
+)
+SAVED_NFT_FILES = ("/etc/nftables.conf", "/etc/sysconfig/nftables.conf")
+
+PERSIST_GLOBS = (
+    "/etc/sysconfig/network-scripts/ifcfg-*",
+    "/etc/sysconfig/network/ifcfg-*",
+    "/etc/network/interfaces",
+    "/etc/network/interfaces.d/*",
+    "/etc/NetworkManager/system-connections/*",
+    "/etc/systemd/network/*.link",
+    "/etc/netplan/*.yaml",
+    "/etc/udev/rules.d/*.rules",
+    "/etc/rc.d/rc.local",
+    "/etc/rc.local",
+)
+PERSIST_PATTERN = (
+    "ETHTOOL_OPTS|offload-lro|offload-gro|feature-lro|feature-gro|LargeReceiveOffload|"
+    "GenericReceiveOffload|large-receive-offload|generic-receive-offload|ethtool +-K|"
+    "ethtool +--offload|ethtool +--features"
+)
+
+MAX_INTERFACES = 512
+LIMIT_FILE = 16384          # os files
+LIMIT_SAVED = 65536         # filtered saved rule files
+LIMIT_CRASH = 16384         # matching lines per vmcore-dmesg file
+LIMIT_DMESG = 8192
+LIMIT_WTMP = 32768
+LIMIT_PERSIST = 32768
+
+_KV_RE = re.compile(r"^([A-Za-z0-9_.]+)=(.*)\Z")
+
+
+# ============================================================================ build
+
+def _file(path, limit=LIMIT_FILE):
+    p = quote(path)
+    return "if [ -e %s ]; then head -c %d %s; else exit %d; fi" % (p, limit, p, RC_ABSENT)
+
+
+def _ipt_section(tool, backend):
+    cmd = tool_command(tool, "")
+    if backend is None:
+        base = tool[: -len("-save")]
+        return (
+            "if command -v %s-legacy-save >/dev/null 2>&1 || command -v %s-nft-save >/dev/null 2>&1; "
+            "then exit %d; fi; %s" % (base, base, RC_SKIPPED, cmd)
+        )
+    return cmd
+
+
+def _interfaces_script(marker):
+    m = quote(marker)
+    return (
+        "M=%(m)s\n"
+        "kc_et=''; command -v ethtool >/dev/null 2>&1 && kc_et=1\n"
+        "[ -n \"$kc_et\" ] || printf '%%sNO_ETHTOOL\\n' \"$M\"\n"
+        "kc_n=0\n"
+        "for d in /sys/class/net/*; do\n"
+        "  [ -d \"$d\" ] || continue\n"
+        "  n=${d##*/}\n"
+        "  kc_n=$((kc_n+1))\n"
+        "  if [ \"$kc_n\" -gt %(max)d ]; then printf '%%sTRUNCATED\\n' \"$M\"; break; fi\n"
+        "  printf '%%sIF %%s\\n' \"$M\" \"$n\"\n"
+        "  for a in type ifindex iflink operstate mtu; do\n"
+        "    [ -r \"$d/$a\" ] && printf '%%s=%%s\\n' \"$a\" \"$(cat \"$d/$a\" 2>/dev/null)\"\n"
+        "  done\n"
+        "  [ -e \"$d/device\" ] && printf 'device=1\\n'\n"
+        "  if [ -L \"$d/device/driver\" ]; then kc_l=$(readlink \"$d/device/driver\" 2>/dev/null); "
+        "printf 'device_driver=%%s\\n' \"${kc_l##*/}\"; fi\n"
+        "  [ -d \"$d/bonding\" ] && printf 'bonding=1\\nbond_slaves=%%s\\n' \"$(cat \"$d/bonding/slaves\" 2>/dev/null)\"\n"
+        "  [ -d \"$d/bonding_slave\" ] && printf 'bonding_slave=1\\n'\n"
+        "  [ -d \"$d/bridge\" ] && printf 'bridge=1\\n'\n"
+        "  [ -d \"$d/brport\" ] && printf 'brport=1\\n'\n"
+        "  [ -e \"$d/tun_flags\" ] && printf 'tun=1\\n'\n"
+        "  if [ -L \"$d/master\" ]; then kc_l=$(readlink \"$d/master\" 2>/dev/null); printf 'master=%%s\\n' \"${kc_l##*/}\"; fi\n"
+        "  for l in \"$d\"/lower_*; do [ -L \"$l\" ] && printf 'lower=%%s\\n' \"${l##*/lower_}\"; done\n"
+        "  for l in \"$d\"/upper_*; do [ -L \"$l\" ] && printf 'upper=%%s\\n' \"${l##*/upper_}\"; done\n"
+        "  [ -r \"$d/uevent\" ] && sed -n 's/^DEVTYPE=/devtype=/p' \"$d/uevent\" 2>/dev/null\n"
+        "  if [ -n \"$kc_et\" ]; then\n"
+        "    ethtool -i \"$n\" 2>/dev/null | sed -n 's/^driver: */driver=/p'\n"
+        "    printf '%%sETHTOOL_K\\n' \"$M\"\n"
+        "    ethtool -k \"$n\" 2>\"$KC_T/e\"\n"
+        "    printf '\\n%%sETHTOOL_RC %%s\\n' \"$M\" \"$?\"\n"
+        "    head -c 2048 \"$KC_T/e\" 2>/dev/null\n"
+        "  fi\n"
+        "  printf '\\n%%sEND\\n' \"$M\"\n"
+        "done\n"
+        "if [ -r /proc/net/vlan/config ]; then printf '%%sVLAN\\n' \"$M\"; head -c 65536 /proc/net/vlan/config; fi\n"
+        "exit 0"
+    ) % {"m": marker, "max": MAX_INTERFACES}
+
+
+def _crash_script(marker):
+    words = " ".join("-e %s" % quote(w) for w in oops.GREP_WORDS)
+    return (
+        "M=%(m)s\n"
+        "for d in /var/crash/*; do\n"
+        "  [ -d \"$d\" ] || continue\n"
+        "  printf '%%sDIR %%s\\n' \"$M\" \"$d\"\n"
+        "  for f in \"$d\"/vmcore \"$d\"/vmcore.flat \"$d\"/vmcore-incomplete \"$d\"/dump.*; do\n"
+        "    [ -e \"$f\" ] && printf '%%sVMCORE %%s\\n' \"$M\" \"$f\"\n"
+        "  done\n"
+        "  for f in \"$d\"/vmcore-dmesg.txt \"$d\"/dmesg.*; do\n"
+        "    [ -f \"$f\" ] || continue\n"
+        "    printf '%%sFILE %%s\\n' \"$M\" \"$f\"\n"
+        "    grep -F %(words)s \"$f\" 2>&1 | head -c %(lim)d\n"
+        "    printf '\\n'\n"
+        "  done\n"
+        "done\n"
+        "exit 0"
+    ) % {"m": quote(marker), "words": words, "lim": LIMIT_CRASH}
+
+
+def _dmesg_script():
+    words = " ".join("-e %s" % quote(w) for w in oops.GREP_WORDS)
+    return (
+        "if ! command -v dmesg >/dev/null 2>&1; then echo 'kcrash: dmesg: command not found' >&2; exit 127; fi\n"
+        "dmesg > \"$KC_T/dmesg\" || exit $?\n"
+        "grep -F %s \"$KC_T/dmesg\" | head -c %d\n"
+        "rm -f \"$KC_T/dmesg\"\nexit 0" % (words, LIMIT_DMESG)
+    )
+
+
+def _wtmp_script():
+    return (
+        "if ! command -v last >/dev/null 2>&1; then echo 'kcrash: last: command not found' >&2; exit 127; fi\n"
+        "last -x > \"$KC_T/last\" || exit $?\n"
+        "grep -E 'crash|^reboot|^shutdown' \"$KC_T/last\" | head -c %d\n"
+        "rm -f \"$KC_T/last\"\nexit 0" % LIMIT_WTMP
+    )
+
+
+def _kdump_script():
+    return (
+        "printf 'kexec_crash_loaded=%s\\n' \"$(cat /sys/kernel/kexec_crash_loaded 2>/dev/null)\"\n"
+        "printf 'kexec_crash_size=%s\\n' \"$(cat /sys/kernel/kexec_crash_size 2>/dev/null)\"\n"
+        "if [ -e /etc/kdump.conf ]; then printf 'kdump_conf=1\\n'; else printf 'kdump_conf=0\\n'; fi\n"
+        "if [ -e /etc/default/kdump-tools ]; then printf 'kdump_tools_conf=1\\n'; else printf 'kdump_tools_conf=0\\n'; fi\n"
+        "kc_ck=''\n"
+        "for w in $(cat /proc/cmdline 2>/dev/null); do case \"$w\" in crashkernel=*) kc_ck=\"${w#crashkernel=}\";; esac; done\n"
+        "printf 'crashkernel=%s\\n' \"$kc_ck\"\n"
+        "if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then\n"
+        "  printf 'manager=systemd\\n'\n"
+        "  printf 'service.kdump=%s\\n' \"$(systemctl is-active kdump 2>/dev/null)\"\n"
+        "  printf 'service.kdump-tools=%s\\n' \"$(systemctl is-active kdump-tools 2>/dev/null)\"\n"
+        "elif [ -x /etc/init.d/kdump ] && command -v service >/dev/null 2>&1; then\n"
+        "  printf 'manager=sysv\\n'\n"
+        "  printf 'service.kdump=%s\\n' \"$(service kdump status 2>&1 | head -n 1)\"\n"
+        "else printf 'manager=none\\n'; fi\n"
+        "exit 0"
+    )
+
+
+def _kernel_pkgs_script():
+    return (
+        "kc_m=''\n"
+        "if command -v rpm >/dev/null 2>&1; then\n"
+        "  rpm -q --qf '%%{NAME} %%{EPOCH}:%%{VERSION}-%%{RELEASE} %%{ARCH}\\n' "
+        "kernel kernel-uek kernel-core kernel-rt 2>/dev/null | grep -v 'is not installed' > \"$KC_T/kp\"\n"
+        "  [ -s \"$KC_T/kp\" ] && { printf 'manager=rpm\\n'; head -c %d \"$KC_T/kp\"; kc_m=1; }\n"
+        "fi\n"
+        "if [ -z \"$kc_m\" ] && command -v dpkg-query >/dev/null 2>&1; then\n"
+        "  printf 'manager=dpkg\\n'\n"
+        "  dpkg-query -W -f '${Package} ${Version} ${Status}\\n' 'linux-image*' 2>/dev/null | head -c %d\n"
+        "  kc_m=1\n"
+        "fi\n"
+        "if [ -z \"$kc_m\" ]; then command -v rpm >/dev/null 2>&1 && { printf 'manager=rpm\\n'; exit 0; }; "
+        "echo 'kcrash: rpm/dpkg-query: command not found' >&2; exit 127; fi\n"
+        "exit 0" % (LIMIT_FILE * 4, LIMIT_FILE * 4)
+    )
+
+
+def _saved_script(path, kind):
+    p = quote(path)
+    if kind == "iptables":
+        pattern = r"^[*:]|^COMMIT|QUEUE"
+    else:
+        pattern = r"^[[:space:]]*(table|chain|include)[[:space:]]|queue"
+    return (
+        "if [ -e %s ]; then grep -n -E %s %s | head -c %d; else exit %d; fi"
+        % (p, quote(pattern), p, LIMIT_SAVED, RC_ABSENT)
+    )
+
+
+def _persist_script():
+    globs = " ".join(PERSIST_GLOBS)
+    return (
+        "for f in %s; do [ -f \"$f\" ] || continue; grep -H -n -E %s \"$f\" 2>&1; done | head -c %d\nexit 0"
+        % (globs, quote(PERSIST_PATTERN), LIMIT_PERSIST)
+    )
+
+
+def saved_section_name(path):
+    return "saved." + path.strip("/").replace("/", "_")
+
+
+def build_probe(nonce=None):
+    """Return ``(script_text, nonce)`` of the detection probe."""
+    s = Script(nonce)
+    marker = "@@KCDATA:%s:" % s.nonce
+    s.section("kernel", "uname -r")
+    s.section("nodename", "uname -n")
+    for name, path in OS_FILES:
+        s.section(name, _file(path))
+    s.section("kernel_pkgs", _kernel_pkgs_script())
+    s.section("version.iptables", tool_command("iptables", "--version"))
+    s.section("version.ip6tables", tool_command("ip6tables", "--version"))
+    for name, _family, backend, tool in IPTABLES_TOOLS:
+        s.section(name, _ipt_section(tool, backend))
+    s.section("nft", tool_command("nft", "-a list ruleset"))
+    for path, _fam in SAVED_IPTABLES_FILES:
+        s.section(saved_section_name(path), _saved_script(path, "iptables"))
+    for path in SAVED_NFT_FILES:
+        s.section(saved_section_name(path), _saved_script(path, "nft"))
+    s.section("interfaces", _interfaces_script(marker))
+    s.section(
+        "forwarding",
+        "printf 'ipv4=%s\\n' \"$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)\"\n"
+        "printf 'ipv6=%s\\n' \"$(cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null)\"",
+    )
+    s.section("crash", _crash_script(marker))
+    s.section("dmesg", _dmesg_script())
+    s.section("wtmp", _wtmp_script())
+    s.section("kdump", _kdump_script())
+    s.section("persist", _persist_script())
+    return s.render(), s.nonce
+
+
+# ============================================================================ parse
+
+class _Ctx(object):
+    def __init__(self, host):
+        self.host = host
+        self.missing = []
+        self.errors = []
+
+    def missing_tool(self, tool):
+        if tool not in self.missing:
+            self.missing.append(tool)
+
+    def error(self, item, message):
+        self.errors.append({"item": item, "message": message.strip()[:500]})
+
+
+def _first_line(text):
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _kv(text):
+    out = {}
+    for line in text.splitlines():
+        m = _KV_RE.match(line.strip())
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def _section_ok(ctx, sections, name, tool=None, item=None):
+    """The section when it ran successfully, else None (missing/absent/errors recorded)."""
+    sec = sections.get(name)
+    item = item or name
+    if sec is None:
+        ctx.error(item, "no answer (section missing from the probe output)")
+        return None
+    if sec.rc == RC_MISSING:
+        ctx.missing_tool(tool or item)
+        return None
+    if sec.rc in (RC_ABSENT, RC_SKIPPED):
+        return None
+    if sec.rc != 0:
+        ctx.error(item, "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)"))
+        return None
+    return sec
+
+
+def parse_os(texts):
+    """``texts``: {"os-release": str|None, "redhat-release": ..., "system-release": ...,
+    "debian_version": ...} -> os facts."""
+    info = {
+        "id": None, "version_id": None, "name": None, "pretty_name": None, "id_like": [],
+        "redhat_release": None, "debian_version": None, "family": None,
+    }
+    osr = texts.get("os-release")
+    if osr:
+        for line in osr.splitlines():
+            m = re.match(r"^([A-Z_]+)=(.*)$", line.strip())
+            if not m:
+                continue
+            v = m.group(2).strip()
+            if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
+                v = v[1:-1]
+            k = m.group(1)
+            if k == "ID":
+                info["id"] = v
+            elif k == "VERSION_ID":
+                info["version_id"] = v
+            elif k == "NAME":
+                info["name"] = v
+            elif k == "PRETTY_NAME":
+                info["pretty_name"] = v
+            elif k == "ID_LIKE":
+                info["id_like"] = v.split()
+    rh = texts.get("redhat-release") or texts.get("system-release")
+    if rh and _first_line(rh):
+        info["redhat_release"] = _first_line(rh)
+        if not info["id"]:
+            low = info["redhat_release"].lower()
+            if "centos" in low:
+                info["id"] = "centos"
+            elif "oracle" in low:
+                info["id"] = "ol"
+            elif "scientific" in low:
+                info["id"] = "scientific"
+            elif "fedora" in low:
+                info["id"] = "fedora"
+            else:
+                info["id"] = "rhel"
+            m = re.search(r"release\s+(\d+(?:\.\d+)*)", info["redhat_release"])
+            if m:
+                info["version_id"] = m.group(1)
+            info["name"] = info["name"] or info["redhat_release"]
+    dv = texts.get("debian_version")
+    if dv and _first_line(dv):
+        info["debian_version"] = _first_line(dv)
+        if not info["id"]:
+            info["id"] = "debian"
+            info["version_id"] = info["debian_version"]
+    ids = [info["id"] or ""] + list(info["id_like"])
+    if any(i in ("rhel", "centos", "fedora", "ol", "scientific", "rocky", "almalinux") for i in ids):
+        info["family"] = "redhat"
+    elif any(i in ("debian", "ubuntu") for i in ids):
+        info["family"] = "debian"
+    elif info["id"]:
+        info["family"] = info["id"]
+    return info
+
+
+def parse_kernel_packages(text):
+    """``manager=rpm|dpkg`` then one package a line -> (manager, [{name, version, release}]).
+
+    ``release`` is what ``uname -r`` prints when that kernel runs (rpm:
+    VERSION-RELEASE.ARCH; Debian: the part of the package name after ``linux-image-``)."""
+    manager = None
+    pkgs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("manager="):
+            manager = line.split("=", 1)[1]
+            continue
+        parts = line.split()
+        if manager == "rpm" and len(parts) >= 3:
+            name, evr, arch = parts[0], parts[1], parts[2]
+            epoch, _, vr = evr.partition(":")
+            release = vr + ("." + arch if arch not in ("(none)", "noarch") else "")
+            if name == "kernel-rt" or name == "kernel-uek":
+                pass
+            pkgs.append({
+                "name": name,
+                "version": (vr if epoch in ("(none)", "", "0") else evr),
+                "release": release,
+            })
+        elif manager == "dpkg" and len(parts) >= 2:
+            name, version = parts[0], parts[1]
+            status = " ".join(parts[2:])
+            if status and "installed" not in status.split():
+                continue
+            if not name.startswith("linux-image-"):
+                continue
+            rel = name[len("linux-image-"):]
+            if not re.match(r"^\d", rel):
+                # meta packages (linux-image-amd64) name no release
+                rel = None
+            pkgs.append({"name": name, "version": version, "release": rel})
+    return manager, pkgs
+
+
+def iptables_default_backend(version_text):
+    """``iptables v1.8.9 (nf_tables)`` -> "nft"; ``(legacy)`` or no marker -> "legacy"."""
+    if not version_text:
+        return None
+    if "nf_tables" in version_text:
+        return "nft"
+    return "legacy"
+
+
+def _parse_ipt(ctx, text, family, backend, command):
+    rs = iptables_save.parse(text, command=command)
+    tables = [t.name for t in rs.table_list]
+    return iptables_save.nfqueue_rules(rs, family=family, backend=backend), tables
+
+
+def parse_saved_iptables(text, path, family):
+    """Filtered (``grep -n``) saved iptables file -> saved NFQUEUE rules with file lines."""
+    lines = []
+    numbers = []
+    for raw in text.splitlines():
+        m = re.match(r"^(\d+):(.*)\Z", raw)
+        if not m:
+            continue
+        numbers.append(int(m.group(1)))
+        lines.append(m.group(2))
+    if not lines:
+        return []
+    mini = "\n".join(lines) + "\n"
+    command = "grep %s" % path
+    try:
+        rs = iptables_save.parse(mini, command=command)
+    except KcrashParseError:
+        # A saved file cut by the size bound or hand-edited: fall back to line matching,
+        # still only on real targets.
+        return _saved_ipt_fallback(lines, numbers, path, family)
+    out = []
+    for r in iptables_save.queue_rule_objects(rs):
+        d = iptables_save.rule_dict(r, {}, family, "file")
+        idx = (r.line or 0) - 1
+        d["position"] = None
+        d["reachable_from"] = None
+        d["file"] = path
+        d["line"] = numbers[idx] if 0 <= idx < len(numbers) else None
+        out.append(d)
+    return out
+
+
+def _saved_ipt_fallback(lines, numbers, path, family):
+    out = []
+    table = None
+    for text, num in zip(lines, numbers):
+        if text.startswith("*"):
+            table = text[1:].strip()
+            continue
+        if not text.startswith("-A "):
+            continue
+        try:
+            words = iptables_save.tokenize(text)
+        except Exception:  # tokenizer errors: skip the line, keep the rest
+            continue
+        idx = iptables_save.find_target(words)
+        if idx is None or idx + 1 >= len(words) or words[idx + 1] not in iptables_save.QUEUE_TARGETS:
+            continue
+        out.append({
+            "family": family, "backend": "file", "table": table, "chain": words[1] if len(words) > 1 else None,
+            "position": None, "rule": text, "handle": None, "queue": None, "reachable_from": None,
+            "file": path, "line": num,
+        })
+    return out
+
+
+def parse_saved_nft(text, path):
+    """Filtered (``grep -n``) nftables file -> queue statements with table/chain context."""
+    out = []
+    table = chain = family = None
+    for raw in text.splitlines():
+        m = re.match(r"^(\d+):(.*)\Z", raw)
+        if not m:
+            continue
+        num, line = int(m.group(1)), m.group(2)
+        code = line.split("#", 1)[0].strip()
+        if not code:
+            continue
+        tm = re.match(r"^table\s+(?:(ip|ip6|inet|arp|bridge|netdev)\s+)?(\S+)\s*\{?", code)
+        if tm:
+            family = tm.group(1) or "ip"
+            table = tm.group(2)
+            chain = None
+            continue
+        cm = re.match(r"^chain\s+(\S+)\s*\{?", code)
+        if cm:
+            chain = cm.group(1)
+            continue
+        if code.startswith("include"):
+            continue
+        if not re.search(r"(^|[\s;{])queue(\s|;|$)", code):
+            continue
+        if re.search(r":\s*queue\b", code) and ("typeof" in code or "type " in code):
+            continue  # a map declaration whose values are queue numbers
+        try:
+            q = nft_mod.parse_queue_words(nft_mod.lex(code[code.index("queue"):]))
+        except Exception:  # best effort on a filtered line
+            q = None
+        out.append({
+            "family": family, "backend": "file", "table": table, "chain": chain, "position": None,
+            "rule": code, "handle": None, "queue": q if isinstance(q, dict) else None,
+            "reachable_from": None, "file": path, "line": num,
+        })
+    return out
+
+
+def parse_interfaces(text, marker):
+    """The ``interfaces`` section -> (interfaces {name: raw}, vlan_config_text, flags)."""
+    ifaces = {}
+    order = []
+    cur = None
+    mode = None  # None | "k"
+    buf = []
+    vlan = None
+    flags = {"no_ethtool": False, "truncated": False}
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if line.startswith(marker):
+            tag = line[len(marker):]
+            if tag == "NO_ETHTOOL":
+                flags["no_ethtool"] = True
+            elif tag == "TRUNCATED":
+                flags["truncated"] = True
+            elif tag.startswith("IF "):
+                name = tag[3:]
+                cur = {"name": name, "attrs": {}, "lower": [], "upper": [], "ethtool_k": None,
+                       "ethtool_rc": None, "ethtool_err": ""}
+                ifaces[name] = cur
+                order.append(name)
+                mode = None
+            elif tag == "ETHTOOL_K":
+                mode = "k"
+                buf = []
+            elif tag.startswith("ETHTOOL_RC "):
+                if cur is not None:
+                    # the script adds one newline before the RC marker
+                    cur["ethtool_k"] = "\n".join(buf)
+                    try:
+                        cur["ethtool_rc"] = int(tag.split()[1])
+                    except (ValueError, IndexError):
+                        cur["ethtool_rc"] = None
+                mode = "err"
+                buf = []
+            elif tag == "END":
+                if cur is not None and mode == "err":
+                    cur["ethtool_err"] = "\n".join(buf).strip()
+                mode = None
+                cur = None
+            elif tag == "VLAN":
+                vlan = "\n".join(lines[i:])
+                break
+            continue
+        if mode in ("k", "err"):
+            buf.append(line)
+            continue
+        if cur is None:
+            continue
+        m = _KV_RE.match(line.strip())
+        if not m:
+            continue
+        k, v = m.group(1), m.group(2)
+        if k == "lower":
+            cur["lower"].append(v)
+        elif k == "upper":
+            cur["upper"].append(v)
+        else:
+            cur["attrs"][k] = v
+    return [ifaces[n] for n in order], vlan, flags
+
+
+def parse_forwarding(text):
+    kv = _kv(text)
+    out = {}
+    for fam in ("ipv4", "ipv6"):
+        v = kv.get(fam, "").strip()
+        out[fam] = True if v == "1" else False if v == "0" else None
+    return out
+
+
+def parse_crash(text, marker):
+    """The ``crash`` section -> (dirs [{path, vmcore: [...], files: [{path, lines}]}])."""
+    dirs = []
+    cur = None
+    curfile = None
+    for line in text.split("\n"):
+        if line.startswith(marker):
+            tag = line[len(marker):]
+            if tag.startswith("DIR "):
+                cur = {"path": tag[4:], "vmcore": [], "files": []}
+                dirs.append(cur)
+                curfile = None
+            elif tag.startswith("VMCORE ") and cur is not None:
+                cur["vmcore"].append(tag[7:])
+            elif tag.startswith("FILE ") and cur is not None:
+                curfile = {"path": tag[5:], "lines": []}
+                cur["files"].append(curfile)
+            continue
+        if curfile is not None and line.strip():
+            curfile["lines"].append(line)
+    return dirs
+
+
+def parse_kdump(text):
+    kv = _kv(text)
+    loaded = kv.get("kexec_crash_loaded", "").strip()
+    services = {}
+    for k, v in kv.items():
+        if k.startswith("service."):
+            services[k[len("service."):]] = v.strip() or None
+    active = None
+    for v in services.values():
+        if not v:
+            continue
+        low = v.lower()
+        if low == "active" or "operational" in low and "not operational" not in low or "running" in low and "not running" not in low:
+            active = True
+            break
+        active = False
+    size = kv.get("kexec_crash_size", "").strip()
+    return {
+        "crash_kernel_loaded": True if loaded == "1" else False if loaded == "0" else None,
+        "crash_kernel_size": int(size) if size.isdigit() else None,
+        "kdump_conf": kv.get("kdump_conf") == "1",
+        "kdump_tools_conf": kv.get("kdump_tools_conf") == "1",
+        "crashkernel": kv.get("crashkernel") or None,
+        "service_manager": kv.get("manager"),
+        "services": services,
+        "service_active": active,
+    }
+
+
+def parse_persist(text):
+    """``grep -H -n`` lines -> [{file, line, text, interface, lro}] offload hints."""
+    out = []
+    for raw in text.splitlines():
+        m = re.match(r"^(/[^:]+):(\d+):(.*)\Z", raw)
+        if not m:
+            continue
+        path, num, body = m.group(1), int(m.group(2)), m.group(3).strip()
+        if body.startswith("#"):
+            continue
+        hint = {"file": path, "line": num, "text": body[:300], "interface": None, "lro": None}
+        fm = re.search(r"/ifcfg-([^/]+)$", path)
+        if fm:
+            hint["interface"] = fm.group(1)
+        low = body.lower()
+        lro = None
+        for pat, val in (
+            (r"\blro\s+(on|off)\b", None),
+            (r"large-receive-offload\s*[:=]?\s*(on|off|true|false|yes|no)\b", None),
+            (r"largereceiveoffload\s*=\s*(true|false|yes|no|on|off|1|0)\b", None),
+            (r"feature-lro\s*[=\s]\s*(true|false|on|off|yes|no|1|0)\b", None),
+            (r"offload-lro\s+(on|off)\b", None),
+        ):
+            mm = re.search(pat, low)
+            if mm:
+                lro = mm.group(1) in ("on", "true", "yes", "1")
+                break
+        hint["lro"] = lro
+        km = re.search(r"-K\s+([A-Za-z0-9_.:@+-]+)", body)
+        if km and hint["interface"] is None:
+            hint["interface"] = km.group(1)
+        out.append(hint)
+    return out
+
+
+def kernel_facts(release, os_info, packages, manager=None):
+    """``kernel.kernel_verdict`` for the running release plus the installed kernel packages."""
+    base = {
+        "release": release, "family": None, "code_vulnerable": None, "evidence": [],
+        "fixed_by": None, "reason": "the kernel release could not be read",
+        "installed": [], "fixed_installed": [],
+    }
+    if release:
+        installed = [p["release"] for p in packages if p.get("release")]
+        try:
+            base = kernel_mod.kernel_verdict(release, os_info, installed_kernels=installed)
+        except KcrashError as e:
+            raise KcrashParseError("uname -r", "kernel release %r not understood: %s" % (release[:80], e))
+    base = dict(base)
+    base["packages"] = packages
+    base["package_manager"] = manager
+    return base
+
+
+def collect_facts(stdout, nonce, host=None):
+    """:func:`parse_probe` plus the ``exposure`` verdict: the whole ``kcrash_nfqueue`` facts."""
+    facts = parse_probe(stdout, nonce, host)
+    facts["exposure"] = exposure.assess(facts)
+    return facts
+
+
+def parse_probe(stdout, nonce, host=None):
+    """Parse the framed probe output into facts (all keys but ``exposure``).
+
+    Raises KcrashParseError (with ``host`` set) when the output is truncated or a
+    tool's successful output cannot be understood.
+    """
+    try:
+        return _parse_probe(stdout, nonce, host)
+    except KcrashParseError as e:
+        raise e.with_host(host) if host and not e.host else e
+
+
+def _parse_probe(stdout, nonce, host):
+    if not isinstance(stdout, str):
+        raise KcrashParseError("probe", "no text output")
+    sections = split_sections(stdout, nonce, command="detection probe")
+    if "kernel" not in sections or "persist" not in sections:
+        raise KcrashParseError(
+            "detection probe",
+            "the probe did not run to its end (%d of its sections came back)" % len(sections),
+        )
+    marker = "@@KCDATA:%s:" % nonce
+    ctx = _Ctx(host)
+
+    # kernel + os
+    release = None
+    sec = _section_ok(ctx, sections, "kernel", "uname")
+    if sec is not None:
+        release = _first_line(sec.stdout) or None
+        if release is not None and not re.match(r"^[0-9][A-Za-z0-9._+~-]*\Z", release):
+            raise KcrashParseError("uname -r", "unexpected kernel release %r" % release[:80])
+    nodename = None
+    sec = _section_ok(ctx, sections, "nodename", "uname")
+    if sec is not None:
+        nodename = _first_line(sec.stdout) or None
+    texts = {}
+    for name, path in OS_FILES:
+        sec = sections.get(name)
+        if sec is not None and sec.rc == 0:
+            texts[name.split(".", 1)[1]] = sec.stdout
+        elif sec is not None and sec.rc not in (RC_ABSENT,):
+            ctx.error(path, "exit %s: %s" % (sec.rc, _first_line(sec.stderr)))
+    os_info = parse_os(texts)
+    manager, pkgs = None, []
+    sec = _section_ok(ctx, sections, "kernel_pkgs", "rpm/dpkg-query")
+    if sec is not None:
+        manager, pkgs = parse_kernel_packages(sec.stdout)
+
+    # firewall, live
+    versions = {}
+    for fam, tool in (("ipv4", "iptables"), ("ipv6", "ip6tables")):
+        sec = _section_ok(ctx, sections, "version." + tool, tool)
+        versions[fam] = _first_line(sec.stdout) if sec is not None else None
+    default_backend = {fam: iptables_default_backend(v) for fam, v in versions.items()}
+    rules = []
+    backends = []
+    nft_owned = []
+    rules_readable = True
+    for name, family, backend, tool in IPTABLES_TOOLS:
+        sec = sections.get(name)
+        if sec is None:
+            ctx.error(tool, "no answer")
+            rules_readable = False
+            continue
+        if sec.rc == RC_SKIPPED:
+            continue
+        if sec.rc == RC_MISSING:
+            continue  # missing variants are normal; reported below if nothing could be read
+        if sec.rc != 0:
+            ctx.error(tool, "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)"))
+            rules_readable = False
+            continue
+        be = backend or default_backend.get(family) or "legacy"
+        found, tables = _parse_ipt(ctx, sec.stdout, family, be, tool)
+        rules.extend(found)
+        backends.append({"tool": tool, "family": family, "backend": be, "tables": tables,
+                         "nfqueue_rules": len(found)})
+        if be == "nft":
+            for t in tables:
+                nft_owned.append(("ip" if family == "ipv4" else "ip6", t))
+    for fam, plain in (("ipv4", "iptables-save"), ("ipv6", "ip6tables-save")):
+        if not any(b["family"] == fam for b in backends):
+            ran = [s for s in IPTABLES_TOOLS if s[1] == fam and sections.get(s[0]) is not None
+                   and sections[s[0]].rc not in (RC_MISSING, RC_SKIPPED)]
+            if not ran:
+                ctx.missing_tool(plain)
+    nft_info = {"present": False, "tables": [], "queue_rules": 0}
+    sec = sections.get("nft")
+    nft_readable = True
+    if sec is not None and sec.rc == RC_MISSING:
+        ctx.missing_tool("nft")
+    elif sec is not None and sec.rc == 0:
+        nft_info["present"] = True
+        if sec.stdout.strip():
+            rs = nft_mod.parse_text(sec.stdout, command="nft -a list ruleset")
+            nft_info["tables"] = ["%s %s" % (t.family, t.name) for t in rs.tables]
+            qr = [r for r in nft_mod.queue_rules(rs, iptables_nft_tables=nft_owned) if not r.get("iptables_nft")]
+            nft_info["queue_rules"] = len(qr)
+            rules.extend(qr)
+    elif sec is not None:
+        nft_info["present"] = True
+        nft_readable = False
+        ctx.error("nft", "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)"))
+    else:
+        ctx.error("nft", "no answer")
+    firewall = {
+        "iptables_version": versions,
+        "iptables_default_backend": default_backend,
+        "backends": backends,
+        "nft": nft_info,
+        "rules_readable": bool(rules_readable and nft_readable and (backends or nft_info["present"])),
+    }
+
+    # saved rules
+    saved = []
+    saved_files = []
+    for path, family in SAVED_IPTABLES_FILES:
+        sec = sections.get(saved_section_name(path))
+        if sec is None or sec.rc == RC_ABSENT:
+            continue
+        if sec.rc != 0 or sec.stderr.strip():
+            ctx.error(path, "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)"))
+            continue
+        saved_files.append(path)
+        saved.extend(parse_saved_iptables(sec.stdout, path, family))
+    for path in SAVED_NFT_FILES:
+        sec = sections.get(saved_section_name(path))
+        if sec is None or sec.rc == RC_ABSENT:
+            continue
+        if sec.rc != 0 or sec.stderr.strip():
+            ctx.error(path, "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)"))
+            continue
+        saved_files.append(path)
+        saved.extend(parse_saved_nft(sec.stdout, path))
+
+    # interfaces
+    interfaces = {}
+    sec = _section_ok(ctx, sections, "interfaces")
+    iface_flags = {"no_ethtool": False, "truncated": False}
+    if sec is not None:
+        raw, vlan_text, iface_flags = parse_interfaces(sec.stdout, marker)
+        if iface_flags["no_ethtool"]:
+            ctx.missing_tool("ethtool")
+        if iface_flags["truncated"]:
+            ctx.error("interfaces", "more than %d interfaces: the rest were not examined" % MAX_INTERFACES)
+        vlans = netdev.parse_vlan_config(vlan_text or "")
+        interfaces = netdev.build_interfaces(raw, vlans)
+        for name, info in interfaces.items():
+            r = next((x for x in raw if x["name"] == name), None)
+            info["features"] = None
+            info["feature_format"] = None
+            info["ethtool_error"] = None
+            if r is None or iface_flags["no_ethtool"]:
+                continue
+            if r["ethtool_rc"] not in (0, None) or (r["ethtool_k"] is not None and not r["ethtool_k"].strip()):
+                info["ethtool_error"] = "exit %s: %s" % (r["ethtool_rc"], _first_line(r["ethtool_err"]) or "(no output)")
+                if info["kind"] != "loopback":
+                    ctx.error("ethtool -k %s" % name, info["ethtool_error"])
+                continue
+            if r["ethtool_k"] is None:
+                continue
+            p = ethtool_mod.parse(r["ethtool_k"], command="ethtool -k %s" % name)
+            info["features"] = ethtool_mod.summary(p)
+            info["feature_format"] = p["format"]
+
+    # persistence hints, attached to interfaces too
+    persist = []
+    sec = _section_ok(ctx, sections, "persist")
+    if sec is not None:
+        persist = parse_persist(sec.stdout)
+    for h in persist:
+        if h["interface"] in interfaces:
+            interfaces[h["interface"]].setdefault("persistence", []).append(h)
+    for info in interfaces.values():
+        info.setdefault("persistence", [])
+
+    forwarding = {"ipv4": None, "ipv6": None}
+    sec = _section_ok(ctx, sections, "forwarding")
+    if sec is not None:
+        forwarding = parse_forwarding(sec.stdout)
+
+    # crash evidence
+    vmcore = []
+    crash_dirs = []
+    sec = _section_ok(ctx, sections, "crash")
+    if sec is not None:
+        for d in parse_crash(sec.stdout, marker):
+            crash_dirs.append({"path": d["path"], "vmcore": d["vmcore"],
+                               "dmesg_files": [f["path"] for f in d["files"]]})
+            for f in d["files"]:
+                for hit in oops.scan("\n".join(f["lines"])):
+                    hit["path"] = f["path"]
+                    vmcore.append(hit)
+    dmesg_hits = []
+    sec = _section_ok(ctx, sections, "dmesg", "dmesg")
+    if sec is not None:
+        dmesg_hits = oops.scan(sec.stdout)
+    wtmp = []
+    sec = _section_ok(ctx, sections, "wtmp", "last")
+    if sec is not None:
+        wtmp = oops.parse_last(sec.stdout)
+    kdump = {}
+    sec = _section_ok(ctx, sections, "kdump")
+    if sec is not None:
+        kdump = parse_kdump(sec.stdout)
+
+    return {
+        "host": nodename,
+        "kernel": kernel_facts(release, os_info, pkgs, manager),
+        "os": os_info,
+        "nfqueue_rules": rules,
+        "saved_nfqueue_rules": saved,
+        "saved_rule_files": saved_files,
+        "firewall": firewall,
+        "interfaces": interfaces,
+        "forwarding": forwarding,
+        "crash_evidence": {
+            "vmcore": vmcore,
+            "crash_dirs": crash_dirs,
+            "dmesg": dmesg_hits,
+            "wtmp_crashes": [w for w in wtmp if w.get("crash")],
+            "kdump": kdump,
+        },
+        "probe": {"missing_tools": ctx.missing, "errors": ctx.errors, "sections": len(sections)},
+    }

@@ -1,0 +1,170 @@
+"""exposure.py: the three legs and the verdict table of issue 3."""
+
+import itertools
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import exposure, netdev
+
+RULE = {"family": "ipv4", "backend": "legacy", "table": "mangle", "chain": "PREROUTING", "position": 1,
+        "rule": "-A PREROUTING -p tcp -j NFQUEUE", "handle": None, "queue": {"num": None},
+        "reachable_from": ["PREROUTING"]}
+SAVED = dict(RULE, backend="file", position=None, reachable_from=None, file="/etc/sysconfig/iptables", line=12)
+
+
+def _feat(active, fixed=False, requested=None):
+    return {"active": active, "fixed": fixed, "requested": active if requested is None else requested}
+
+
+def _nic(lro, kind="physical", driver="ixgbe", persistence=None, master=None):
+    return {"kind": kind, "physical": kind != "virtual", "virtual_type": None, "driver": driver, "master": master,
+            "lower": [], "upper": [], "features": {"lro": lro, "gro": _feat(True), "gso": _feat(True), "tso": _feat(True)},
+            "feature_format": "features", "ethtool_error": None, "persistence": persistence or []}
+
+
+def facts(kernel=True, rules=(RULE,), saved=(), nics=None, readable=True, crash=None):
+    return {
+        "kernel": {"release": "2.6.32-358.el6.x86_64", "family": "el6", "code_vulnerable": kernel,
+                   "reason": "el6", "fixed_by": None, "fixed_installed": []},
+        "nfqueue_rules": list(rules),
+        "saved_nfqueue_rules": list(saved),
+        "firewall": {"rules_readable": readable},
+        "interfaces": nics if nics is not None else {"eth0": _nic(_feat(True))},
+        "crash_evidence": crash or {},
+    }
+
+
+def test_all_legs_live_is_exposed():
+    e = exposure.assess(facts())
+    assert e["level"] == "exposed"
+    assert e["legs"] == {"kernel": "live", "rules": "live", "lro": "live"}
+    assert any(r.startswith("rules: live NFQUEUE rule ipv4/legacy mangle PREROUTING #1") for r in e["reasons"])
+    assert any(r.startswith("lro: eth0 (physical, ixgbe) has large-receive-offload on") for r in e["reasons"])
+    assert e["interfaces"] == ["eth0"]
+
+
+def test_fixed_kernel_is_not_exposed_but_rules_listed():
+    e = exposure.assess(facts(kernel=False))
+    assert e["level"] == "not_exposed"
+    assert e["legs"]["rules"] == "live"
+    assert e["rules"]
+
+
+def test_saved_only_rule_is_at_risk():
+    e = exposure.assess(facts(rules=(), saved=(SAVED,)))
+    assert e["level"] == "at_risk" and e["legs"]["rules"] == "potential"
+    assert any("/etc/sysconfig/iptables:12" in r for r in e["reasons"])
+
+
+def test_lro_off_but_persisted_on_is_at_risk():
+    hint = {"file": "/etc/sysconfig/network-scripts/ifcfg-eth0", "line": 15, "text": 'ETHTOOL_OPTS="-K eth0 lro on"',
+            "interface": "eth0", "lro": True}
+    e = exposure.assess(facts(nics={"eth0": _nic(_feat(False), persistence=[hint])}))
+    assert e["level"] == "at_risk" and e["legs"]["lro"] == "potential"
+    assert any("ifcfg-eth0:15" in r for r in e["reasons"])
+
+
+def test_lro_off_on_lro_driver_is_potential_but_off_on_other_driver_is_none():
+    assert exposure.assess(facts(nics={"eth0": _nic(_feat(False), driver="ixgbe")}))["legs"]["lro"] == "potential"
+    assert exposure.assess(facts(nics={"eth0": _nic(_feat(False), driver="e1000e")}))["legs"]["lro"] == "none"
+    assert exposure.assess(facts(nics={"eth0": _nic(_feat(False, fixed=True), driver="ixgbe")}))["legs"]["lro"] == "none"
+
+
+def test_bond_on_top_never_counts_only_slaves():
+    nics = {
+        "bond0": dict(_nic(_feat(True), kind="bond", driver="bonding"), lower=["eth0", "eth1"]),
+        "eth0": _nic(_feat(False, fixed=True), kind="bond_slave", master="bond0"),
+        "eth1": _nic(_feat(False, fixed=True), kind="bond_slave", master="bond0"),
+    }
+    assert netdev.candidate_nics({"interfaces": nics}) == ["eth0", "eth1"]
+    assert exposure.assess(facts(nics=nics))["legs"]["lro"] == "none"
+    nics["eth1"]["features"]["lro"] = _feat(True)
+    e = exposure.assess(facts(nics=nics))
+    assert e["level"] == "exposed" and e["interfaces"] == ["eth1"]
+
+
+def test_unknown_when_data_missing():
+    e = exposure.assess(facts(kernel=None))
+    assert e["level"] == "unknown" and e["legs"]["kernel"] == "unknown"
+    e = exposure.assess(facts(rules=(), readable=False))
+    assert e["level"] == "unknown" and e["legs"]["rules"] == "unknown"
+    nic = _nic(None)
+    nic["features"] = None
+    nic["ethtool_error"] = "exit 127"
+    e = exposure.assess(facts(nics={"eth0": nic}))
+    assert e["level"] == "unknown" and e["legs"]["lro"] == "unknown"
+
+
+def test_a_missing_leg_wins_over_unknown():
+    e = exposure.assess(facts(kernel=None, rules=()))
+    assert e["level"] == "not_exposed"
+
+
+def test_output_only_rule_does_not_feed():
+    out_rule = dict(RULE, table="filter", chain="OUTPUT", reachable_from=["OUTPUT"])
+    assert exposure.assess(facts(rules=(out_rule,)))["legs"]["rules"] == "none"
+    unreachable = dict(RULE, chain="QUEUEME", reachable_from=[])
+    assert exposure.assess(facts(rules=(unreachable,)))["legs"]["rules"] == "potential"
+
+
+def test_crash_history_flags_whatever_the_verdict():
+    crash = {"vmcore": [{"signature": "rip-nf_queue+0x98", "rip": "nf_queue+0x98/0x1e0", "bug_id": "el6-nf_queue-gso-null",
+                         "strength": "strong", "line": "IP: ...", "path": "/var/crash/x/vmcore-dmesg.txt"}],
+             "wtmp_crashes": [{"line": "root pts/0 ... - crash (18:42)", "crash": True}]}
+    e = exposure.assess(facts(kernel=False, crash=crash))
+    assert e["level"] == "not_exposed" and e["flagged"] is True
+    assert any("nf_queue+0x98" in r and "/var/crash/x" in r for r in e["reasons"])
+    assert any("last -x shows 1 crash" in r for r in e["reasons"])
+    generic = {"vmcore": [dict(crash["vmcore"][0], signature="null-deref")]}
+    assert exposure.assess(facts(crash=generic))["flagged"] is False
+
+
+LEG_VALUES = {
+    "kernel": [True, False, None],
+    "rules": ["live", "saved", "none", "unreadable"],
+    "lro": ["on", "persisted", "off", "unknown"],
+}
+
+
+def _build(k, r, l):
+    rules, saved, readable = (), (), True
+    if r == "live":
+        rules = (RULE,)
+    elif r == "saved":
+        saved = (SAVED,)
+    elif r == "unreadable":
+        readable = False
+    if l == "on":
+        nic = _nic(_feat(True))
+    elif l == "persisted":
+        nic = _nic(_feat(False), persistence=[{"file": "f", "line": 1, "text": "lro on", "interface": "eth0", "lro": True}])
+    elif l == "off":
+        nic = _nic(_feat(False, fixed=True))
+    else:
+        nic = _nic(None)
+        nic["features"] = None
+    return facts(kernel=k, rules=rules, saved=saved, readable=readable, nics={"eth0": nic})
+
+
+@pytest.mark.parametrize("k,r,l", list(itertools.product(*LEG_VALUES.values())))
+def test_verdict_table(k, r, l):
+    e = exposure.assess(_build(k, r, l))
+    legs = e["legs"]
+    if k is False or r == "none" or l == "off":
+        want = "not_exposed"
+    elif k is None or r == "unreadable" or l == "unknown":
+        want = "unknown"
+    elif k is True and r == "live" and l == "on":
+        want = "exposed"
+    else:
+        want = "at_risk"
+    assert e["level"] == want, (legs, e["reasons"])
+    assert all(any(x.startswith(leg + ":") for x in e["reasons"]) for leg in ("kernel", "rules", "lro"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["kernel", "nfqueue_rules", "interfaces", "crash_evidence", "firewall"]),
+                       st.one_of(st.none(), st.just({}), st.just([]))))
+def test_assess_tolerates_sparse_facts(f):
+    assert exposure.assess(f)["level"] in exposure.LEVELS
