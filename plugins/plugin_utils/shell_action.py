@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
@@ -68,7 +68,8 @@ class ShellActionBase(ActionBase):
                 trips += 1
         except KcrashError as e:
             raise AnsibleActionFail("host %s: %s: %s" % (self.host_label(task_vars), what, e))
-        except AnsibleActionFail:
+        except (AnsibleActionFail, AnsibleConnectionFailure):
+            # a connection failure stays one, so Ansible reports the host UNREACHABLE
             raise
         except Exception as e:  # connection plugins raise many types
             raise AnsibleActionFail(
