@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action ``kcrash.nfqueue.offload``: turn LRO (and optionally GRO/GSO/TSO) off now and
+across reboots. Thin: one read trip, the pure planner, one apply trip (none in check
+mode or when nothing changes). Documentation: plugins/modules/offload.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import posixpath
+import time
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ALL as BACKENDS, SUPPORTED_FEATURES
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as offload_plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_abs_path, validate_ifname
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
+
+ARGSPEC = {
+    "features": {"type": "list", "elements": "str", "default": ["lro"], "choices": list(SUPPORTED_FEATURES)},
+    "interfaces": {"type": "raw", "default": "auto"},
+    "persist": {"type": "bool", "default": True},
+    "backend": {"type": "str", "default": "auto", "choices": ["auto"] + list(BACKENDS)},
+    "backup": {"type": "bool", "default": True},
+    "backup_dir": {"type": "str", "default": "/var/backups/kcrash-nfqueue"},
+}
+
+_PUBLIC_KEYS = ("kind", "driver", "format", "status", "before", "after", "to_change", "fixed_off",
+                "fixed_on", "requested_on", "absent", "persist")
+
+
+class ActionModule(ShellActionBase):
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        validation, args = self.validate_argument_spec(argument_spec=ARGSPEC)
+        host = self.host_label(task_vars)
+        try:
+            interfaces = args["interfaces"]
+            if isinstance(interfaces, str):
+                interfaces = "auto" if interfaces == "auto" else [interfaces]
+            if interfaces != "auto":
+                if not isinstance(interfaces, list) or not interfaces:
+                    return self.fail(task_vars, "interfaces must be 'auto' or a non-empty list of names")
+                for n in interfaces:
+                    validate_ifname(n, "interfaces")
+            validate_abs_path(args["backup_dir"], "backup_dir")
+        except KcrashError as e:
+            return self.fail(task_vars, str(e))
+        facts = (task_vars.get("ansible_facts") or {}).get("kcrash_nfqueue") or task_vars.get("kcrash_nfqueue")
+
+        trips = 0
+        script, nonce = offload_plan.build_read_script()
+        rc, out, err, n, _ = self.run_sh(script, task_vars, "offload read probe")
+        trips += n
+        if rc != 0:
+            return self.fail(task_vars, "offload read probe exited %s: %s" % (rc, (err or out)[-500:]))
+        try:
+            read = offload_plan.parse_read(out, nonce, host)
+            plan = offload_plan.plan(read, args["features"], interfaces, args["persist"], args["backend"],
+                                     facts=facts, host=host)
+        except KcrashError as e:
+            return self.fail(task_vars, str(e))
+
+        result.update(self._report(plan))
+        if plan["warnings"]:
+            result["warnings"] = list(plan["warnings"])
+        result["round_trips"] = trips
+        if plan["errors"]:
+            result["failed"] = True
+            result["changed"] = False
+            result["msg"] = "host %s: nothing changed: %s" % (host, "; ".join(plan["errors"]))
+            return result
+        result["changed"] = plan["changed"]
+        if self._task.diff and plan["changed"]:
+            result["diff"] = plan["diff"]
+        if not plan["changed"] or self._task.check_mode:
+            result["msg"] = self._summary(plan, check=self._task.check_mode)
+            return result
+
+        run_dir = posixpath.join(args["backup_dir"], "offload-%s" % time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
+        script, nonce = offload_plan.build_apply_script(plan, run_dir, keep_backup=args["backup"])
+        rc, out, err, n, _ = self.run_sh(script, task_vars, "offload apply")
+        trips += n
+        result["round_trips"] = trips
+        try:
+            res = offload_plan.parse_apply(out, nonce, plan, run_dir, args["backup"], host)
+        except KcrashError as e:
+            result.update(failed=True, msg="host %s: %s (backup in %s)" % (host, e, run_dir))
+            return result
+        for name, after in res["after"].items():
+            if name in result["interfaces"]:
+                result["interfaces"][name]["after"] = after
+        result["steps"] = res["steps"]
+        if plan["changes"] and args["backup"]:
+            result["backup_dir"] = run_dir
+        if not res["ok"]:
+            result["failed"] = True
+            result["msg"] = "host %s: %s" % (host, res["msg"])
+            return result
+        result["msg"] = self._summary(plan, check=False)
+        return result
+
+    @staticmethod
+    def _report(plan):
+        return {
+            "interfaces": dict((n, dict((k, e.get(k)) for k in _PUBLIC_KEYS)) for n, e in plan["interfaces"].items()),
+            "interfaces_source": plan.get("interfaces_source"),
+            "files": plan["files"],
+            "runtime_commands": ["ethtool -K %s %s" % (r["interface"], " ".join("%s off" % f for f in r["features"]))
+                                 for r in plan["runtime"]],
+            "nm_commands": ["nmcli %s" % " ".join(c["args"]) for c in plan["nm_commands"]],
+            "warnings_offload": plan["warnings"],
+        }
+
+    @staticmethod
+    def _summary(plan, check):
+        verb = "would change" if check else "changed"
+        bits = []
+        if plan["runtime"]:
+            bits.append("runtime: %s" % ", ".join("%s %s off" % (r["interface"], "/".join(r["features"]))
+                                                  for r in plan["runtime"]))
+        changed_files = [f["path"] for f in plan["files"] if f["action"] != "none"]
+        if changed_files:
+            bits.append("files: %s" % ", ".join(changed_files))
+        if plan["nm_commands"]:
+            bits.append("NetworkManager profiles: %s" % ", ".join(c["uuid"] for c in plan["nm_commands"]))
+        if not bits:
+            return "nothing to change: %s" % (", ".join(sorted(plan["interfaces"])) or "no candidate interface")
+        return "%s %s" % (verb, "; ".join(bits))
