@@ -73,8 +73,8 @@ CONFIG_GLOBS = (
 
 # =============================================================================== read
 
-def _dump_files_script(marker):
-    globs = " ".join(CONFIG_GLOBS)
+def _dump_files_script(marker, globs=CONFIG_GLOBS):
+    globs = " ".join(globs)
     return (
         "M=%(m)s\n"
         "for f in %(globs)s; do\n"
@@ -329,6 +329,11 @@ def _candidates(read, iface, forced):
     eth = mgr.get("ethtool_path") or "/sbin/ethtool"
     order = (forced,) if forced != "auto" else BACKENDS
     for b in order:
+        for path, why in sorted(read.get("unreadable", {}).items()):
+            if _belongs(b, path):
+                # it may be the very file that configures the interface: do not guess
+                raise PersistError(b, path, "cannot read it (%s), so it is unknown whether it configures %s; "
+                                            "nothing was written" % (why, iface))
         if b == "nm":
             ver = nm.parse_version(mgr.get("nm_version"))
             running = mgr.get("nm_running") == "running"
@@ -404,6 +409,20 @@ def _candidates(read, iface, forced):
             if forced == "udev" or _udev_present(mgr):
                 yield _Choice("udev", udev.PATH, "udev rule (fallback: nothing else on this host that "
                               "can carry ethtool settings manages %s)" % iface, info={"ethtool_path": eth})
+
+
+_PREFIXES = {
+    "ifcfg": (ifcfg.DIRECTORY + "/ifcfg-",),
+    "nm": (nm.KEYFILE_DIRS[0] + "/",),
+    "networkd": tuple(d + "/" for d in networkd.DIRS),
+    "netplan": tuple(d + "/" for d in netplan.DIRS),
+    "ifupdown": ("/etc/network/interfaces",),
+    "udev": (udev.PATH,),
+}
+
+
+def _belongs(backend, path):
+    return path.startswith(_PREFIXES.get(backend, ()))
 
 
 def _feature_state(parsed, f):
