@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Documentation only: the work is done by the action plugin plugins/action/remediation_report.py.
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: remediation_report
+short_description: Write the fleet report of remediate.yml (before / after per host)
+description:
+  - Runs on the controller only; contacts no host.
+  - Reads, for each host in O(hosts), the variables C(kcrash_plan) (the
+    C(kcrash.nfqueue.choose_strategy) plan), C(kcrash_before) and C(kcrash_after) (the
+    C(kcrash_nfqueue) facts before the change and after re-detection) that
+    C(playbooks/remediate.yml) keeps, and writes C(<prefix>-check.{json,csv,html}) in check
+    mode or C(<prefix>-apply.{json,csv,html}) in a real run, each written atomically.
+  - "Outcome per host: V(still_exposed), V(not_detected), V(apply_failed), V(blocked),
+    V(drift) (check mode: would be changed), V(report_only), V(unknown), V(remediated),
+    V(pending) (changed, still at risk or waiting for a reboot), V(compliant)."
+  - The files are written in check mode too (they are the drift report, not managed state);
+    the task never reports C(changed).
+version_added: 0.1.0
+author: kcrash.nfqueue maintainers
+options:
+  dir:
+    description: Directory on the controller for the report files (created if missing).
+    type: path
+    default: reports
+  hosts:
+    description: Host names to report on (normally every host the run targeted).
+    type: list
+    elements: str
+    required: true
+  prefix:
+    description: File name prefix.
+    type: str
+    default: remediation
+  check_mode:
+    description: Report as check mode (drift) or real run; default is the task's own check mode.
+    type: bool
+attributes:
+  check_mode:
+    support: full
+    description: Writes the drift report; changes nothing on any host.
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Fleet report of this run
+  kcrash.nfqueue.remediation_report:
+    dir: /var/tmp/kcrash-reports
+    hosts: "{{ ansible_play_hosts_all }}"
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+paths:
+  description: The files written, by format.
+  returned: success
+  type: dict
+  sample: {html: /srv/reports/remediation-check.html, json: /srv/reports/remediation-check.json,
+           csv: /srv/reports/remediation-check.csv}
+mode:
+  description: V(check) or V(apply).
+  returned: success
+  type: str
+drift:
+  description: In check mode, the number of hosts that differ from the remediated state; null in a real run.
+  returned: success
+  type: int
+outcomes:
+  description: Number of hosts per outcome (only outcomes that occur).
+  returned: success
+  type: dict
+  sample: {drift: 1, compliant: 3}
+hosts_total:
+  description: Number of hosts in the report.
+  returned: success
+  type: int
+msg:
+  description: One-line summary with the HTML path.
+  returned: always
+  type: str
+"""

@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+"""remediate.yml's fleet report: outcomes per host and the three renderings."""
+
+import csv
+import io
+import json
+from html.parser import HTMLParser
+
+import pytest
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report as rr
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import choose_strategy
+
+
+def facts(level, reasons=("r",), lro_active=True):
+    return {"exposure": {"level": level, "reasons": list(reasons), "recommended": ["turn LRO off"]},
+            "interfaces": {"eth0": {"features": {"lro": {"active": lro_active, "fixed": False}}}}}
+
+
+EXPOSED = facts("exposed", ["lro: eth0 has large-receive-offload on", "rules: mangle PREROUTING"])
+FIXED = facts("not_exposed", ["lro: LRO is off on every NIC"], lro_active=False)
+
+
+def fleet(check_mode):
+    hosts = {
+        "incident": {"plan": choose_strategy(EXPOSED), "before": EXPOSED,
+                     "after": None if check_mode else FIXED},
+        "clean": {"plan": choose_strategy(facts("not_exposed")), "before": facts("not_exposed")},
+        "gone": {"plan": None, "before": None},
+        "audit": {"plan": choose_strategy(EXPOSED, "none"), "before": EXPOSED},
+    }
+    return hosts
+
+
+def test_check_mode_outcomes_and_drift_count():
+    rep = rr.build(fleet(True), True)
+    by = {r["host"]: r for r in rep["hosts"]}
+    assert rep["mode"] == "check" and rep["drift"] == 1
+    assert by["incident"]["outcome"] == "drift"
+    assert by["incident"]["actions"] == ["offload"]
+    assert by["incident"]["level_after"] is None
+    assert by["clean"]["outcome"] == "compliant"
+    assert by["clean"]["level_after"] == "not_exposed"
+    assert by["gone"]["outcome"] == "not_detected"
+    assert by["audit"]["outcome"] == "report_only"
+    # worst first
+    assert [r["host"] for r in rep["hosts"]] == ["gone", "incident", "audit", "clean"]
+    assert rep["outcomes"] == {"not_detected": 1, "drift": 1, "report_only": 1, "compliant": 1}
+
+
+def test_apply_outcomes_before_after():
+    rep = rr.build(fleet(False), False)
+    by = {r["host"]: r for r in rep["hosts"]}
+    assert rep["mode"] == "apply" and rep["drift"] is None
+    assert by["incident"]["outcome"] == "remediated"
+    assert (by["incident"]["level_before"], by["incident"]["level_after"]) == ("exposed", "not_exposed")
+    assert by["incident"]["reasons_after"] == ["lro: LRO is off on every NIC"]
+    assert rep["levels_before"] == {"exposed": 2, "not_exposed": 1}
+
+
+@pytest.mark.parametrize("after, outcome", [
+    (None, "apply_failed"), ("exposed", "still_exposed"), ("at_risk", "pending"),
+    ("not_exposed", "remediated")])
+def test_real_run_outcome_follows_re_detection(after, outcome):
+    row = rr.host_row("h", choose_strategy(EXPOSED), EXPOSED, facts(after) if after else None, False)
+    assert row["outcome"] == outcome
+
+
+def test_blocked_and_unknown_are_reported_as_such():
+    blocked = facts("exposed")
+    blocked["interfaces"]["eth0"]["features"]["lro"]["fixed"] = True
+    assert rr.host_row("h", choose_strategy(blocked), blocked, None, True)["outcome"] == "blocked"
+    unk = facts("unknown")
+    assert rr.host_row("h", choose_strategy(unk), unk, None, True)["outcome"] == "unknown"
+
+
+def test_csv_round_trip():
+    rep = rr.build(fleet(False), False)
+    rows = list(csv.DictReader(io.StringIO(rr.to_csv(rep))))
+    assert [r["host"] for r in rows] == [r["host"] for r in rep["hosts"]]
+    inc = [r for r in rows if r["host"] == "incident"][0]
+    assert inc["outcome"] == "remediated" and inc["actions"] == "offload"
+    assert inc["level_before"] == "exposed" and inc["level_after"] == "not_exposed"
+    assert "mangle PREROUTING" in inc["reasons"]
+
+
+def test_json_is_the_report():
+    rep = rr.build(fleet(True), True, generated="2030-01-01 00:00:00 UTC")
+    assert json.loads(rr.to_json(rep)) == rep
+
+
+class _Cells(HTMLParser):
+    def __init__(self):
+        HTMLParser.__init__(self)
+        self.rows, self.scripts, self._in = [], 0, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        if tag == "script":
+            self.scripts += 1
+        if tag in ("td", "th"):
+            self._in = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._in is not None:
+            self.rows[-1].append("".join(self._in))
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in is not None:
+            self._in.append(data)
+
+
+def test_html_is_self_contained_sortable_and_escaped():
+    hosts = fleet(True)
+    evil = facts("exposed", ["<script>alert(1)</script> & \"quoted\""])
+    hosts["<b>odd</b>"] = {"plan": choose_strategy(evil), "before": evil}
+    page = rr.to_html(rr.build(hosts, True))
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<b>odd</b>" not in page
+    assert "http" not in page, "no external resources"
+    p = _Cells()
+    p.feed(page)
+    assert p.scripts == 1  # only the sort script
+    header, body = p.rows[0], p.rows[1:]
+    assert header[:3] == ["host", "outcome", "strategy"]
+    assert len(body) == 5 and all(len(r) == len(header) for r in body)
+    assert ["<b>odd</b>", "drift"] == body[1][:2] or ["<b>odd</b>", "drift"] == body[2][:2]
+    assert "Drift: 2 host(s)" in page
+
+
+def test_bad_input():
+    with pytest.raises(KcrashInputError):
+        rr.build(["incident"], True)
