@@ -515,6 +515,24 @@ def boot_default(boot):
     return {"method": None, "spec": None, "kernel": None, "release": None, "next_entry": None}
 
 
+def choose_package_manager(family, tools):
+    """The host's own package manager for its kernel: yum on el5-el7 (dnf where yum is
+    absent), dnf on el8+ (yum where dnf is absent), apt-get on Debian/Ubuntu and other
+    dpkg systems. An el kernel is never installed with apt-get, whatever else is there."""
+    if family in RPM_FAMILIES:
+        order = ("yum", "dnf") if family in ("el5", "el6", "el7") else ("dnf", "yum")
+        for pm in order:
+            if pm in tools:
+                return pm
+        return None
+    if "apt-get" in tools:
+        return "apt"
+    for pm in ("dnf", "yum"):
+        if pm in tools:
+            return pm
+    return None
+
+
 def parse_probe(sections, apt_packages=()):
     """Read-trip sections -> facts dict (raises KcrashParseError on malformed output)."""
     def sec(name):
@@ -533,14 +551,7 @@ def parse_probe(sections, apt_packages=()):
         if "id" not in os_info:
             os_info["id"] = "rhel-like"
     tools = parse_tools(text("tools"))
-    if "dnf" in tools:
-        pm = "dnf"
-    elif "yum" in tools:
-        pm = "yum"
-    elif "apt-get" in tools:
-        pm = "apt"
-    else:
-        pm = None
+    pm = choose_package_manager(kernel_family(uname, os_info), tools)
     avail_sec = sec("available_rpm")
     available = []
     avail_error = None
