@@ -772,7 +772,13 @@ def _parse_probe(stdout, nonce, host):
             "detection probe",
             "the probe did not run to its end (%d of its sections came back)" % len(sections),
         )
-    marker = "@@KCDATA:%s:" % nonce
+    return parse_sections(sections, "@@KCDATA:%s:" % nonce, host)
+
+
+def parse_sections(sections, marker, host=None):
+    """Facts from ``{name: shell.Section}`` in the probe's section structure (the live probe
+    and the sosreport reader both produce it); ``marker`` prefixes the data lines of the
+    ``interfaces`` and ``crash`` sections."""
     ctx = _Ctx(host)
 
     # kernel + os

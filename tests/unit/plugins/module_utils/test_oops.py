@@ -13,7 +13,7 @@ from conftest import REPO, SHARED, read_fixture
 
 SEED = os.path.join(SHARED, "seed", "000_7fb5fd307323d5e7.txt")
 LAB_VMCORE = os.path.join(
-    REPO, "lab", "images", "incident", "overlay", "var", "crash", "2017-10-31-11:53", "vmcore-dmesg.txt")
+    REPO, "lab", "images", "incident", "overlay", "usr", "local", "share", "kcrash-lab", "vmcore-dmesg.txt")
 LAB_WTMP = os.path.join(REPO, "lab", "images", "incident", "overlay", "usr", "local", "share", "kcrash-lab",
                         "wtmp.utmpdump")
 

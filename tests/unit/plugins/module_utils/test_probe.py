@@ -25,7 +25,7 @@ LAB_INCIDENT = os.path.join(REPO, "lab", "images", "incident", "overlay")
 STANDIN_BIN = os.path.join(LAB_INCIDENT, "usr", "local", "sbin")
 RECORDING = os.path.join(LAB_INCIDENT, "usr", "local", "share", "kcrash-lab", "ethtool",
                          "rhel64_ixgbe_ethtool-3.5_k.txt")
-LAB_CRASH = os.path.join(LAB_INCIDENT, "var", "crash")
+LAB_VMCORE = os.path.join(LAB_INCIDENT, "usr", "local", "share", "kcrash-lab", "vmcore-dmesg.txt")
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT or not shutil.which("ip"), reason="needs root and iproute2")
@@ -165,9 +165,12 @@ def test_incident_replica_is_exposed(tmp_path, shell):
     if not shutil.which(shell[0]):
         pytest.skip("%s missing" % shell[0])
     state = str(tmp_path / "ethtool-state")
+    crash = tmp_path / "crash"
+    (crash / "2017-10-31-11:53").mkdir(parents=True)
+    shutil.copyfile(LAB_VMCORE, str(crash / "2017-10-31-11:53" / "vmcore-dmesg.txt"))
     with NetNS() as ns:
         _incident_ns(ns, state)
-        out, nonce = ns.probe(shell=shell, path_prefix=STANDIN_BIN, crash_dir=LAB_CRASH,
+        out, nonce = ns.probe(shell=shell, path_prefix=STANDIN_BIN, crash_dir=str(crash),
                               env_extra={"KCRASH_LAB_ETHTOOL_STATE": state})
     facts = probe.collect_facts(out, nonce, host="incident-ns")
     k = facts["kernel"]
