@@ -15,7 +15,7 @@ need_root "scripts/setup.sh"
 t0=$SECONDS
 
 # --- system packages --------------------------------------------------------------------
-mapfile -t apt_pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$REPO/requirements/apt-packages.txt" | tr -s ' \t' '\n\n' | sed '/^$/d')
+mapfile -t apt_pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$REPO/requirements/apt-packages.txt" | tr -s ' \t' '[\n*]' | sed '/^$/d')
 missing=()
 for p in "${apt_pkgs[@]}"; do
     if [ "$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]; then
@@ -56,5 +56,6 @@ if [ "$(readlink "$link" 2>/dev/null || true)" != "$REPO" ]; then
     ln -s "$REPO" "$link"
 fi
 
-"$REPO/.venv/bin/ansible" --version | head -n 1 >&2
+version="$("$REPO/.venv/bin/ansible" --version)"
+log "${version%%$'\n'*}"
 log "setup done in $((SECONDS - t0)) s"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Build step of the `bare` image (runs with /bin/sh -eu inside the image): no Python at all,
 # and busybox's ash as /bin/sh (busybox-level shell expectations).
 pkgs=$(dpkg-query -W -f '${Package}\n' | grep -E '^(python3|libpython3)' || true)

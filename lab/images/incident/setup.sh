@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Build step of the `incident` image (runs with /bin/sh -eu inside the image).
 # el6 used iptables' legacy (x_tables) back end.
 update-alternatives --set iptables /usr/sbin/iptables-legacy
@@ -11,3 +12,7 @@ utmpdump -r </usr/local/share/kcrash-lab/wtmp.utmpdump >/var/log/wtmp 2>/dev/nul
 chmod 664 /var/log/wtmp
 last -x -f /var/log/wtmp | grep -q crash
 chmod 755 /usr/local/sbin/ethtool /usr/local/sbin/uname
+# kdump's crash directory (its name has a ':' that git/ansible-test file names avoid)
+mkdir -p '/var/crash/2017-10-31-11:53'
+mv /usr/local/share/kcrash-lab/vmcore-dmesg.txt '/var/crash/2017-10-31-11:53/vmcore-dmesg.txt'
+chmod 644 '/var/crash/2017-10-31-11:53/vmcore-dmesg.txt'

@@ -1,2 +1,5 @@
+# shellcheck shell=sh
 # Base lab init step: nothing host specific, just record what the container sees.
-printf 'kernel %s, ifaces: %s\n' "$(cat /proc/sys/kernel/osrelease)" "$(ls /sys/class/net | tr '\n' ' ')"
+ifaces=
+for i in /sys/class/net/*; do ifaces="$ifaces ${i##*/}"; done
+printf 'kernel %s, ifaces:%s\n' "$(cat /proc/sys/kernel/osrelease)" "$ifaces"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Lab init of the `clean` host: nothing to remediate. A plain firewall with no NFQUEUE rule;
 # the veth's LRO is "off [fixed]" (real ethtool), GRO/GSO left at their defaults.
 iptables-restore </etc/iptables/rules.v4

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Lab init of the `incident` host (seed replica), run at every container start.
 # 1. "Driver default" NIC offload state: reset the ethtool stand-in state of each emulated
 #    interface from its recording (a reboot resets NIC settings).

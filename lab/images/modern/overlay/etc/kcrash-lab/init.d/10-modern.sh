@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Lab init of the `modern` host (Debian 12 inline IPS), run at every container start.
 # Data interface for ifupdown: a veth pair (lab0 <-> lab0p), brought up by the real ifup,
 # whose ethtool hook applies the offload-* options of /etc/network/interfaces.
