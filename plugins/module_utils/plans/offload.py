@@ -527,7 +527,7 @@ def plan(read, features=("lro",), interfaces="auto", persist=True, backend="auto
             out["errors"].append(
                 "%s: %s is on and [fixed]: the driver cannot turn it off, so this strategy cannot "
                 "remediate %s; use the nfqueue_drop or kernel_upgrade strategy"
-                % (n, ", ".join(ethtool.SHORT[f] for f in entry["fixed_on"]), n))
+                % (n, ", ".join("%s (%s)" % (f, ethtool.SHORT[f]) for f in entry["fixed_on"]), n))
         if entry["requested_on"]:
             out["warnings"].append("%s: %s reported off [requested on] (the kernel keeps it off for now, "
                                    "e.g. forwarding or a bond; it is switched off for good)"
