@@ -377,10 +377,14 @@ def queue_options(rule):
     """
     if not rule.is_queue:
         return None
-    q = {"num": 0, "balance": None, "bypass": False, "fanout": False}
     if rule.target == "QUEUE":
-        return q
-    args = rule.target_args
+        return {"num": 0, "balance": None, "bypass": False, "fanout": False}
+    return queue_options_words(rule.target_args)
+
+
+def queue_options_words(args):
+    """``{num, balance, bypass, fanout}`` from the words after ``-j NFQUEUE``."""
+    q = {"num": 0, "balance": None, "bypass": False, "fanout": False}
     i = 0
     while i < len(args):
         a = args[i]

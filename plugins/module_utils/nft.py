@@ -284,6 +284,32 @@ def _find_queue(tokens):
     return None
 
 
+def queue_span(code, start=0):
+    """``(start, end)`` character span of the first queue statement in ``code`` at or after
+    offset ``start``: from the ``queue`` keyword to its last word (before ``comment``, ``;``,
+    a closing ``}`` of an enclosing block, or the end). None when there is none."""
+    toks = lex(code)
+    prev = None
+    for i, (tok, s, e) in enumerate(toks):
+        if s < start:
+            prev = tok
+            continue
+        if tok == "queue" and prev not in ("jump", "goto", ":", "typeof", "type"):
+            end = e
+            depth = 0
+            for tok2, s2, e2 in toks[i + 1:]:
+                if depth == 0 and tok2 in (";", "}", "comment"):
+                    break
+                if tok2 == "{":
+                    depth += 1
+                elif tok2 == "}":
+                    depth -= 1
+                end = e2
+            return s, end
+        prev = tok
+    return None
+
+
 def _analyse_rule(rule):
     toks = words(rule.text)
     # rule comment: `comment "..."` at the end

@@ -1,0 +1,302 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Backups, the rollback watchdog and the apply/confirm/rollback scripts of the "drop"
+strategy, as POSIX sh text (no Python on the host; dash, bash 4.1 and busybox ash).
+
+Layout on the host (umask 077: directories 0700, files 0600)::
+
+    /var/backups/kcrash-nfqueue/               BACKUP_ROOT
+      20260126T101500Z-<nonce>/                one apply = one directory (sortable name)
+        live-<n>.rules                         <tool>-save -c -t <table> taken just before
+        live-<n>.tool                          the restore tool for it (one word)
+        nft-<n>.nft                            nft list table <family> <name> (native nft)
+        nft-<n>.name                           "<family> <name>"
+        files/<etc_sysconfig_iptables>         copies of the saved files before the rewrite
+        files.list                             "<backup name> <path>" lines
+        restore.sh                             puts everything above back
+        watchdog.sh, watchdog.pid              the timer
+        armed / confirmed / rolled-back        state markers
+        watchdog.log                           what the timer did
+
+Watchdog: ``watchdog.sh`` sleeps N seconds in its own session (``setsid`` when present,
+else ``nohup``; stdin/stdout/stderr detached so the connection can close) and runs
+``restore.sh`` unless ``confirmed`` exists by then. ``restore.sh`` runs
+``<tool>-restore --test`` on every backup before the real ``<tool>-restore -c`` (``-w``
+when the version has it), so a broken backup never flushes a table.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import posixpath
+import re
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
+    PREAMBLE,
+    FileChange,
+    backup_name,
+    file_transaction,
+    quote,
+    validate_abs_path,
+)
+
+BACKUP_ROOT = "/var/backups/kcrash-nfqueue"
+RC_CHANGED = 4      # live rules changed since they were read: nothing done, read again
+RC_FILES = 3        # saved files could not be written: nothing done
+RC_APPLY = 5        # a restore failed: everything put back
+RC_NOBACKUP = 6     # rollback: no backup found
+_STAMP_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4,32}\Z")
+_TOOL_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-restore\Z")
+
+
+def backup_dir(root, stamp):
+    validate_abs_path(root, "backup_root")
+    if not _STAMP_RE.match(stamp):
+        raise KcrashInputError("stamp", "%r is not a backup stamp" % (stamp,))
+    return posixpath.join(root, stamp)
+
+
+def _tool(name):
+    if not _TOOL_RE.match(name):
+        raise KcrashInputError("tool", "%r is not an iptables restore tool" % (name,))
+    return name
+
+
+def _heredoc(path, content, tag="KCRASH_EOF"):
+    """Shell text writing ``content`` to ``path`` (quoted heredoc: no expansion)."""
+    while tag in content:
+        tag += "_X"
+    body = content if content.endswith("\n") else content + "\n"
+    return "cat > %s <<'%s'\n%s%s\n" % (quote(path), tag, body, tag)
+
+
+def restore_script(tx_iptables, nft_tables, wait):
+    """Text of ``restore.sh`` (runs inside the backup dir it lives in)."""
+    w = " -w" if wait else ""
+    out = [
+        "#!/bin/sh\n# kcrash.nfqueue: put back the live rules and saved files of this backup\n",
+        PREAMBLE,
+        "umask 077\ncd \"$(dirname \"$0\")\" || exit 1\nkc_rc=0\n",
+    ]
+    for i, tx in enumerate(tx_iptables):
+        tool = _tool(tx["restore_tool"])
+        wopt = w if tx.get("backend") == "legacy" or tx.get("wait") else ""
+        out.append(
+            "if [ -s live-{i}.rules ]; then\n"
+            "  if {tool} --test -c < live-{i}.rules; then\n"
+            "    {tool}{w} -c < live-{i}.rules || {{ echo 'restore of live-{i}.rules ({tool}) failed' >&2; kc_rc=1; }}\n"
+            "  else echo 'live-{i}.rules does not pass {tool} --test: left alone' >&2; kc_rc=1; fi\n"
+            "fi\n".format(i=i, tool=tool, w=wopt)
+        )
+    for i, (fam, name) in enumerate(nft_tables):
+        words = _nft_words(fam, name)
+        out.append(
+            "if [ -s nft-%d.nft ]; then\n"
+            "  { printf '%%s\\n' 'table %s' 'delete table %s'; cat nft-%d.nft; } > nft-%d.load\n"
+            "  if nft -c -f nft-%d.load; then nft -f nft-%d.load || kc_rc=1; "
+            "else echo 'nft-%d.nft does not pass nft -c: left alone' >&2; kc_rc=1; fi\n"
+            "fi\n" % (i, words, words, i, i, i, i, i)
+        )
+    out.append(
+        "if [ -f files.list ]; then\n"
+        "  while read -r kc_b kc_p; do\n"
+        "    [ -n \"$kc_p\" ] || continue\n"
+        "    if [ \"$kc_b\" = '-' ]; then rm -f \"$kc_p\"; continue; fi\n"
+        "    cp -p \"files/$kc_b\" \"$kc_p.kcrash-restore.$$\" && mv -f \"$kc_p.kcrash-restore.$$\" \"$kc_p\" "
+        "|| { echo \"restore of $kc_p failed\" >&2; kc_rc=1; }\n"
+        "  done < files.list\n"
+        "fi\n"
+        "exit $kc_rc\n"
+    )
+    return "".join(out)
+
+
+def _nft_words(fam, name):
+    if not re.match(r"^(ip|ip6|inet|arp|bridge|netdev)\Z", fam) or not re.match(r"^[A-Za-z0-9_.-]{1,64}\Z", name):
+        raise KcrashInputError("nft table", "%r %r" % (fam, name))
+    return "%s %s" % (fam, name)
+
+
+def watchdog_script(bdir, seconds):
+    return (
+        "#!/bin/sh\n# kcrash.nfqueue rollback timer\n"
+        "cd %s || exit 1\n"
+        "echo $$ > watchdog.pid\n"
+        "sleep %d\n"
+        "if [ ! -e confirmed ]; then\n"
+        "  date > rolled-back\n"
+        "  sh ./restore.sh > watchdog.log 2>&1\n"
+        "  echo \"restore.sh exit $?\" >> watchdog.log\n"
+        "fi\n"
+        "rm -f watchdog.pid\n" % (quote(bdir), int(seconds))
+    )
+
+
+def arm_watchdog(bdir):
+    """Shell text starting watchdog.sh detached from the connection."""
+    b = quote(bdir)
+    return (
+        "touch %s/armed\n"
+        "if command -v setsid >/dev/null 2>&1; then\n"
+        "  ( cd / && setsid sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & )\n"
+        "elif command -v nohup >/dev/null 2>&1; then\n"
+        "  ( cd / && nohup sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & )\n"
+        "else\n"
+        "  ( cd / && trap '' HUP && sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & )\n"
+        "fi\n"
+        "kc_i=0\nwhile [ ! -s %s/watchdog.pid ] && [ $kc_i -lt 50 ]; do sleep 0.1 2>/dev/null || sleep 1; "
+        "kc_i=$((kc_i + 1)); done\n"
+        "[ -s %s/watchdog.pid ] || { echo 'KCRASH-FAIL: the rollback timer did not start' >&2; exit %d; }\n"
+        % (b, b, b, b, b, b, RC_APPLY)
+    )
+
+
+def disarm(bdir):
+    """Shell text defining ``kc_disarm``: mark the backup confirmed and stop its timer."""
+    b = quote(bdir)
+    return (
+        "kc_disarm() {\n"
+        "  touch %s/confirmed\n"
+        "  if [ -s %s/watchdog.pid ]; then kc_p=$(cat %s/watchdog.pid)\n"
+        "    kill -TERM -\"$kc_p\" 2>/dev/null || kill -TERM \"$kc_p\" 2>/dev/null\n"
+        "    rm -f %s/watchdog.pid\n"
+        "  fi\n"
+        "}\n" % (b, b, b, b)
+    )
+
+
+def retention(root, keep):
+    """Shell text removing the oldest backup directories beyond ``keep``."""
+    keep = int(keep)
+    if keep < 1:
+        raise KcrashInputError("retention", "keep at least one backup")
+    r = quote(root)
+    return (
+        "kc_n=$(ls -1 %s 2>/dev/null | grep -c -E '^[0-9]{8}T[0-9]{6}Z-')\n"
+        "kc_x=$((kc_n - %d))\n"
+        "if [ \"$kc_x\" -gt 0 ]; then\n"
+        "  ls -1 %s | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | head -n \"$kc_x\" | while read -r kc_d; do\n"
+        "    [ -e %s/\"$kc_d\"/watchdog.pid ] || rm -rf %s/\"$kc_d\"\n"
+        "  done\n"
+        "fi\n" % (r, keep, r, r, r)
+    )
+
+
+def apply_script(plan, bdir, seconds=60, test_first=True, wait=False):
+    """The apply round trip for ``plan`` (see plans/nfqueue.py). Prints framed post-state
+    listings for verification: ``@@KCRASH-VERIFY:<n>`` blocks."""
+    b = quote(bdir)
+    txs = plan["iptables"]
+    nft_tx = plan.get("nft")
+    nft_tables = list(nft_tx["tables"]) if nft_tx else []
+    out = [PREAMBLE, "umask 077\n"]
+    out.append("mkdir -p %s && chmod 700 %s && mkdir %s || { echo 'KCRASH-FAIL: cannot create backup dir %s' >&2; exit %d; }\n"
+               % (quote(posixpath.dirname(bdir)), quote(posixpath.dirname(bdir)), b, bdir.replace("'", ""), RC_APPLY))
+    out.append("cd %s || exit %d\n" % (b, RC_APPLY))
+    out.append("kc_changed=''\n")
+    # 1. backups that double as the "nothing moved since the probe" check
+    for i, tx in enumerate(txs):
+        save = quote(tx["save_tool"])
+        sed = " ".join(quote(a) for a in tx["sed"])
+        out.append(
+            "%s -c -t %s > live-%d.rules || { echo 'KCRASH-FAIL: %s -t %s failed' >&2; cd /; rm -rf %s; exit %d; }\n"
+            % (save, quote(tx["table"]), i, tx["save_tool"], tx["table"], b, RC_APPLY)
+        )
+        out.append("echo %s > live-%d.tool\n" % (quote(_tool(tx["restore_tool"])), i))
+        out.append(
+            "[ \"$(sed -n %s live-%d.rules | cksum)\" = %s ] || kc_changed=\"$kc_changed %s:%s\"\n"
+            % (sed, i, quote(tx["digest"]), tx["save_tool"], tx["table"])
+        )
+    out.append(
+        "if [ -n \"$kc_changed\" ]; then echo \"KCRASH-CHANGED:$kc_changed\"; cd /; rm -rf %s; exit %d; fi\n"
+        % (b, RC_CHANGED)
+    )
+    for i, (fam, name) in enumerate(nft_tables):
+        words = _nft_words(fam, name)
+        out.append("nft list table %s > nft-%d.nft || { echo 'KCRASH-FAIL: nft list table %s failed' >&2; cd /; rm -rf %s; exit %d; }\n"
+                   % (words, i, words, b, RC_APPLY))
+        out.append("echo '%s' > nft-%d.name\n" % (words, i))
+    # 2. restore.sh, watchdog
+    out.append(_heredoc(posixpath.join(bdir, "restore.sh"), restore_script(txs, nft_tables, wait)))
+    out.append(_heredoc(posixpath.join(bdir, "watchdog.sh"), watchdog_script(bdir, seconds)))
+    changes = [FileChange(f["path"], f["after"], "0600", f["expect"]) for f in plan.get("files", [])]
+    lst = "".join("%s %s\n" % (backup_name(c.path), c.path) for c in changes)
+    if lst:
+        out.append(_heredoc(posixpath.join(bdir, "files.list"), lst))
+    out.append(arm_watchdog(bdir))
+    out.append(disarm(bdir))
+    out.append("kc_undo() {\n  echo \"KCRASH-FAIL: $1: rules and files put back from %s\" >&2\n"
+               "  sh ./restore.sh >&2\n  kc_disarm\n  exit %d\n}\n" % (bdir.replace('"', ""), RC_APPLY))
+    # 3. saved files first (all or nothing, before any live change)
+    if changes:
+        out.append("(\n%s) || { kc_disarm; echo 'KCRASH-FAIL: saved files not written (nothing changed)' >&2; exit %d; }\n"
+                   % (file_transaction(changes, posixpath.join(bdir, "files")), RC_FILES))
+    # 4. live
+    for i, tx in enumerate(txs):
+        tool = _tool(tx["restore_tool"])
+        w = " -w" if wait and tx["backend"] == "legacy" else ""
+        out.append(_heredoc(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"]))
+        if test_first:
+            out.append("%s --test --noflush < tx-%d.rules || kc_undo '%s --test of %s'\n" % (tool, i, tool, tx["table"]))
+        out.append("%s%s --noflush < tx-%d.rules || kc_undo '%s --noflush of %s'\n" % (tool, w, i, tool, tx["table"]))
+    if nft_tx:
+        out.append(_heredoc(posixpath.join(bdir, "tx.nft"), nft_tx["text"]))
+        out.append("nft -c -f tx.nft || kc_undo 'nft -c -f (check)'\n")
+        out.append("nft -f tx.nft || kc_undo 'nft -f'\n")
+    # 5. verification listings (the controller compares them with the plan)
+    for i, tx in enumerate(txs):
+        out.append("printf '\\n@@KCRASH-VERIFY:ipt:%d\\n'\n%s -t %s || kc_undo 'verify %s -t %s'\n"
+                   % (i, quote(tx["save_tool"]), quote(tx["table"]), tx["save_tool"], tx["table"]))
+    for i, (fam, name) in enumerate(nft_tables):
+        out.append("printf '\\n@@KCRASH-VERIFY:nft:%d\\n'\nnft -a list table %s || kc_undo 'verify nft'\n"
+                   % (i, _nft_words(fam, name)))
+    out.append("printf '\\n@@KCRASH-VERIFY:end\\n'\nexit 0\n")
+    return "".join(out)
+
+
+def split_verify(stdout):
+    """``{("ipt", n) | ("nft", n): text}`` of the verification listings."""
+    out = {}
+    parts = re.split(r"\n@@KCRASH-VERIFY:([a-z]+(?::\d+)?)\n", stdout)
+    for k in range(1, len(parts) - 1, 2):
+        tag = parts[k]
+        if tag == "end":
+            break
+        kind, n = tag.split(":")
+        out[(kind, int(n))] = parts[k + 1]
+    return out
+
+
+def confirm_script(bdir, root, keep):
+    return PREAMBLE + "umask 077\n" + disarm(bdir) + "kc_disarm\n" + retention(root, keep) + "echo KCRASH-CONFIRMED\n"
+
+
+def undo_script(bdir):
+    """Roll back one apply now (the controller found the result wrong)."""
+    b = quote(bdir)
+    return (PREAMBLE + "umask 077\ncd %s || exit %d\n" % (b, RC_NOBACKUP) + disarm(bdir) + "kc_disarm\n"
+            + "date > rolled-back\nsh ./restore.sh\n")
+
+
+def rollback_script(root, stamp=None):
+    """Restore the latest (or the named) backup under ``root``: the rollback playbook."""
+    r = quote(root)
+    if stamp:
+        pick = "kc_d=%s\n" % quote(stamp)
+    else:
+        pick = ("kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
+    return (
+        PREAMBLE + "umask 077\n" + pick
+        + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then echo 'KCRASH-NOBACKUP: no backup under %s' >&2; exit %d; fi\n"
+        % (r, root, RC_NOBACKUP)
+        + "cd %s/\"$kc_d\" || exit %d\n" % (r, RC_NOBACKUP)
+        + "touch confirmed\n"
+        + "if [ -s watchdog.pid ]; then kc_p=$(cat watchdog.pid); kill -TERM -\"$kc_p\" 2>/dev/null || kill -TERM \"$kc_p\" 2>/dev/null; fi\n"
+        + "echo \"KCRASH-BACKUP: %s/$kc_d\"\n" % root
+        + "sh ./restore.sh; kc_rc=$?\n"
+        + "[ $kc_rc -eq 0 ] && date > rolled-back\n"
+        + "exit $kc_rc\n"
+    )

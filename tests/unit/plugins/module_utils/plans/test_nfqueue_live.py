@@ -1,0 +1,297 @@
+"""The drop strategy end to end on REAL iptables (legacy and nft back ends, IPv4 and IPv6)
+inside throwaway network namespaces: read script -> plan -> apply script (backup, digest
+check, watchdog, restore, verify) -> confirm / watchdog restore / rollback.
+
+Every script runs through /bin/sh exactly as the action sends it. The backup root is a
+temp dir; saved files are temp copies (the namespace shares this machine's /etc)."""
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import iptables_save as ips
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as P
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("iptables-legacy"),
+    reason="needs root, ip netns and iptables-legacy/-nft",
+)
+
+SEED = ("-t mangle -I PREROUTING -p tcp -m multiport --dports 80,443 -m set --match-set lee src "
+        "-m string --string t.test.com --algo kmp --from 0 --to 1480 -j NFQUEUE")
+
+
+class NS(object):
+    def __init__(self):
+        self.name = "fw-test-%s" % uuid.uuid4().hex[:8]
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+
+    def sh(self, script):
+        p = subprocess.run(["ip", "netns", "exec", self.name, "/bin/sh", "-c", script],
+                           capture_output=True, text=True)
+        return p.returncode, p.stdout, p.stderr
+
+    def ok(self, script):
+        rc, out, err = self.sh(script)
+        assert rc == 0, (script, err)
+        return out
+
+    def close(self):
+        subprocess.run(["ip", "netns", "del", self.name])
+
+
+@pytest.fixture
+def ns():
+    n = NS()
+    yield n
+    n.close()
+
+
+@pytest.fixture
+def broot(tmp_path):
+    return str(tmp_path / "backups")
+
+
+def stamp():
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+
+
+def read_and_plan(ns, options=None, saved=None, nft_saved=None):
+    script, nonce = P.read_script()
+    rc, out, err = ns.sh(script)
+    assert rc == 0, err
+    rr = P.parse_read(out, nonce)
+    opts = options or P.Options()
+    mgmt = P.management(rr.ssh_connection, opts)
+    plan = P.plan(rr.dumps, opts, mgmt, rr.nft_text, saved or {}, nft_saved or {},
+                  P.restore_supports_wait(rr.version))
+    return rr, plan
+
+
+def apply(ns, plan, broot, seconds=30):
+    bdir = R.backup_dir(broot, stamp())
+    rc, out, err = ns.sh(R.apply_script(plan, bdir, seconds=seconds, wait=True))
+    return bdir, rc, out, err
+
+
+def rules_without_counters(ns, tool):
+    text = ns.ok("%s" % tool)
+    rs = ips.parse(text)
+    return [(r.table, r.chain, r.text) for r in rs.rules()]
+
+
+@pytest.mark.parametrize("flavour", ["legacy", "nft"])
+def test_seed_rule_becomes_drop_with_all_matches_and_others_untouched(ns, broot, flavour):
+    ns.ok("ipset create lee hash:ip hashsize 819200 maxelem 100000 timeout 300; ipset add lee 1.1.1.1 timeout 300")
+    ns.ok("iptables-%s %s" % (flavour, SEED))
+    ns.ok("iptables-%s -t mangle -A PREROUTING -p udp -j ACCEPT" % flavour)
+    ns.ok("iptables-%s -A INPUT -p tcp --dport 22 -j ACCEPT" % flavour)
+    # counters of an untouched rule must survive
+    ns.ok("iptables-%s -t mangle -Z" % flavour)
+    before = ns.ok("iptables-%s-save -c -t mangle" % flavour)
+    _, plan = read_and_plan(ns)
+    (ch,) = plan["changes"]
+    assert ch["table"] == "mangle" and ch["chain"] == "PREROUTING" and ch["position"] == 1
+    assert ch["new_rule"] == ("-A PREROUTING -p tcp -m multiport --dports 80,443 -m set --match-set lee src "
+                              "-m string --string \"t.test.com\" --algo kmp --to 1480 -j DROP")
+    assert "dports 80,443" in ch["lockout"]
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == 0, err
+    assert P.verify(plan, R.split_verify(out))["ok"]
+    assert ns.sh(R.confirm_script(bdir, broot, 5))[0] == 0
+    after = rules_without_counters(ns, "iptables-%s-save" % flavour)
+    mangle = [x for x in after if x[0] == "mangle"]
+    assert mangle == [("mangle", "PREROUTING", ch["new_rule"]), ("mangle", "PREROUTING", "-A PREROUTING -p udp -j ACCEPT")]
+    assert ("filter", "INPUT", "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT") in after
+    assert not any("NFQUEUE" in t for _, _, t in after)
+    # backups: mode 0700 dir / 0600 files, and the backup holds the pre-state byte for byte
+    st = os.stat(bdir)
+    assert oct(st.st_mode & 0o777) == "0o700"
+    for f in os.listdir(bdir):
+        assert oct(os.stat(os.path.join(bdir, f)).st_mode & 0o777) in ("0o600", "0o700"), f
+    assert _strip_comments(open(os.path.join(bdir, "live-0.rules")).read()) == _strip_comments(before)
+    # idempotent: nothing left to do
+    _, plan2 = read_and_plan(ns)
+    assert plan2["changes"] == [] and not plan2["changed"]
+    # rollback restores the rules byte for byte (ignoring counters and comments)
+    rc, out, err = ns.sh(R.rollback_script(broot))
+    assert rc == 0, err
+    restored = ns.ok("iptables-%s-save -t mangle" % flavour)
+    assert _strip_comments(restored) == _strip_comments(_no_counters(before))
+
+
+def _strip_comments(text):
+    return "".join(line + "\n" for line in text.splitlines() if not line.startswith("#"))
+
+
+def _no_counters(text):
+    import re
+    out = []
+    for line in text.splitlines():
+        line = re.sub(r"^\[\d+:\d+\] ", "", line)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("flavour", ["legacy", "nft"])
+def test_modern_forward_balance_bypass_ipv4_and_ipv6(ns, broot, flavour):
+    for t in ("iptables", "ip6tables"):
+        ns.ok("%s-%s -A FORWARD -p tcp --dport 22 -j ACCEPT" % (t, flavour))
+        ns.ok("%s-%s -A FORWARD -j NFQUEUE --queue-balance 0:1 --queue-bypass" % (t, flavour))
+        ns.ok("%s-%s -A FORWARD -p udp -j NFQUEUE --queue-balance 2:3 --queue-cpu-fanout" % (t, flavour))
+    _, plan = read_and_plan(ns)
+    assert sorted((c["family"], c["chain"], c["position"]) for c in plan["changes"]) == [
+        ("ipv4", "FORWARD", 2), ("ipv4", "FORWARD", 3), ("ipv6", "FORWARD", 2), ("ipv6", "FORWARD", 3)]
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == 0, err
+    assert P.verify(plan, R.split_verify(out)) == {"ok": True, "problems": [], "moved": []}
+    ns.sh(R.confirm_script(bdir, broot, 5))
+    for t in ("iptables", "ip6tables"):
+        got = [x[2] for x in rules_without_counters(ns, "%s-%s-save" % (t, flavour))]
+        assert got == ["-A FORWARD -p tcp -m tcp --dport 22 -j ACCEPT", "-A FORWARD -j DROP",
+                       "-A FORWARD -p udp -j DROP"]
+
+
+@pytest.mark.parametrize("flavour", ["legacy", "nft"])
+def test_concurrent_rule_added_between_probe_and_apply_survives(ns, broot, flavour):
+    ns.ok("iptables-%s -A FORWARD -p tcp --dport 1 -j ACCEPT" % flavour)
+    ns.ok("iptables-%s -A FORWARD -j NFQUEUE --queue-num 1" % flavour)
+    ns.ok("iptables-%s -A FORWARD -p tcp --dport 3 -j ACCEPT" % flavour)
+    _, plan = read_and_plan(ns)
+    assert [c["position"] for c in plan["changes"]] == [2]
+    # another process inserts a rule at the top of the same chain after the probe
+    ns.ok("iptables-%s -I FORWARD 1 -s 192.0.2.9 -j DROP" % flavour)
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == R.RC_CHANGED and "KCRASH-CHANGED" in out
+    assert not os.path.exists(bdir)  # nothing kept, nothing changed
+    assert "NFQUEUE" in ns.ok("iptables-%s-save" % flavour)
+    # the action reads again and re-plans: the concurrent rule stays, order is intact
+    _, plan = read_and_plan(ns)
+    assert [c["position"] for c in plan["changes"]] == [3]
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == 0, err
+    assert P.verify(plan, R.split_verify(out))["ok"]
+    ns.sh(R.confirm_script(bdir, broot, 5))
+    got = [x[2] for x in rules_without_counters(ns, "iptables-%s-save" % flavour)]
+    assert got == ["-A FORWARD -s 192.0.2.9/32 -j DROP", "-A FORWARD -p tcp -m tcp --dport 1 -j ACCEPT",
+                   "-A FORWARD -j DROP", "-A FORWARD -p tcp -m tcp --dport 3 -j ACCEPT"]
+
+
+def test_concurrent_rule_in_another_chain_does_not_block(ns, broot):
+    ns.ok("iptables-legacy -A FORWARD -j NFQUEUE")
+    _, plan = read_and_plan(ns)
+    ns.ok("iptables-legacy -A OUTPUT -p tcp --dport 9 -j ACCEPT")
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == 0, err
+    ns.sh(R.confirm_script(bdir, broot, 5))
+    got = [x[2] for x in rules_without_counters(ns, "iptables-legacy-save")]
+    assert got == ["-A FORWARD -j DROP", "-A OUTPUT -p tcp -m tcp --dport 9 -j ACCEPT"]
+
+
+@pytest.mark.parametrize("flavour", ["legacy", "nft"])
+def test_catch_all_input_nfqueue_is_refused(ns, broot, flavour):
+    ns.ok("iptables-%s -A INPUT -j NFQUEUE" % flavour)
+    ns.ok("iptables-%s -N IDS; iptables-%s -A INPUT -p tcp -j IDS; iptables-%s -A IDS -j NFQUEUE --queue-num 2"
+          % (flavour, flavour, flavour))
+    ns.ok("iptables-%s -A INPUT -p tcp -m multiport --dports 80,443 -j NFQUEUE" % flavour)
+    _, plan = read_and_plan(ns)
+    refused = sorted((r["chain"], r["position"]) for r in plan["refused"])
+    assert refused == [("IDS", 1), ("INPUT", 1)]
+    assert all("lockout guard" in r["reason"] for r in plan["refused"])
+    assert [(c["chain"], c["position"]) for c in plan["changes"]] == [("INPUT", 3)]
+    forced = P.plan(*_replan_args(ns, P.Options(force=True)))
+    assert len(forced["changes"]) == 3 and not forced["refused"]
+
+
+def _replan_args(ns, opts):
+    script, nonce = P.read_script()
+    rc, out, err = ns.sh(script)
+    rr = P.parse_read(out, nonce)
+    return rr.dumps, opts, P.management(rr.ssh_connection, opts), rr.nft_text, {}, {}, True
+
+
+@pytest.mark.parametrize("flavour", ["legacy", "nft"])
+def test_watchdog_restores_when_no_confirmation(ns, broot, flavour):
+    ns.ok("iptables-%s -A FORWARD -j NFQUEUE --queue-num 3" % flavour)
+    before = ns.ok("iptables-%s-save -t filter" % flavour)
+    _, plan = read_and_plan(ns)
+    bdir, rc, out, err = apply(ns, plan, broot, seconds=2)
+    assert rc == 0, err
+    assert "NFQUEUE" not in ns.ok("iptables-%s-save" % flavour)
+    assert os.path.exists(os.path.join(bdir, "armed"))
+    deadline = time.time() + 30
+    while time.time() < deadline and not os.path.exists(os.path.join(bdir, "rolled-back")):
+        time.sleep(0.2)
+    while time.time() < deadline and os.path.exists(os.path.join(bdir, "watchdog.pid")):
+        time.sleep(0.2)
+    assert os.path.exists(os.path.join(bdir, "rolled-back"))
+    log = open(os.path.join(bdir, "watchdog.log")).read()
+    assert "restore.sh exit 0" in log, log
+    assert _strip_comments(ns.ok("iptables-%s-save -t filter" % flavour)) == _strip_comments(before)
+
+
+def test_confirmed_watchdog_does_nothing(ns, broot):
+    ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num 3")
+    _, plan = read_and_plan(ns)
+    bdir, rc, out, err = apply(ns, plan, broot, seconds=2)
+    assert rc == 0, err
+    assert ns.sh(R.confirm_script(bdir, broot, 5))[0] == 0
+    time.sleep(3)
+    assert not os.path.exists(os.path.join(bdir, "rolled-back"))
+    assert "NFQUEUE" not in ns.ok("iptables-legacy-save")
+
+
+def test_failed_restore_puts_everything_back(ns, broot, tmp_path):
+    ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num 3")
+    saved = tmp_path / "rules.v4"
+    text = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -j NFQUEUE --queue-num 3\nCOMMIT\n"
+    saved.write_text(text)
+    _, plan = read_and_plan(ns, saved={"/etc/iptables/rules.v4": text})
+    assert plan["files"] and plan["changes"][0]["persisted"]
+    plan["files"][0]["path"] = str(saved)
+    # make the live transaction fail after the saved file was rewritten
+    plan["iptables"][0]["text"] = plan["iptables"][0]["text"].replace("-j DROP", "-j NO_SUCH_TARGET")
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == R.RC_APPLY and "put back" in err
+    assert saved.read_text() == text
+    assert "NFQUEUE --queue-num 3" in ns.ok("iptables-legacy-save")
+    assert os.path.exists(os.path.join(bdir, "confirmed"))  # the timer is disarmed
+
+
+def test_saved_file_rewritten_byte_for_byte(ns, broot, tmp_path):
+    ns.ok("iptables-legacy -A FORWARD -p udp --dport 5000 -j NFQUEUE --queue-num 5")
+    saved = tmp_path / "iptables"
+    text = ("# Generated by iptables-save v1.4.7 on Tue Oct 31 11:00:00 2017\n*filter\n:INPUT ACCEPT [0:0]\n"
+            ":FORWARD ACCEPT [10:20]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p udp --dport 5000 -j NFQUEUE --queue-num 5\n"
+            "-A FORWARD -m comment --comment \"keep \\\"me\\\"\" -j ACCEPT\nCOMMIT\n# Completed\n")
+    saved.write_text(text)
+    os.chmod(str(saved), 0o640)
+    _, plan = read_and_plan(ns, saved={"/etc/sysconfig/iptables": text})
+    (ch,) = plan["changes"]
+    assert ch["persisted"] and ch["persisted_in"] == ["/etc/sysconfig/iptables"]
+    plan["files"][0]["path"] = str(saved)
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == 0, err
+    ns.sh(R.confirm_script(bdir, broot, 5))
+    assert saved.read_text() == text.replace("-p udp --dport 5000 -j NFQUEUE --queue-num 5", "-p udp --dport 5000 -j DROP")
+    assert oct(os.stat(str(saved)).st_mode & 0o777) == "0o640"  # mode of the existing file kept
+    # rollback puts the file back too
+    assert ns.sh(R.rollback_script(broot))[0] == 0
+    assert saved.read_text() == text
+
+
+def test_retention_keeps_the_newest(ns, broot):
+    for i in range(4):
+        ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num %d" % i)
+        _, plan = read_and_plan(ns)
+        bdir, rc, out, err = apply(ns, plan, broot)
+        assert rc == 0, err
+        assert ns.sh(R.confirm_script(bdir, broot, 2))[0] == 0
+        time.sleep(1.1)
+    assert len(os.listdir(broot)) == 2
+    assert os.path.basename(bdir) in os.listdir(broot)
