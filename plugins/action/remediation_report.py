@@ -56,14 +56,18 @@ class ActionModule(ActionBase):
         _spec, args = self.validate_argument_spec(argument_spec=ARGS)
         check_mode = self._task.check_mode if args["check_mode"] is None else args["check_mode"]
         hostvars = task_vars.get("hostvars") or {}
+        plans = task_vars.get("kcrash_remediation") or {}
         hosts = {}
         for name in args["hosts"]:
-            hv = hostvars.get(name) or {}
-            hosts[name] = {
-                "plan": hv.get("kcrash_plan"),
-                "before": hv.get("kcrash_before"),
-                "after": hv.get("kcrash_after"),
-            }
+            planned = plans.get(name) or {}
+            try:
+                redetect = hostvars[name].get("kcrash_redetect") or {}
+            except (KeyError, TypeError):
+                redetect = {}
+            after = (redetect.get("ansible_facts") or {}).get("kcrash_nfqueue") \
+                if isinstance(redetect, dict) and not redetect.get("skipped") else None
+            hosts[name] = {"plan": planned.get("plan"), "before": planned.get("before"),
+                           "after": after}
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         try:
             report = remediation_report.build(hosts, check_mode, generated=now)

@@ -13,10 +13,10 @@ module: remediation_report
 short_description: Write the fleet report of remediate.yml (before / after per host)
 description:
   - Runs on the controller only; contacts no host.
-  - Reads, for each host in O(hosts), the variables C(kcrash_plan) (the
-    C(kcrash.nfqueue.choose_strategy) plan), C(kcrash_before) and C(kcrash_after) (the
-    C(kcrash_nfqueue) facts before the change and after re-detection) that
-    C(playbooks/remediate.yml) keeps, and writes C(<prefix>-check.{json,csv,html}) in check
+  - Reads, for each host in O(hosts), the plan and the C(kcrash_nfqueue) facts before the
+    change from the controller variable C(kcrash_remediation) (set by
+    C(kcrash.nfqueue.choose_strategies) in C(playbooks/remediate.yml)), and the facts after
+    re-detection from the host's registered C(kcrash_redetect), and writes C(<prefix>-check.{json,csv,html}) in check
     mode or C(<prefix>-apply.{json,csv,html}) in a real run, each written atomically.
   - "Outcome per host: V(still_exposed), V(not_detected), V(apply_failed), V(blocked),
     V(drift) (check mode: would be changed), V(report_only), V(unknown), V(remediated),

@@ -222,3 +222,70 @@ def choose_strategy(facts, strategy="auto", window="", levels=None, kernel_targe
     plan["status"] = REMEDIATE
     plan["reasons"].insert(0, "%s: %s" % (level, " + ".join(plan["actions"])))
     return plan
+
+
+IFNAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:@+-"
+
+#: Host variables read by :func:`plan_fleet`, with the values used when a host has none.
+HOST_DEFAULTS = {
+    "kcrash_strategy": "auto",
+    "kcrash_window": "",
+    "kcrash_remediate_levels": list(DEFAULT_LEVELS),
+    "kcrash_kernel_target": "",
+    "kcrash_interfaces": [],
+}
+
+
+def interface_list(value, name="kcrash_interfaces"):
+    """A list of interface names from a list or a comma-separated string (AWX survey text)."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        items = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        raise KcrashInputError(name, "must be a list of interface names or a comma-separated string")
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            raise KcrashInputError(name, "%r is not an interface name" % (item,))
+        item = item.strip()
+        if not item:
+            continue
+        if len(item) > 15 or any(c not in IFNAME_CHARS for c in item):
+            raise KcrashInputError(name, "%r is not a valid interface name" % item)
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def plan_fleet(hosts):
+    """Plan many hosts at once (one controller task for the whole play).
+
+    ``hosts`` maps host name to ``{"facts": kcrash_nfqueue facts or None, "vars": {host
+    variables}}``; the variables of :data:`HOST_DEFAULTS` that a host lacks take those values,
+    ``kcrash_offload_interfaces`` is passed through. Returns ``{host: {"plan": ...,
+    "before": facts, "offload_interfaces": list or the host's own kcrash_offload_interfaces
+    or "auto"}}``. A bad value raises KcrashInputError naming the host and the variable.
+    """
+    if not isinstance(hosts, dict):
+        raise KcrashInputError("hosts", "must map host names to facts and variables")
+    out = {}
+    for host in sorted(hosts):
+        entry = hosts[host] or {}
+        hv = dict(HOST_DEFAULTS)
+        hv.update(dict((k, v) for k, v in (entry.get("vars") or {}).items() if v is not None))
+        try:
+            interfaces = interface_list(hv["kcrash_interfaces"])
+            plan = choose_strategy(entry.get("facts"), strategy=hv["kcrash_strategy"],
+                                   window=hv["kcrash_window"], levels=hv["kcrash_remediate_levels"],
+                                   kernel_target=hv["kcrash_kernel_target"])
+        except KcrashInputError as e:
+            raise KcrashInputError(e.name, "host %s: %s" % (host, e.message))
+        plan["interfaces"] = interfaces
+        plan["window"] = _text(hv["kcrash_window"]).strip()
+        plan["kernel_target"] = _text(hv["kcrash_kernel_target"]).strip()
+        offload_ifaces = interfaces or hv.get("kcrash_offload_interfaces") or "auto"
+        out[host] = {"plan": plan, "before": entry.get("facts"), "offload_interfaces": offload_ifaces}
+    return out

@@ -40,3 +40,20 @@ def test_filter_by_fqcn_in_a_real_ansible_run(tmp_path):
         env=env, capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
     assert out.returncode == 0, out.stdout + out.stderr
     assert '\\"actions\\": [\\"drop\\"]' in out.stdout or '"actions": ["drop"]' in out.stdout
+
+
+def test_choose_strategies_reads_host_variables_and_facts():
+    f = FilterModule().filters()["choose_strategies"]
+    hostvars = {
+        "a": {"ansible_facts": {"kcrash_nfqueue": FACTS}},
+        "b": {"ansible_facts": {"kcrash_nfqueue": FACTS}, "kcrash_strategy": "drop",
+              "kcrash_interfaces": "eth0"},
+        "c": {},
+    }
+    out = f(["a", "b", "c"], hostvars)
+    assert out["a"]["plan"]["actions"] == ["offload"]
+    assert out["b"]["plan"]["actions"] == ["drop"]
+    assert out["b"]["offload_interfaces"] == ["eth0"]
+    assert out["c"]["plan"]["status"] == "unknown"
+    with pytest.raises(AnsibleFilterError, match="host b: .*kcrash_strategy|kcrash_strategy.*host b"):
+        f(["b"], {"b": {"kcrash_strategy": "bogus"}})
