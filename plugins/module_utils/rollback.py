@@ -6,7 +6,7 @@ strategy, as POSIX sh text (no Python on the host; dash, bash 4.1 and busybox as
 
 Layout on the host (umask 077: directories 0700, files 0600)::
 
-    /var/backups/kcrash-nfqueue/               BACKUP_ROOT
+    /var/backups/kcrash-nfqueue/drop/          BACKUP_ROOT
       20260126T101500Z-<nonce>/                one apply = one directory (sortable name)
         live-<n>.rules                         <tool>-save -c -t <table> taken just before
         live-<n>.tool                          the restore tool for it (one word)
@@ -43,11 +43,12 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     validate_abs_path,
 )
 
-BACKUP_ROOT = "/var/backups/kcrash-nfqueue"
+BACKUP_ROOT = "/var/backups/kcrash-nfqueue/drop"
 RC_CHANGED = 4      # live rules changed since they were read: nothing done, read again
 RC_FILES = 3        # saved files could not be written: nothing done
 RC_APPLY = 5        # a restore failed: everything put back
 RC_NOBACKUP = 6     # rollback: no backup found
+RC_LATE = 7         # confirm came after the watchdog had already restored
 _STAMP_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4,32}\Z")
 _TOOL_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-restore\Z")
 
@@ -271,7 +272,11 @@ def split_verify(stdout):
 
 
 def confirm_script(bdir, root, keep):
-    return PREAMBLE + "umask 077\n" + disarm(bdir) + "kc_disarm\n" + retention(root, keep) + "echo KCRASH-CONFIRMED\n"
+    b = quote(bdir)
+    return (PREAMBLE + "umask 077\n"
+            + "if [ -e %s/rolled-back ]; then echo 'KCRASH-LATE: the watchdog already restored %s' >&2; exit %d; fi\n"
+            % (b, bdir.replace("'", ""), RC_LATE)
+            + disarm(bdir) + "kc_disarm\n" + retention(root, keep) + "echo KCRASH-CONFIRMED\n")
 
 
 def undo_script(bdir):
@@ -300,3 +305,13 @@ def rollback_script(root, stamp=None):
         + "[ $kc_rc -eq 0 ] && date > rolled-back\n"
         + "exit $kc_rc\n"
     )
+
+
+def list_script(root, stamp=None):
+    """Print the backup directory a rollback would use (check mode); exit RC_NOBACKUP if none."""
+    r = quote(root)
+    pick = ("kc_d=%s\n" % quote(stamp)) if stamp else (
+        "kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
+    return (PREAMBLE + pick
+            + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then exit %d; fi\n" % (r, RC_NOBACKUP)
+            + "printf '%%s/%%s\\n' %s \"$kc_d\"\n" % r)

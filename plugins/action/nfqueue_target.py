@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action ``kcrash.nfqueue.nfqueue_target``: replace NFQUEUE targets (and native nft queue
+statements) by DROP/REJECT/ACCEPT, live and in the saved rule files, behind a rollback
+watchdog. Thin: read trip, pure planner, apply trip (backup + check + timer + restore +
+verification listings), confirm trip. Check mode: the read trip only.
+Documentation: plugins/modules/nfqueue_target.py; design: docs/drop.md."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import binascii
+import os
+import time
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfplan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_abs_path
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
+
+ARGSPEC = {
+    "target": {"type": "str", "default": "DROP", "choices": ["DROP", "REJECT", "ACCEPT", "drop", "reject", "accept"]},
+    "families": {"type": "list", "elements": "str"},
+    "tables": {"type": "list", "elements": "str"},
+    "chains": {"type": "list", "elements": "str"},
+    "queue_nums": {"type": "list", "elements": "int"},
+    "comment_regex": {"type": "str"},
+    "force": {"type": "bool", "default": False},
+    "on_refused": {"type": "str", "default": "fail", "choices": ["fail", "skip"]},
+    "persist": {"type": "bool", "default": True},
+    "include_nft": {"type": "bool", "default": True},
+    "ssh_port": {"type": "int"},
+    "controller_address": {"type": "str"},
+    "watchdog_timeout": {"type": "int", "default": 120},
+    "confirm": {"type": "bool", "default": True},
+    "test_first": {"type": "bool", "default": True},
+    "backup_root": {"type": "str", "default": rollback.BACKUP_ROOT},
+    "backup_keep": {"type": "int", "default": 10},
+    "max_attempts": {"type": "int", "default": 3},
+    "rollback": {"type": "str"},
+}
+
+_RULE_KEYS = ("family", "backend", "table", "chain", "position", "handle", "rule", "new_rule", "queue",
+              "reachable_from", "persisted", "persisted_in", "persist_reason", "lockout", "reason", "statement")
+
+
+def _public(rule):
+    return dict((k, rule[k]) for k in _RULE_KEYS if k in rule)
+
+
+class ActionModule(ShellActionBase):
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _validation, args = self.validate_argument_spec(argument_spec=ARGSPEC)
+        host = self.host_label(task_vars)
+        started = time.time()
+        try:
+            options = nfplan.Options(
+                target=args["target"], families=args["families"], tables=args["tables"], chains=args["chains"],
+                queue_nums=args["queue_nums"], comment_regex=args["comment_regex"], force=args["force"],
+                ssh_port=args["ssh_port"], controller_address=args["controller_address"],
+                persist=args["persist"], include_nft=args["include_nft"])
+            validate_abs_path(args["backup_root"], "backup_root")
+            if not 5 <= args["watchdog_timeout"] <= 86400:
+                return self.fail(task_vars, "watchdog_timeout must be 5..86400 seconds")
+            if not 1 <= args["backup_keep"] <= 1000:
+                return self.fail(task_vars, "backup_keep must be 1..1000")
+            if not 1 <= args["max_attempts"] <= 10:
+                return self.fail(task_vars, "max_attempts must be 1..10")
+        except KcrashError as e:
+            return self.fail(task_vars, str(e))
+
+        if args["rollback"]:
+            return self._rollback(args, task_vars, result)
+
+        trips = [0]
+        timings = {}
+
+        def read_and_plan():
+            t0 = time.time()
+            script, nonce = nfplan.read_script()
+            rc, out, err, n, _ = self.run_sh(script, task_vars, "nfqueue_target read")
+            trips[0] += n
+            timings["read"] = timings.get("read", 0) + time.time() - t0
+            if rc != 0:
+                raise KcrashError("read round trip exited %s: %s" % (rc, (err or out)[-500:]))
+            t0 = time.time()
+            rr = nfplan.parse_read(out, nonce, host)
+            mgmt = nfplan.management(rr.ssh_connection, options, task_vars.get("ansible_port"))
+            plan = nfplan.plan(rr.dumps, options, mgmt, rr.nft_text, rr.saved, rr.nft_saved,
+                               nfplan.restore_supports_wait(rr.version))
+            timings["plan"] = timings.get("plan", 0) + time.time() - t0
+            return rr, plan
+
+        try:
+            rr, plan = read_and_plan()
+        except KcrashError as e:
+            return self.fail(task_vars, str(e))
+
+        result.update(self._report(plan, rr))
+        warnings = list(plan["warnings"]) + ["cannot parse %s: %s" % (s["path"], s["error"])
+                                             for s in plan["saved_unparsed"]]
+        warnings += [e for e in rr.errors]
+        if not rr.dumps and rr.nft_text is None:
+            warnings.append("neither iptables-save nor nft was found on the host")
+        if rr.uid not in (None, 0) and not self._play_context.become:
+            warnings.append("the read ran as uid %s: iptables-save needs root (use become)" % rr.uid)
+        if warnings:
+            result["warnings"] = warnings
+        result["round_trips"] = trips[0]
+
+        if plan["refused"] and args["on_refused"] == "fail":
+            result.update(failed=True, changed=False, msg="host %s: nothing changed: %d rule(s) refused: %s" % (
+                host, len(plan["refused"]), "; ".join("%s %s %s #%s: %s" % (
+                    r.get("tool", r["backend"]), r["table"], r["chain"], r["position"], r["reason"])
+                    for r in plan["refused"])))
+            return result
+        result["changed"] = plan["changed"]
+        if self._task.diff and plan["changed"]:
+            result["diff"] = plan["diff"]
+        if not plan["changed"] or self._task.check_mode:
+            result["msg"] = self._summary(plan, check=self._task.check_mode)
+            result["timings"] = self._timings(timings, started)
+            return result
+
+        # ---------------- apply (re-read and re-plan when the rules moved meanwhile)
+        attempt = 0
+        while True:
+            attempt += 1
+            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + binascii.hexlify(os.urandom(4)).decode()
+            bdir = rollback.backup_dir(args["backup_root"], stamp)
+            script = rollback.apply_script(plan, bdir, seconds=args["watchdog_timeout"],
+                                           test_first=args["test_first"],
+                                           wait=nfplan.restore_supports_wait(rr.version))
+            t0 = time.time()
+            rc, out, err, n, _ = self.run_sh(script, task_vars, "nfqueue_target apply")
+            trips[0] += n
+            timings["apply"] = timings.get("apply", 0) + time.time() - t0
+            if rc == rollback.RC_CHANGED and attempt < args["max_attempts"]:
+                try:
+                    rr, plan = read_and_plan()
+                except KcrashError as e:
+                    return self.fail(task_vars, str(e))
+                result.update(self._report(plan, rr))
+                if plan["refused"] and args["on_refused"] == "fail":
+                    result.update(failed=True, changed=False,
+                                  msg="host %s: nothing changed: rules changed meanwhile and %d are now refused"
+                                  % (host, len(plan["refused"])))
+                    return result
+                if not plan["changed"]:
+                    result.update(changed=False, msg="nothing left to change after the rules changed meanwhile")
+                    return result
+                continue
+            break
+        result["round_trips"] = trips[0]
+        result["attempts"] = attempt
+        if rc == rollback.RC_CHANGED:
+            result.update(failed=True, changed=False, msg="host %s: the rules kept changing between read and apply "
+                          "(%d attempts); nothing changed: %s" % (host, attempt, out.strip()[-300:]))
+            return result
+        if rc == rollback.RC_FILES:
+            result.update(failed=True, changed=False, msg="host %s: saved rule files could not be written; nothing "
+                          "changed: %s" % (host, err.strip()[-800:]))
+            return result
+        if rc != 0:
+            result.update(failed=True, changed=False, backup_dir=bdir,
+                          msg="host %s: apply failed (rc %s), rules and files put back from %s: %s"
+                          % (host, rc, bdir, err.strip()[-800:]))
+            return result
+        result["backup_dir"] = bdir
+        ver = nfplan.verify(plan, rollback.split_verify(out))
+        result["verify"] = ver
+        if not ver["ok"]:
+            rc2, out2, err2, n, _ = self.run_sh(rollback.undo_script(bdir), task_vars, "nfqueue_target undo")
+            trips[0] += n
+            result.update(failed=True, changed=rc2 != 0, round_trips=trips[0],
+                          msg="host %s: verification failed (%s); rules and files put back from %s (restore rc %s)"
+                          % (host, "; ".join(ver["problems"]), bdir, rc2))
+            return result
+        if ver["moved"]:
+            result.setdefault("warnings", []).append(
+                "replacements not at their planned position (rules changed during the apply): %s"
+                % ", ".join(ver["moved"]))
+        if not args["confirm"]:
+            result["watchdog"] = {"armed": True, "timeout": args["watchdog_timeout"], "confirmed": False}
+            result["msg"] = ("%s; NOT confirmed: the watchdog restores %s in %d s"
+                             % (self._summary(plan, check=False), bdir, args["watchdog_timeout"]))
+            result["round_trips"] = trips[0]
+            result["timings"] = self._timings(timings, started)
+            return result
+        t0 = time.time()
+        rc, out, err, n, _ = self.run_sh(rollback.confirm_script(bdir, args["backup_root"], args["backup_keep"]),
+                                         task_vars, "nfqueue_target confirm")
+        trips[0] += n
+        timings["confirm"] = time.time() - t0
+        result["round_trips"] = trips[0]
+        result["timings"] = self._timings(timings, started)
+        if rc != 0 or "KCRASH-CONFIRMED" not in out:
+            result.update(failed=True, msg="host %s: confirmation failed (rc %s: %s); the watchdog restores %s"
+                          % (host, rc, (err or out).strip()[-300:], bdir))
+            return result
+        result["watchdog"] = {"armed": True, "timeout": args["watchdog_timeout"], "confirmed": True}
+        result["msg"] = self._summary(plan, check=False)
+        return result
+
+    def _rollback(self, args, task_vars, result):
+        """Put back the latest (or the named) backup: live tables and saved files."""
+        host = self.host_label(task_vars)
+        stamp = None if args["rollback"] == "latest" else args["rollback"]
+        try:
+            if stamp is not None:
+                rollback.backup_dir(args["backup_root"], stamp)
+        except KcrashError as e:
+            return self.fail(task_vars, str(e))
+        if self._task.check_mode:
+            script = rollback.list_script(args["backup_root"], stamp)
+            rc, out, err, n, _ = self.run_sh(script, task_vars, "nfqueue_target rollback (check)")
+            if rc == rollback.RC_NOBACKUP:
+                result.update(changed=False, round_trips=n, msg="no backup under %s" % args["backup_root"])
+                return result
+            result.update(changed=rc == 0, round_trips=n, backup_dir=out.strip().splitlines()[-1] if out.strip() else None,
+                          msg="would restore %s" % out.strip())
+            return result
+        rc, out, err, n, _ = self.run_sh(rollback.rollback_script(args["backup_root"], stamp), task_vars,
+                                         "nfqueue_target rollback")
+        result["round_trips"] = n
+        bdir = None
+        for line in out.splitlines():
+            if line.startswith("KCRASH-BACKUP: "):
+                bdir = line[len("KCRASH-BACKUP: "):].strip()
+        result["backup_dir"] = bdir
+        if rc == rollback.RC_NOBACKUP:
+            result.update(changed=False, msg="no backup under %s: nothing restored" % args["backup_root"])
+            return result
+        if rc != 0:
+            result.update(failed=True, changed=True,
+                          msg="host %s: restore of %s failed (rc %s): %s" % (host, bdir, rc, err.strip()[-800:]))
+            return result
+        result.update(changed=True, msg="restored live rules and saved files from %s" % bdir)
+        return result
+
+    @staticmethod
+    def _timings(t, started):
+        out = dict((k, round(v, 3)) for k, v in t.items())
+        out["total"] = round(time.time() - started, 3)
+        return out
+
+    @staticmethod
+    def _report(plan, rr):
+        return {
+            "changes": [_public(c) for c in plan["changes"]],
+            "refused": [_public(c) for c in plan["refused"]],
+            "files": [{"path": f["path"], "kind": f["kind"], "count": f["count"]} for f in plan["files"]],
+            "transactions": [{"tool": t["restore_tool"], "table": t["table"], "text": t["text"]}
+                             for t in plan["iptables"]] + ([{"tool": "nft", "table": None, "text": plan["nft"]["text"]}]
+                                                          if plan["nft"] else []),
+            "management": plan["management"],
+            "backends": [{"tool": d.tool, "family": d.family, "backend": d.backend} for d in rr.dumps],
+            "iptables_version": ".".join(str(x) for x in rr.version) if rr.version else None,
+        }
+
+    @staticmethod
+    def _summary(plan, check):
+        verb = "would replace" if check else "replaced"
+        if not plan["changed"]:
+            if plan["refused"]:
+                return "nothing changed; %d rule(s) refused" % len(plan["refused"])
+            return "no selected NFQUEUE rule: nothing to change"
+        bits = ["%s %d rule(s) by -j %s" % (verb, len(plan["changes"]), plan["target"])]
+        if plan["files"]:
+            bits.append("saved files: %s" % ", ".join(f["path"] for f in plan["files"]))
+        lost = [c for c in plan["changes"] if not c.get("persisted")]
+        if lost:
+            bits.append("%d change(s) not persisted (see changes[].persist_reason)" % len(lost))
+        if plan["refused"]:
+            bits.append("%d refused" % len(plan["refused"]))
+        return "; ".join(bits)
