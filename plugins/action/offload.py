@@ -55,7 +55,7 @@ class ActionModule(ShellActionBase):
 
         trips = 0
         script, nonce = offload_plan.build_read_script()
-        rc, out, err, n, _ = self.run_sh(script, task_vars, "offload read probe")
+        rc, out, err, n, secs = self.run_sh(script, task_vars, "offload read probe")
         trips += n
         if rc != 0:
             return self.fail(task_vars, "offload read probe exited %s: %s" % (rc, (err or out)[-500:]))
@@ -84,7 +84,7 @@ class ActionModule(ShellActionBase):
 
         run_dir = posixpath.join(args["backup_dir"], "offload-%s" % time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
         script, nonce = offload_plan.build_apply_script(plan, run_dir, keep_backup=args["backup"])
-        rc, out, err, n, _ = self.run_sh(script, task_vars, "offload apply")
+        rc, out, err, n, secs = self.run_sh(script, task_vars, "offload apply")
         trips += n
         result["round_trips"] = trips
         try:

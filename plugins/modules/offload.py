@@ -30,7 +30,7 @@ description:
   - Check mode runs only the read trip and reports per interface and per file what would change.
     With C(--diff) the file diffs and the features before/after are returned.
 version_added: 0.1.0
-author: kcrash.nfqueue contributors
+author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   features:
     description:
@@ -74,8 +74,10 @@ options:
     default: /var/backups/kcrash-nfqueue
 attributes:
   check_mode:
+    description: Runs the read round trip only and reports what would change.
     support: full
   diff_mode:
+    description: Returns file diffs and feature states before/after.
     support: full
 notes:
   - Runtime changes use the C(ethtool) found in the host's PATH extended with C(/usr/local/sbin),

@@ -254,7 +254,7 @@ def parse(text, path=None):
 def device_of(text, filename):
     """The device an ifcfg file configures: ``DEVICE=`` or the file name suffix."""
     try:
-        _, _, env = parse(text, filename)
+        env = parse(text, filename)[2]
     except PersistError:
         env = {}
     dev = env.get("DEVICE")
@@ -312,7 +312,7 @@ def _tokens(units, start, end):
 
 def commands(text, iface=None, path=None):
     """The ethtool commands ETHTOOL_OPTS expands to (each a list of words), for reports."""
-    _, assignments, env = parse(text, path)
+    env = parse(text, path)[2]
     value = env.get(VARIABLE, "")
     return [c.split() for c in value.split(";") if c.strip()]
 

@@ -109,7 +109,7 @@ def _find(lines, path, iface):
     ni, nm_ = net[-1]
     if nm_.group("value").strip():
         raise PersistError(NAME, path, "'network:' in flow style is not supported")
-    nkeys, nend, _ = _children(lines, ni, 0, len(lines))
+    nkeys, nend = _children(lines, ni, 0, len(lines))[:2]
     for i, m in nkeys:
         if m.group("key") == "renderer" and m.group("value").strip() not in ("networkd", ""):
             raise PersistError(NAME, path, "renderer %s: netplan only passes offload keys to "
@@ -120,7 +120,7 @@ def _find(lines, path, iface):
     ei, em = eth[-1]
     if em.group("value").strip():
         raise PersistError(NAME, path, "'ethernets:' in flow style is not supported")
-    ekeys, eend, _ = _children(lines, ei, _indent(lines[ei]), nend)
+    ekeys, eend = _children(lines, ei, _indent(lines[ei]), nend)[:2]
     for pos, (i, m) in enumerate(ekeys):
         if m.group("key") != iface:
             continue
@@ -132,8 +132,8 @@ def _find(lines, path, iface):
         for j in range(i + 1, block_end):
             if not _is_blank_or_comment(lines[j]) and _indent(lines[j]) > _indent(lines[i]):
                 last = j
-        ikeys, _, _ = _children(lines, i, _indent(lines[i]), last + 1)
-        for _, km in ikeys:
+        ikeys = _children(lines, i, _indent(lines[i]), last + 1)[0]
+        for km in (pair[1] for pair in ikeys):
             if km.group("key") in ("match", "set-name"):
                 raise PersistError(NAME, path, "%s uses match:/set-name:; edit it by hand" % iface)
             if km.group("key") == "renderer" and km.group("value").strip() not in ("networkd", ""):
@@ -184,7 +184,7 @@ def render(current_text, iface, features_off, host_info=None):
     if found is None:
         raise PersistError(NAME, path, "no 'network: ethernets: %s:' mapping to edit" % iface)
     idx, m, end = found
-    ikeys, _, child_indent = _children(lines, idx, _indent(lines[idx]), end)
+    ikeys, child_indent = _children(lines, idx, _indent(lines[idx]), end)[0::2]
     if child_indent is None:
         child_indent = _indent(lines[idx]) + 2
     changed = False

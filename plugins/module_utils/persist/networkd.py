@@ -80,7 +80,7 @@ def values(text):
     """{section: [(key, value), ...]} in file order."""
     lines = split_lines(text or "")
     out = {}
-    for name, _, body in _sections(lines):
+    for name, head, body in _sections(lines):
         lst = out.setdefault(name, [])
         for i in body:
             if _is_comment(lines[i]):
@@ -151,7 +151,7 @@ def _set_link_keys(text, features, path):
     todo = list(features)
     changed = False
     if secs:
-        _, head, body = secs[-1]
+        head, body = secs[-1][1:]
         for f in features:
             for i in body:
                 if _is_comment(lines[i]):
@@ -197,7 +197,7 @@ def render(current_text, iface, features_off, host_info=None):
     template = info.get("template") or ""
     tlines = split_lines(template)
     link_body = []
-    for name, _, body in _sections(tlines):
+    for name, head, body in _sections(tlines):
         if name == "Link":
             link_body += [tlines[i] if tlines[i].endswith("\n") else tlines[i] + "\n" for i in body]
     while link_body and not link_body[-1].strip():

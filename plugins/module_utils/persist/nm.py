@@ -76,7 +76,7 @@ def keyfile_values(text):
     """{section: {key: value}} of a keyfile (last value wins, as GKeyFile does)."""
     out = {}
     lines = split_lines(text or "")
-    for name, _, body in _sections(lines):
+    for name, head, body in _sections(lines):
         d = out.setdefault(name, {})
         for i in body:
             m = _KEY_RE.match(lines[i].rstrip("\r\n"))
