@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import posixpath
+import re
 import time
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
@@ -42,7 +43,9 @@ class ActionModule(ShellActionBase):
         try:
             interfaces = args["interfaces"]
             if isinstance(interfaces, str):
-                interfaces = "auto" if interfaces == "auto" else [interfaces]
+                # a survey answer may be "eth0, eth1"
+                words = [w for w in re.split(r"[,\s]+", interfaces) if w]
+                interfaces = "auto" if words in ([], ["auto"]) else words
             if interfaces != "auto":
                 if not isinstance(interfaces, list) or not interfaces:
                     return self.fail(task_vars, "interfaces must be 'auto' or a non-empty list of names")

@@ -42,7 +42,8 @@ options:
     default: [lro]
   interfaces:
     description:
-      - C(auto) or a list of interface names.
+      - C(auto) or a list of interface names (a comma-separated string is accepted, as an AWX
+        survey answer gives it).
       - C(auto) takes the NICs that can feed an NFQUEUE rule (physical NICs, bond/team slaves,
         bridge ports and virtual leaf devices, never the bond/VLAN on top) from
         C(ansible_facts.kcrash_nfqueue.interfaces) when M(kcrash.nfqueue.exposure_facts) ran,

@@ -71,6 +71,11 @@ def test_check_mode_on_the_controller_reads_only(tmp_path):
     assert res["interfaces"]["lo"]["kind"] == "loopback"
 
 
+def test_comma_separated_string(tmp_path):
+    rc, hosts = play(tmp_path, {"interfaces": "lo, nosuch1"})
+    assert rc != 0 and "interface nosuch1 does not exist" in hosts["testhost"]["msg"]
+
+
 def test_unknown_interface(tmp_path):
     rc, hosts = play(tmp_path, {"interfaces": ["nosuch0"]})
     res = hosts["testhost"]

@@ -1,6 +1,10 @@
 """netplan: the edited YAML means what we want (read back with a YAML parser) and
 everything else in the file is untouched."""
 
+import os
+import shutil
+import subprocess
+
 import pytest
 import yaml
 
@@ -51,3 +55,24 @@ def test_manages_last_file_wins_and_etc_hides_lib():
     files["/run/netplan/90-z.yaml"] = a
     assert netplan.manages(files, "eth0") == "/run/netplan/90-z.yaml"
     assert netplan.manages(files, "eth7") is None
+
+
+NETPLAN = shutil.which("netplan") or (os.path.exists("/usr/sbin/netplan") and "/usr/sbin/netplan")
+
+
+@pytest.mark.skipif(not NETPLAN, reason="netplan.io not installed (apt-get install netplan.io)")
+@pytest.mark.parametrize("key,text,case,info", OK, ids=[c[0] for c in OK])
+def test_real_netplan_generate_emits_the_link_keys(tmp_path, key, text, case, info):
+    """The real `netplan generate` turns our edited file into a systemd .link carrying the keys."""
+    d = tmp_path / "etc" / "netplan"
+    d.mkdir(parents=True)
+    f = d / "01-test.yaml"
+    f.write_text(netplan.render(text, case["iface"], case["features"], info))
+    f.chmod(0o600)
+    p = subprocess.run([NETPLAN, "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    link = (tmp_path / "run" / "systemd" / "network" / ("10-netplan-%s.link" % case["iface"])).read_text()
+    keys = {"lro": "LargeReceiveOffload", "gro": "GenericReceiveOffload",
+            "gso": "GenericSegmentationOffload", "tso": "TCPSegmentationOffload"}
+    for feat in case["features"]:
+        assert "%s=false" % keys[feat] in link.splitlines(), link

@@ -1,9 +1,14 @@
 """NetworkManager: keyfile edit, profile choice, nmcli text parsing."""
 
+import shutil
+import subprocess
+
 import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, nm
+
+import persist_golden as golden
 
 D = "/etc/NetworkManager/system-connections/"
 
@@ -48,3 +53,29 @@ def test_device_status():
     }
     with pytest.raises(KcrashParseError):
         nm.parse_device_status("garbage\n")
+
+
+NMCLI = shutil.which("nmcli")
+
+
+def _nm_offline(text, *args):
+    p = subprocess.run([NMCLI, "--offline", "connection", "modify"] + list(args), input=text,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+@pytest.mark.skipif(not NMCLI, reason="network-manager not installed (nmcli --offline needs NM >= 1.42)")
+@pytest.mark.parametrize("key,text,case,info", golden.cases("nm"), ids=[c[0] for c in golden.cases("nm")])
+def test_real_nmcli_agrees(key, text, case, info):
+    """NetworkManager's own keyfile code (nmcli --offline) reads our output, and setting the
+    same properties with nmcli yields the same [ethtool] values as our edit."""
+    ours = nm.render(text, case["iface"], case["features"], info)
+    args = []
+    for f in case["features"]:
+        args += [nm.nmcli_property(f), "off"]
+    theirs = _nm_offline(text, *args)
+    reread = _nm_offline(ours, "connection.id", nm.keyfile_values(ours)["connection"]["id"])
+    assert nm.keyfile_values(reread)["ethtool"] == nm.keyfile_values(theirs)["ethtool"]
+    for f in case["features"]:
+        assert nm.keyfile_values(reread)["ethtool"]["feature-%s" % f] == "false"
