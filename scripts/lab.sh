@@ -24,7 +24,7 @@ VARIANT=minbase
 IMAGES_DIR="$REPO/lab/images"
 COMMON_DIR="$REPO/lab/common"
 BUILD_DIR="$REPO/.build/lab"
-REPO_PREFIX="localhost/kcrash-lab"
+REPO_PREFIX="${KCRASH_LAB_PREFIX:-localhost/kcrash-lab}"   # override only to test cold builds
 LAB_LABEL="io.kcrash.lab=demo"
 DEFAULT_HOSTS="incident modern bare clean"
 RUN_CAPS=(--cap-add NET_ADMIN --cap-add NET_RAW)
