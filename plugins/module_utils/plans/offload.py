@@ -439,6 +439,15 @@ def _label(fmt, f):
     return long_name
 
 
+_SECRET_RE = re.compile(r"^(\s*[A-Za-z0-9_.-]*(?:psk|password|passwd|secret|pin|private-key)[A-Za-z0-9_.-]*\s*=).*$",
+                        re.I | re.M)
+
+
+def _redact(text):
+    """NetworkManager keyfiles may hold Wi-Fi/802.1X secrets: keep them out of diffs."""
+    return _SECRET_RE.sub(lambda m: m.group(1) + "<redacted>", text)
+
+
 def _diff(before, after, path):
     return "".join(difflib.unified_diff(
         before.splitlines(True), after.splitlines(True), "a" + path, "b" + path))
@@ -607,10 +616,13 @@ def plan(read, features=("lro",), interfaces="auto", persist=True, backend="auto
         out["files"].append({"path": path, "backend": owners[path], "action": action})
         out["changes"].append(FileChange(path, after, mode=mode,
                                          expect="" if before is None else posix_cksum(before)))
-        out["diff"].append({"before": before or "", "after": after,
+        shown_before, shown_after = before or "", after
+        if owners[path] == "nm":
+            shown_before, shown_after = _redact(shown_before), _redact(shown_after)
+        out["diff"].append({"before": shown_before, "after": shown_after,
                             "before_header": path if before is not None else "%s (absent)" % path,
                             "after_header": path})
-        out["files"][-1]["unified_diff"] = _diff(before or "", after, path)
+        out["files"][-1]["unified_diff"] = _diff(shown_before, shown_after, path)
     for n, entry in out["interfaces"].items():
         if entry.get("before"):
             out["diff"].append({

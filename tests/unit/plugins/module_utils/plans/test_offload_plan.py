@@ -304,3 +304,15 @@ def test_apply_without_backup_removes_it(tmp_path, stub):
     script, nonce = P.build_apply_script(plan, bk, keep_backup=False)
     res = P.parse_apply(run_sh(script, stub).stdout, nonce, plan, bk, keep_backup=False)
     assert res["ok"] and not os.path.exists(bk)
+
+
+def test_nm_keyfile_secrets_stay_out_of_diffs():
+    path = "/etc/NetworkManager/system-connections/wired.nmconnection"
+    key = ("[connection]\nid=wired\ntype=ethernet\ninterface-name=eth0\n\n[802-1x]\neap=peap;\n"
+           "password=hunter2\n\n[ipv4]\nmethod=auto\n")
+    p = P.plan(make_read({"eth0": ("physical", IXGBE)}, {path: key}), ["lro"])
+    [ch] = p["changes"]
+    assert "password=hunter2" in ch.content and "feature-lro=false" in ch.content
+    shown = [d for d in p["diff"] if d["after_header"] == path][0]
+    assert "hunter2" not in shown["before"] + shown["after"] + p["files"][0]["unified_diff"]
+    assert "password=<redacted>" in shown["after"]
