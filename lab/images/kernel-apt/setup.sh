@@ -27,10 +27,10 @@ mkdir -p /srv/kcrash-apt
 build_deb 3.16.0-6-amd64 3.16.56-1
 build_deb 6.1.0-99-amd64 6.1.999-1
 rm -rf /tmp/kc-deb
-cd /srv/kcrash-apt
+cd /srv/kcrash-apt || exit 1
 apt-ftparchive packages . >Packages
 apt-ftparchive release . >Release
-cd /
+cd / || exit 1
 # only the local repository from now on (hermetic tests)
 rm -f /etc/apt/sources.list /etc/apt/sources.list.d/debian.sources
 # The real update-grub (grub2-common) runs grub-mkconfig, which cannot probe a container's
