@@ -134,12 +134,13 @@ def _interfaces_script(marker):
         "  if [ \"$kc_n\" -gt %(max)d ]; then printf '%%sTRUNCATED\\n' \"$M\"; break; fi\n"
         "  printf '%%sIF %%s\\n' \"$M\" \"$n\"\n"
         "  for a in type ifindex iflink operstate mtu; do\n"
-        "    [ -r \"$d/$a\" ] && printf '%%s=%%s\\n' \"$a\" \"$(cat \"$d/$a\" 2>/dev/null)\"\n"
+        "    kc_v=''; [ -r \"$d/$a\" ] && read -r kc_v < \"$d/$a\" 2>/dev/null; printf '%%s=%%s\\n' \"$a\" \"$kc_v\"\n"
         "  done\n"
         "  [ -e \"$d/device\" ] && printf 'device=1\\n'\n"
         "  if [ -L \"$d/device/driver\" ]; then kc_l=$(readlink \"$d/device/driver\" 2>/dev/null); "
         "printf 'device_driver=%%s\\n' \"${kc_l##*/}\"; fi\n"
-        "  [ -d \"$d/bonding\" ] && printf 'bonding=1\\nbond_slaves=%%s\\n' \"$(cat \"$d/bonding/slaves\" 2>/dev/null)\"\n"
+        "  if [ -d \"$d/bonding\" ]; then kc_v=''; read -r kc_v < \"$d/bonding/slaves\" 2>/dev/null; "
+        "printf 'bonding=1\\nbond_slaves=%%s\\n' \"$kc_v\"; fi\n"
         "  [ -d \"$d/bonding_slave\" ] && printf 'bonding_slave=1\\n'\n"
         "  [ -d \"$d/bridge\" ] && printf 'bridge=1\\n'\n"
         "  [ -d \"$d/brport\" ] && printf 'brport=1\\n'\n"
@@ -147,13 +148,15 @@ def _interfaces_script(marker):
         "  if [ -L \"$d/master\" ]; then kc_l=$(readlink \"$d/master\" 2>/dev/null); printf 'master=%%s\\n' \"${kc_l##*/}\"; fi\n"
         "  for l in \"$d\"/lower_*; do [ -L \"$l\" ] && printf 'lower=%%s\\n' \"${l##*/lower_}\"; done\n"
         "  for l in \"$d\"/upper_*; do [ -L \"$l\" ] && printf 'upper=%%s\\n' \"${l##*/upper_}\"; done\n"
-        "  [ -r \"$d/uevent\" ] && sed -n 's/^DEVTYPE=/devtype=/p' \"$d/uevent\" 2>/dev/null\n"
+        "  if [ -r \"$d/uevent\" ]; then while IFS='=' read -r kc_k kc_v; do "
+        "[ \"$kc_k\" = DEVTYPE ] && printf 'devtype=%%s\\n' \"$kc_v\"; done < \"$d/uevent\"; fi\n"
         "  if [ -n \"$kc_et\" ]; then\n"
-        "    ethtool -i \"$n\" 2>/dev/null | sed -n 's/^driver: */driver=/p'\n"
+        "    ethtool -i \"$n\" > \"$KC_T/i\" 2>/dev/null\n"
+        "    while read -r kc_k kc_v; do [ \"$kc_k\" = driver: ] && printf 'driver=%%s\\n' \"$kc_v\"; done < \"$KC_T/i\"\n"
         "    printf '%%sETHTOOL_K\\n' \"$M\"\n"
         "    ethtool -k \"$n\" 2>\"$KC_T/e\"\n"
         "    printf '\\n%%sETHTOOL_RC %%s\\n' \"$M\" \"$?\"\n"
-        "    head -c 2048 \"$KC_T/e\" 2>/dev/null\n"
+        "    [ -s \"$KC_T/e\" ] && head -c 2048 \"$KC_T/e\" 2>/dev/null\n"
         "  fi\n"
         "  printf '\\n%%sEND\\n' \"$M\"\n"
         "done\n"
@@ -204,12 +207,13 @@ def _wtmp_script():
 
 def _kdump_script():
     return (
-        "printf 'kexec_crash_loaded=%s\\n' \"$(cat /sys/kernel/kexec_crash_loaded 2>/dev/null)\"\n"
-        "printf 'kexec_crash_size=%s\\n' \"$(cat /sys/kernel/kexec_crash_size 2>/dev/null)\"\n"
+        "kc_v=''; read -r kc_v < /sys/kernel/kexec_crash_loaded 2>/dev/null; printf 'kexec_crash_loaded=%s\\n' \"$kc_v\"\n"
+        "kc_v=''; read -r kc_v < /sys/kernel/kexec_crash_size 2>/dev/null; printf 'kexec_crash_size=%s\\n' \"$kc_v\"\n"
         "if [ -e /etc/kdump.conf ]; then printf 'kdump_conf=1\\n'; else printf 'kdump_conf=0\\n'; fi\n"
         "if [ -e /etc/default/kdump-tools ]; then printf 'kdump_tools_conf=1\\n'; else printf 'kdump_tools_conf=0\\n'; fi\n"
         "kc_ck=''\n"
-        "for w in $(cat /proc/cmdline 2>/dev/null); do case \"$w\" in crashkernel=*) kc_ck=\"${w#crashkernel=}\";; esac; done\n"
+        "kc_v=''; read -r kc_v < /proc/cmdline 2>/dev/null; set -f\n"
+        "for w in $kc_v; do case \"$w\" in crashkernel=*) kc_ck=\"${w#crashkernel=}\";; esac; done\n"
         "printf 'crashkernel=%s\\n' \"$kc_ck\"\n"
         "if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then\n"
         "  printf 'manager=systemd\\n'\n"
@@ -287,8 +291,8 @@ def build_probe(nonce=None):
     s.section("interfaces", _interfaces_script(marker))
     s.section(
         "forwarding",
-        "printf 'ipv4=%s\\n' \"$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)\"\n"
-        "printf 'ipv6=%s\\n' \"$(cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null)\"",
+        "kc_v=''; read -r kc_v < /proc/sys/net/ipv4/ip_forward 2>/dev/null; printf 'ipv4=%s\\n' \"$kc_v\"\n"
+        "kc_v=''; read -r kc_v < /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null; printf 'ipv6=%s\\n' \"$kc_v\"",
     )
     s.section("crash", _crash_script(marker))
     s.section("dmesg", _dmesg_script())

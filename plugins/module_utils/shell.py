@@ -152,7 +152,7 @@ class Script(object):
             "printf '\\n@@KCRASH:%s:BEGIN:%s\\n'\n"
             "( %s\n) 2>\"$KC_T/err\"\nkc_rc=$?\n"
             "printf '\\n@@KCRASH:%s:STDERR:%s\\n'\n"
-            "cat \"$KC_T/err\" 2>/dev/null\n"
+            "[ -s \"$KC_T/err\" ] && cat \"$KC_T/err\" 2>/dev/null\n"
             "printf '\\n@@KCRASH:%s:END:%s:%%s\\n' \"$kc_rc\"\n"
             % (n, name, command, n, name, n, name)
         )
