@@ -78,7 +78,7 @@ exposure:
   type: str
   sample: exposed
 msg:
-  description: C(<host>: <level>).
+  description: The host name and its exposure level.
   returned: always
   type: str
 probe_stdout:

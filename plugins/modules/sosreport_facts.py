@@ -14,12 +14,12 @@ short_description: Assess exposure to the NFQUEUE/LRO panic from an unpacked sos
 version_added: 0.1.0
 author: kcrash.nfqueue maintainers
 description:
-  - Runs on the controller and reads an unpacked sosreport directory (sos 3.x/4.x layout):
+  - "Runs on the controller and reads an unpacked sosreport directory (sos 3.x/4.x layout):
     C(uname), C(hostname), C(etc/*-release), C(installed-rpms) or C(sos_commands/dpkg/dpkg_-l),
     C(sos_commands/*/iptables-save) and C(ip6tables-save), C(sos_commands/*/nft_*list_ruleset),
     C(sos_commands/networking/ethtool_-k_*) and C(ethtool_-i_*), C(ip -d address), C(sysctl -a),
     C(var/crash/*/vmcore-dmesg.txt), C(dmesg), C(sos_commands/login/last*), kdump files, saved
-    rule files and network configuration.
+    rule files and network configuration."
   - Maps them into the live probe's section structure and reuses the same parser and verdict as
     M(kcrash.nfqueue.exposure_facts); the result has the same C(kcrash_nfqueue) shape.
   - Only the files it needs are read, each bounded to 4 MiB; symlinks are not followed.
@@ -66,7 +66,7 @@ exposure:
   returned: success
   type: str
 msg:
-  description: C(<name>: <level>).
+  description: The label and its exposure level.
   returned: always
   type: str
 kcrash_nfqueue:
