@@ -63,15 +63,14 @@ _INT_RE = re.compile(r"^\d{1,5}\Z")
 
 
 class Token(str):
-    """A word of a rule; ``quoted`` is True when any part of it came from a quoted string
-    (such a word is data, never an option)."""
+    """A word that came (wholly or partly) from a quoted string: data, never an option.
+    Unquoted words are plain ``str``; test with :func:`is_quoted`."""
 
-    quoted = False
+    quoted = True
 
-    def __new__(cls, value, quoted=False):
-        t = str.__new__(cls, value)
-        t.quoted = quoted
-        return t
+
+def is_quoted(word):
+    return word.__class__ is Token
 
 
 class TokenizeError(ValueError):
@@ -79,10 +78,14 @@ class TokenizeError(ValueError):
 
 
 def tokenize(text):
-    """Split rule text into :class:`Token` words exactly as ``iptables-restore`` would.
+    """Split rule text into words exactly as ``iptables-restore`` would.
 
-    Raises :class:`TokenizeError` on an unterminated quote or a dangling escape.
+    Words from quoted strings are :class:`Token`, the others plain ``str``. Raises
+    :class:`TokenizeError` on an unterminated quote.
     """
+    if '"' not in text and text.isprintable():
+        # fast path (nearly every rule): printable text without quotes, blanks are spaces
+        return text.split()
     words = []
     buf = []
     quoted = False
@@ -100,7 +103,7 @@ def tokenize(text):
             if ch == '"':
                 # a closing quote ends the word (iptables-restore: case '"': break)
                 in_quote = False
-                words.append(Token("".join(buf), True))
+                words.append(Token("".join(buf)))
                 buf = []
                 quoted = False
                 continue
@@ -112,7 +115,8 @@ def tokenize(text):
             continue
         if ch in " \t\n":
             if buf:
-                words.append(Token("".join(buf), quoted))
+                w = "".join(buf)
+                words.append(Token(w) if quoted else w)
                 buf = []
                 quoted = False
             continue
@@ -120,7 +124,8 @@ def tokenize(text):
     if in_quote:
         raise TokenizeError("unterminated quote")
     if buf:
-        words.append(Token("".join(buf), quoted))
+        w = "".join(buf)
+        words.append(Token(w) if quoted else w)
     return words
 
 
@@ -237,9 +242,9 @@ def find_target(words):
     n = len(words)
     while i < n:
         w = words[i]
-        if not w.quoted and w in TARGET_FLAGS and i + 1 < n:
+        if w in TARGET_FLAGS and i + 1 < n and w.__class__ is not Token:
             prev = words[i - 1]
-            if prev.quoted or prev not in FREE_TEXT_OPTIONS:
+            if prev.__class__ is Token or prev not in FREE_TEXT_OPTIONS:
                 return i
         i += 1
     return None
@@ -261,11 +266,60 @@ def parse(text, command="iptables-save"):
         rs.final_newline = False
     table = None
     positions = {}
+    ok_names = set()  # chain and target names already validated
+    items = rs.items
     for idx, raw in enumerate(lines):
+        c = raw[:1]
+        if c == "-" or c == "[":
+            # rules first: nearly every line of a big dump is one
+            lineno = idx + 1
+            body = raw
+            counters = None
+            sep = " "
+            if c == "[":
+                m = _COUNTERS_RE.match(raw)
+                if not m:
+                    raise _err(command, lineno, "bad counters in %r" % _short(raw))
+                counters = (int(m.group(1)), int(m.group(2)))
+                sep = m.group(3)
+                body = m.group(4)
+            if body[:3] == "-A " or _APPEND_RE.match(body):
+                if table is None:
+                    raise _err(command, lineno, "rule before any '*table' line")
+                try:
+                    words = tokenize(body)
+                except TokenizeError as e:
+                    raise _err(command, lineno, "%s in %r" % (e, _short(body)))
+                if len(words) < 2:
+                    raise _err(command, lineno, "rule without a chain name: %r" % _short(body))
+                chain = words[1]
+                if chain not in ok_names:
+                    if is_quoted(chain) or not _CHAIN_NAME_RE.match(chain):
+                        raise _err(command, lineno, "rule without a valid chain name: %r" % _short(body))
+                    ok_names.add(chain)
+                if chain not in table.chains and chain not in BUILTIN_CHAINS.get(table.name, ()):
+                    raise _err(command, lineno, "rule appends to undeclared chain '%s'" % chain)
+                rule = Rule(table.name, chain, body, words, counters, sep, lineno)
+                tgt = rule.target
+                if tgt is not None and tgt not in ok_names:
+                    if not _target_ok(tgt):
+                        raise _err(command, lineno, "bad target %r" % _short(tgt))
+                    ok_names.add(tgt)
+                pos = positions.get(chain, 0) + 1
+                positions[chain] = pos
+                rule.position = pos
+                table.rules.append(rule)
+                items.append(rule)
+                continue
+            if body.startswith("-"):
+                word = body.split(None, 1)[0]
+                raise _err(command, lineno, "unsupported command '%s' (only -A rules are understood)"
+                           % _short(word))
+            raise _err(command, lineno, "unrecognised line %r" % _short(raw))
         lineno = idx + 1
         stripped = raw.strip(" \t")
-        if stripped == "" or raw.startswith("#"):
-            rs.items.append(raw)
+        if stripped == "" or c == "#":
+            items.append(raw)
             continue
         if raw.startswith("*"):
             m = _TABLE_RE.match(raw)
@@ -306,40 +360,6 @@ def parse(text, command="iptables-save"):
             table.chains[name] = Chain(name, policy, counters, lineno)
             rs.items.append(raw)
             continue
-        body = raw
-        counters = None
-        sep = " "
-        if raw.startswith("["):
-            m = _COUNTERS_RE.match(raw)
-            if not m:
-                raise _err(command, lineno, "bad counters in %r" % _short(raw))
-            counters = (int(m.group(1)), int(m.group(2)))
-            sep = m.group(3)
-            body = m.group(4)
-        if _APPEND_RE.match(body):
-            if table is None:
-                raise _err(command, lineno, "rule before any '*table' line")
-            try:
-                words = tokenize(body)
-            except TokenizeError as e:
-                raise _err(command, lineno, "%s in %r" % (e, _short(body)))
-            if len(words) < 2 or words[1].quoted or not _CHAIN_NAME_RE.match(words[1]):
-                raise _err(command, lineno, "rule without a valid chain name: %r" % _short(body))
-            chain = str(words[1])
-            if chain not in table.chains and chain not in BUILTIN_CHAINS.get(table.name, ()):
-                raise _err(command, lineno, "rule appends to undeclared chain '%s'" % chain)
-            rule = Rule(table.name, chain, body, words, counters, sep, lineno)
-            if rule.target_index is not None and not _target_ok(rule.target):
-                raise _err(command, lineno, "bad target %r" % _short(rule.target))
-            positions[chain] = positions.get(chain, 0) + 1
-            rule.position = positions[chain]
-            table.rules.append(rule)
-            rs.items.append(rule)
-            continue
-        if body.startswith("-"):
-            word = body.split(None, 1)[0]
-            raise _err(command, lineno, "unsupported command '%s' (only -A rules are understood)"
-                       % _short(word))
         raise _err(command, lineno, "unrecognised line %r" % _short(raw))
     if table is not None:
         raise _err(command, len(lines), "table '%s' has no COMMIT (output truncated?)" % table.name)
@@ -347,7 +367,7 @@ def parse(text, command="iptables-save"):
 
 
 def _target_ok(name):
-    return bool(name) and not name.quoted and bool(_CHAIN_NAME_RE.match(name))
+    return bool(name) and not is_quoted(name) and bool(_CHAIN_NAME_RE.match(name))
 
 
 def _short(s, n=120):

@@ -123,7 +123,11 @@ class NftRuleset(object):
 # ------------------------------------------------------------------------ text lexing
 
 def _split_comment(line):
-    """(code, comment) of one physical line: ``#`` outside a string starts a comment."""
+    """(code, comment) of one physical line: ``#`` outside a string starts a comment.
+    (None, None) when a string is left open."""
+    if '"' not in line:
+        i = line.find("#")
+        return (line, None) if i < 0 else (line[:i], line[i + 1:])
     in_str = False
     for i, ch in enumerate(line):
         if ch == '"':
@@ -136,6 +140,8 @@ def _split_comment(line):
 
 
 def _braces(code):
+    if '"' not in code:
+        return code.count("{") - code.count("}")
     depth = 0
     in_str = False
     for ch in code:
@@ -183,6 +189,10 @@ def _unquote(name):
 
 def _collapse(code):
     """Collapse runs of white space outside strings into one space."""
+    code = code.strip()
+    if '"' not in code and "  " not in code and "\t" not in code and "{" not in code \
+            and "," not in code and ";" not in code:
+        return code
     toks = lex(code)
     out = []
     prev_end = None
@@ -311,7 +321,10 @@ def queue_span(code, start=0):
 
 
 def _analyse_rule(rule):
-    toks = words(rule.text)
+    t = rule.text
+    if "queue" not in t and "jump" not in t and "goto" not in t and "xt " not in t and "comment" not in t:
+        return
+    toks = words(t)
     # rule comment: `comment "..."` at the end
     end = len(toks)
     if end >= 2 and toks[-2] == "comment" and toks[-1].startswith('"'):

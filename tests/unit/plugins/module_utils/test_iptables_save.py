@@ -154,7 +154,7 @@ def test_recorded_quoted_comment_tokens():
     r = rs.tables["filter"].chain_rules("INPUT")[1]
     i = r.words.index("--comment")
     assert r.words[i + 1] == "with \"quotes\" and 'single' and \\backslash"
-    assert r.words[i + 1].quoted
+    assert ips.is_quoted(r.words[i + 1])
     r = [x for x in rs.tables["filter"].rules if "--string" in x.words][0]
     assert r.words[r.words.index("--string") + 1] == 'GET /"x" \\ y'
     h = [x for x in rs.tables["filter"].rules if "--hex-string" in x.words][0]
@@ -166,7 +166,7 @@ def test_recorded_quoted_comment_tokens():
 def test_tokenizer_follows_iptables_restore():
     t = ips.tokenize('-A X -m comment --comment "a b"c -j  ACCEPT')
     assert t == ["-A", "X", "-m", "comment", "--comment", "a b", "c", "-j", "ACCEPT"]
-    assert t[5].quoted and not t[6].quoted
+    assert ips.is_quoted(t[5]) and not ips.is_quoted(t[6])
     assert ips.tokenize('ab"c d"') == ["abc d"]
     assert ips.tokenize('"" x') == ["", "x"]
     assert ips.tokenize(r'a\b "q\"\\"') == ["a\\b", 'q"\\']

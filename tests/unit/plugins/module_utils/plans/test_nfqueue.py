@@ -390,3 +390,15 @@ def test_read_script_collects_nft_includes(tmp_path):
     files = P.split_files(out, "@@M:")
     assert sorted(files) == sorted([str(main), str(inc / "a.nft"), str(inc / "b.conf")])
     assert files[str(inc / "b.conf")] == "table ip b {}\n"
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_fast_cksum_equals_reference_and_real_cksum(data):
+    import subprocess
+    assert P.posix_cksum(data) == posix_cksum(data)
+    real = subprocess.run(["cksum"], input=data, capture_output=True).stdout.decode().split()
+    assert P.posix_cksum(data).split() == real[:2]
