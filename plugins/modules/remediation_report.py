@@ -24,7 +24,7 @@ description:
   - The files are written in check mode too (they are the drift report, not managed state);
     the task never reports C(changed).
 version_added: 0.1.0
-author: kcrash.nfqueue maintainers
+author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   dir:
     description: Directory on the controller for the report files (created if missing).
@@ -48,6 +48,7 @@ attributes:
     description: Writes the drift report; changes nothing on any host.
   diff_mode:
     support: none
+    description: The report is output, not managed state; there is nothing to diff.
 """
 
 EXAMPLES = r"""
