@@ -26,7 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
+    # with Recommends, as LAB.md verified podman (netavark network stack, catatonit, ...)
+    apt-get install -y -q "${missing[@]}"
 else
     log "system packages present (${#apt_pkgs[@]})"
 fi
