@@ -218,4 +218,11 @@ for s in "${SCENARIOS[@]}"; do
     run_gate "molecule-$s" g_molecule "$s"
 done
 
+# a requested gate that matched nothing is an error, not a silent skip
+for g in "${ONLY[@]}"; do
+    found=0
+    for n in "${GATE_NAMES[@]}"; do case "$n" in "$g"|"$g"-*) found=1 ;; esac; done
+    [ "$found" = 1 ] || { GATE_NAMES+=("$g"); GATE_RESULTS+=("FAILED (no such gate)"); GATE_TIMES+=(0); }
+done
+
 summary
