@@ -70,16 +70,16 @@ def start(hosts):
     for i in range(hosts):
         image = IMAGES[i % len(IMAGES)]
         plan.append((image, "det-bench-%s-%d" % (image, i // len(IMAGES) + 1)))
-    remove([c for _, c in plan])
+    remove([c for _unused, c in plan])
     for image, name in plan:
         subprocess.run(["podman", "run", "-d", "--name", name, "--hostname", image, "--label", LABEL] + CAPS
                        + run_args(image) + ["%s/%s:latest" % (IMAGE_PREFIX, image)],
                        check=True, capture_output=True)
     deadline = time.time() + 60
-    for _, name in plan:
+    for _unused, name in plan:
         while True:
             if subprocess.run(["podman", "exec", name, "test", "-e", "/run/kcrash-lab/ready"],
-                              capture_output=True).returncode == 0:
+                              capture_output=True, check=False).returncode == 0:
                 break
             if time.time() > deadline:
                 raise SystemExit("%s did not become ready" % name)
@@ -89,7 +89,7 @@ def start(hosts):
 
 def remove(names):
     if names:
-        subprocess.run(["podman", "rm", "-f", "-t", "0"] + list(names), capture_output=True)
+        subprocess.run(["podman", "rm", "-f", "-t", "0"] + list(names), capture_output=True, check=False)
 
 
 def inventory(plan, path):
@@ -103,7 +103,7 @@ def inventory(plan, path):
 
 def timed(cmd, env):
     t = time.time()
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     dt = time.time() - t
     if p.returncode != 0:
         sys.stderr.write(p.stdout[-3000:] + p.stderr[-2000:])
@@ -149,17 +149,17 @@ def main():
         floor_cmd = [playbook, "-i", inv, floor_yml]
         detect_cmd = [playbook, "-i", inv, "kcrash.nfqueue.detect", "-e", "kcrash_detect_report=false"]
         timed(floor_cmd, env)          # warm-up (imports, podman exec caches)
-        _, out = timed(detect_cmd, env)
+        _unused, out = timed(detect_cmd, env)
         action_cmd = [playbook, "-i", inv, action_yml]
         floors, detects, actions = [], [], []
-        for _ in range(a.rounds):
+        for _unused in range(a.rounds):
             floors.append(timed(floor_cmd, env)[0])
             detects.append(timed(detect_cmd, env)[0])
             actions.append(timed(action_cmd, env)[0])
         fm, dm, am = statistics.median(floors), statistics.median(detects), statistics.median(actions)
         res = {
             "hosts": a.hosts, "forks": forks, "rounds": a.rounds,
-            "images": sorted(set(i for i, _ in plan)),
+            "images": sorted(set(i for i, _unused in plan)),
             "floor_s": [round(x, 3) for x in floors], "detect_s": [round(x, 3) for x in detects],
             "action_s": [round(x, 3) for x in actions],
             "floor_median_s": round(fm, 3), "detect_median_s": round(dm, 3), "action_median_s": round(am, 3),
@@ -178,7 +178,7 @@ def main():
                 json.dump(res, f, indent=2)
     finally:
         if not a.keep:
-            remove([c for _, c in plan])
+            remove([c for _unused, c in plan])
 
 
 if __name__ == "__main__":

@@ -431,7 +431,7 @@ def parse_kernel_packages(text):
         parts = line.split()
         if manager == "rpm" and len(parts) >= 3:
             name, evr, arch = parts[0], parts[1], parts[2]
-            epoch, _, vr = evr.partition(":")
+            epoch, _unused, vr = evr.partition(":")
             release = vr + ("." + arch if arch not in ("(none)", "noarch") else "")
             if name == "kernel-rt" or name == "kernel-uek":
                 pass

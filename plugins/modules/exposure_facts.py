@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 module: exposure_facts
 short_description: Detect exposure to the NFQUEUE/LRO kernel panic with one shell round trip
 version_added: 0.1.0
-author: kcrash.nfqueue maintainers
+author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 description:
   - Runs ONE POSIX C(/bin/sh) probe per host through the connection's low-level exec (no
     Python on the target; C(gather_facts) is not needed) and returns
@@ -51,8 +51,10 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
   facts:
     support: full
+    description: Returns C(ansible_facts.kcrash_nfqueue).
 notes:
   - The verdict logic is described in C(docs/detection.md) of the collection.
 """
@@ -119,7 +121,9 @@ ansible_facts:
               description: The upstream version the release is based on.
               type: str
             code_vulnerable:
-              description: V(true) when the code dereferences a NULL C(skb_gso_segment()) result in the queue path, V(false) when it has the check, V(null) when unknown.
+              description: >-
+                V(true) when the code dereferences a NULL C(skb_gso_segment()) result in the queue path, V(false) when it has the check, V(null)
+                when unknown.
               type: bool
             confidence:
               description: V(confirmed), V(inferred) or V(unknown).
@@ -193,7 +197,9 @@ ansible_facts:
               description: V(redhat), V(debian) or the OS id.
               type: str
         nfqueue_rules:
-          description: Live NFQUEUE/QUEUE rules (iptables, ip6tables, each back end) and nft C(queue) statements (those of tables iptables-nft owns are listed once, from iptables-nft-save).
+          description: >-
+            Live NFQUEUE/QUEUE rules (iptables, ip6tables, each back end) and nft C(queue) statements (those of tables iptables-nft owns are listed
+            once, from iptables-nft-save).
           type: list
           elements: dict
           contains:
@@ -229,7 +235,9 @@ ansible_facts:
               description: Packet/byte counters when the dump had them.
               type: dict
         saved_nfqueue_rules:
-          description: NFQUEUE rules found in saved rule files (loaded at the next restore or boot). Same shape with C(backend=file), C(position=null), plus C(file) and C(line).
+          description: >-
+            NFQUEUE rules found in saved rule files (loaded at the next restore or boot). Same shape with C(backend=file), C(position=null), plus
+            C(file) and C(line).
           type: list
           elements: dict
         saved_rule_files:
@@ -290,7 +298,9 @@ ansible_facts:
               description: MTU.
               type: int
             features:
-              description: C(lro), C(gro), C(gso), C(tso) each V(null) (not reported) or C(active), C(fixed), C(requested); V(null) when C(ethtool -k) did not answer.
+              description: >-
+                C(lro), C(gro), C(gso), C(tso) each V(null) (not reported) or C(active), C(fixed), C(requested); V(null) when C(ethtool -k) did not
+                answer.
               type: dict
             feature_format:
               description: The C(ethtool -k) output generation (V(features), V(offload-hyphen), V(offload-space)).
@@ -326,14 +336,18 @@ ansible_facts:
               type: list
               elements: dict
             kdump:
-              description: C(crash_kernel_loaded), C(crash_kernel_size), C(kdump_conf), C(kdump_tools_conf), C(crashkernel), C(service_manager), C(services), C(service_active).
+              description: >-
+                C(crash_kernel_loaded), C(crash_kernel_size), C(kdump_conf), C(kdump_tools_conf), C(crashkernel), C(service_manager), C(services),
+                C(service_active).
               type: dict
         exposure:
           description: The verdict.
           type: dict
           contains:
             level:
-              description: V(exposed) (kernel code vulnerable, a live NFQUEUE rule, LRO on a NIC that feeds it), V(at_risk) (each leg live or able to appear, not all live), V(not_exposed) (a leg is absent), V(unknown) (data missing).
+              description: >-
+                V(exposed) (kernel code vulnerable, a live NFQUEUE rule, LRO on a NIC that feeds it), V(at_risk) (each leg live or able to appear,
+                not all live), V(not_exposed) (a leg is absent), V(unknown) (data missing).
               type: str
             legs:
               description: C(kernel), C(rules), C(lro) each V(live), V(potential), V(none) or V(unknown).

@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 module: sosreport_facts
 short_description: Assess exposure to the NFQUEUE/LRO panic from an unpacked sosreport
 version_added: 0.1.0
-author: kcrash.nfqueue maintainers
+author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 description:
   - "Runs on the controller and reads an unpacked sosreport directory (sos 3.x/4.x layout):
     C(uname), C(hostname), C(etc/*-release), C(installed-rpms) or C(sos_commands/dpkg/dpkg_-l),
@@ -37,8 +37,10 @@ attributes:
     description: Read-only.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
   facts:
     support: full
+    description: Returns C(ansible_facts.kcrash_nfqueue).
 notes:
   - What a sosreport lacks (e.g. C(iptables --version), live C(/sys/class/net) links) is taken
     from what it has (the save header, C(ip -d address), C(ethtool -i) bus-info); missing parts

@@ -29,7 +29,7 @@ def test_corpus_has_ethtool_entries():
     assert TRUTH, "truth.json lists no ethtool sample"
 
 
-@pytest.mark.parametrize("rel,truth", TRUTH, ids=[k for k, _ in TRUTH])
+@pytest.mark.parametrize("rel,truth", TRUTH, ids=[k for k, _unused in TRUTH])
 def test_corpus_against_truth(rel, truth):
     with open(os.path.join(CORPUS, rel), encoding="utf-8") as f:
         p = ethtool.parse(f.read())

@@ -39,7 +39,7 @@ SHELLS = [
 
 
 def _run(argv, script, env=None, timeout=120):
-    p = subprocess.run(argv + ["-c", script], capture_output=True, env=env, timeout=timeout)
+    p = subprocess.run(argv + ["-c", script], capture_output=True, env=env, timeout=timeout, check=False)
     return p.returncode, p.stdout.decode("utf-8", "surrogateescape"), p.stderr.decode("utf-8", "surrogateescape")
 
 
@@ -87,7 +87,7 @@ def test_script_is_posix_and_small():
     assert not re.search(r"(^|[;&|({]|then|do|else)\s*local\s", script, re.M)
     for name, argv in SHELLS:
         if shutil.which(argv[0]):
-            p = subprocess.run(argv + ["-n"], input=script.encode(), capture_output=True)
+            p = subprocess.run(argv + ["-n"], input=script.encode(), capture_output=True, check=False)
             assert p.returncode == 0, (name, p.stderr)
 
 
@@ -242,7 +242,7 @@ def _busybox_root(root):
     bb = shutil.which("busybox")
     os.makedirs(os.path.join(root, "bin"))
     shutil.copy2(bb, os.path.join(root, "bin", "busybox"))
-    libs = subprocess.run(["ldd", bb], capture_output=True).stdout.decode()
+    libs = subprocess.run(["ldd", bb], capture_output=True, check=False).stdout.decode()
     for path in re.findall(r"(/\S+\.so[.\d]*)", libs):
         dst = os.path.join(root, path.lstrip("/"))
         os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -267,7 +267,7 @@ def test_bare_busybox_root_reports_missing_tools(tmp_path):
     inner = ("mount -t proc proc %s/proc && mount -t sysfs sysfs %s/sys && exec chroot %s /bin/sh /probe.sh"
              % (root, root, root))
     p = subprocess.run(["unshare", "-m", "-n", "sh", "-c", inner], capture_output=True,
-                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, check=False)
     assert p.returncode == 0, p.stderr
     facts = probe.collect_facts(p.stdout.decode(), nonce, host="bare")
     missing = facts["probe"]["missing_tools"]
@@ -300,7 +300,7 @@ def test_truncated_output_is_a_parse_error(real_output):
 
 
 def test_wrong_nonce_is_a_parse_error(real_output):
-    out, _ = real_output
+    out, _unused = real_output
     with pytest.raises(KcrashParseError):
         probe.parse_probe(out, "0" * 16)
 
