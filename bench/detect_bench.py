@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 """Wall time of detection (kcrash.nfqueue.detect) over N lab hosts vs the `raw: true` floor.
 
