@@ -23,6 +23,10 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 
+# what the strategy roles register (roles/offload, roles/nfqueue_drop, roles/kernel_upgrade)
+RESULT_VARS = {"offload": "kcrash_offload_result", "drop": "kcrash_drop_result",
+               "kernel": "kcrash_kernel_result"}
+
 ARGS = {
     "dir": {"type": "path", "default": "reports"},
     "hosts": {"type": "list", "elements": "str", "required": True},
@@ -66,8 +70,14 @@ class ActionModule(ActionBase):
                 redetect = {}
             after = (redetect.get("ansible_facts") or {}).get("kcrash_nfqueue") \
                 if isinstance(redetect, dict) and not redetect.get("skipped") else None
+            results = {}
+            for action, var in RESULT_VARS.items():
+                try:
+                    results[action] = hostvars[name].get(var)
+                except (KeyError, TypeError):
+                    results[action] = None
             hosts[name] = {"plan": planned.get("plan"), "before": planned.get("before"),
-                           "after": after}
+                           "after": after, "results": results}
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         try:
             report = remediation_report.build(hosts, check_mode, generated=now)

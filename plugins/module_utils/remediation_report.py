@@ -27,7 +27,8 @@ OUTCOMES = (
     "still_exposed",      # real run: re-detection still says exposed
     "not_detected",       # detection failed or host unreachable
     "apply_failed",       # real run: planned, but no re-detection result (failed / stopped)
-    "blocked",            # exposed, the chosen strategy cannot fix it
+    "blocked",            # exposed, the chosen strategy cannot fix it (or refused, e.g. no fixed kernel)
+    "unchanged",          # planned, but the strategy found nothing to change
     "drift",              # check mode: would be changed
     "report_only",        # exposed / at risk, strategy none
     "unknown",            # exposure unknown, left alone
@@ -37,7 +38,10 @@ OUTCOMES = (
 )
 
 CSV_COLUMNS = ("host", "outcome", "strategy", "actions", "level_before", "level_after",
-               "crashed_before", "reasons")
+               "crashed_before", "results", "reasons")
+
+#: Kernel role statuses that mean "nothing will be installed".
+KERNEL_REFUSED = ("no_target", "precheck_failed")
 
 
 def _level(facts):
@@ -52,8 +56,23 @@ def _reasons(facts):
     return []
 
 
-def host_row(name, plan, before, after, check_mode):
-    """One host's line of the report."""
+def _results(results):
+    """{action: {changed, msg, status}} from the strategy roles' registered results."""
+    out = {}
+    for action, res in (results or {}).items():
+        if not isinstance(res, dict) or res.get("skipped"):
+            continue
+        out[action] = {"changed": bool(res.get("changed")), "failed": bool(res.get("failed")),
+                       "msg": str(res.get("msg") or ""), "status": res.get("status")}
+    return out
+
+
+def host_row(name, plan, before, after, check_mode, results=None):
+    """One host's line of the report.
+
+    ``results`` maps a planned action (offload, drop, kernel) to the result the strategy role
+    registered (``kcrash_offload_result``, ...), when it ran.
+    """
     row = {
         "host": name,
         "strategy": None,
@@ -66,6 +85,7 @@ def host_row(name, plan, before, after, check_mode):
         "reasons_before": _reasons(before),
         "reasons_after": _reasons(after),
         "recommended": [],
+        "results": _results(results),
     }
     if isinstance(before, dict) and isinstance(before.get("exposure"), dict):
         row["recommended"] = [str(r) for r in before["exposure"].get("recommended") or []]
@@ -85,12 +105,22 @@ def host_row(name, plan, before, after, check_mode):
         if row["level_after"] is None:
             row["level_after"] = row["level_before"]
         return row
+    res = row["results"]
+    kernel = res.get("kernel") or {}
+    if res and all(a in res for a in row["actions"]) and not any(r["changed"] for r in res.values()) \
+            and not any(r["failed"] for r in res.values()):
+        # every planned strategy ran and had nothing to change
+        refused = kernel.get("status") in KERNEL_REFUSED and row["actions"] == ["kernel"]
+        row["outcome"] = "blocked" if refused else "unchanged"
+        if row["level_after"] is None and check_mode:
+            row["level_after"] = row["level_before"]
+        return row
     if check_mode:
         row["outcome"] = "drift"
         return row
     if row["level_after"] is None:
         row["outcome"] = "apply_failed"
-    elif row["level_after"] == "exposed":
+    elif row["level_after"] == "exposed" and set(row["actions"]) & set(("offload", "drop")):
         row["outcome"] = "still_exposed"
     elif row["level_after"] == "not_exposed":
         row["outcome"] = "remediated"
@@ -106,7 +136,8 @@ def build(hosts, check_mode, generated=None, strategy_default=None):
     rows = []
     for name in sorted(hosts):
         h = hosts[name] or {}
-        rows.append(host_row(name, h.get("plan"), h.get("before"), h.get("after"), check_mode))
+        rows.append(host_row(name, h.get("plan"), h.get("before"), h.get("after"), check_mode,
+                             h.get("results")))
     order = dict((o, i) for i, o in enumerate(OUTCOMES))
     rows.sort(key=lambda r: (order.get(r["outcome"], len(order)), r["host"]))
     counts = dict((o, 0) for o in OUTCOMES)
@@ -145,6 +176,7 @@ def to_csv(report):
             r["host"], r["outcome"], r["strategy"] or "", " + ".join(r["actions"]),
             r["level_before"] or "", r["level_after"] or "",
             "yes" if r["crashed_before"] else "no",
+            " | ".join("%s: %s" % (a, v["msg"]) for a, v in sorted(r["results"].items())),
             " | ".join(r["plan_reasons"] + r["reasons_before"]),
         ])
     return buf.getvalue()
@@ -210,7 +242,8 @@ def to_html(report):
                 _e(r["outcome"]), _e(r["host"]), order.get(r["outcome"], 99), _e(r["outcome"]),
                 _e(r["strategy"] or ""), _e(" + ".join(r["actions"])), _e(r["level_before"] or ""),
                 _e(r["level_after"] or ("(check mode)" if report["mode"] == "check" else "")),
-                "yes" if r["crashed_before"] else "no", _list(r["plan_reasons"]),
+                "yes" if r["crashed_before"] else "no",
+                _list(r["plan_reasons"] + ["%s: %s" % (a, v["msg"]) for a, v in sorted(r["results"].items())]),
                 _list(r["reasons_before"] + r["recommended"]), _list(r["reasons_after"])))
     out.append("</tbody></table><script>%s</script></body></html>" % _JS)
     return "\n".join(out) + "\n"

@@ -134,3 +134,37 @@ def test_html_is_self_contained_sortable_and_escaped():
 def test_bad_input():
     with pytest.raises(KcrashInputError):
         rr.build(["incident"], True)
+
+
+def test_strategy_results_refine_the_outcome():
+    plan = choose_strategy(EXPOSED)
+    # check mode, the offload role ran and would change something: drift, with its message
+    row = rr.host_row("h", plan, EXPOSED, None, True,
+                      {"offload": {"changed": True, "msg": "eth0: lro off"}, "drop": None})
+    assert row["outcome"] == "drift" and row["results"]["offload"]["msg"] == "eth0: lro off"
+    # the role ran and had nothing to change: not drift
+    row = rr.host_row("h", plan, EXPOSED, None, True, {"offload": {"changed": False, "msg": "ok"}})
+    assert row["outcome"] == "unchanged" and row["level_after"] == "exposed"
+    # a role that was skipped does not count
+    row = rr.host_row("h", plan, EXPOSED, None, True, {"offload": {"skipped": True}})
+    assert row["outcome"] == "drift" and row["results"] == {}
+
+
+def test_kernel_without_documented_fix_is_blocked_not_pending():
+    plan = choose_strategy(EXPOSED, "kernel")
+    res = {"kernel": {"changed": False, "status": "no_target",
+                      "msg": "no documented fixed kernel for el6; use offload or drop"}}
+    for check_mode in (True, False):
+        row = rr.host_row("h", plan, EXPOSED, EXPOSED if not check_mode else None, check_mode, res)
+        assert row["outcome"] == "blocked"
+    csv_text = rr.to_csv(rr.build({"h": {"plan": plan, "before": EXPOSED, "results": res}}, False))
+    assert "kernel: no documented fixed kernel for el6" in csv_text
+    # a scheduled upgrade: pending
+    res = {"kernel": {"changed": True, "status": "planned", "msg": "reboot at 02:30"}}
+    assert rr.host_row("h", plan, EXPOSED, EXPOSED, False, res)["outcome"] == "pending"
+    row = rr.host_row("h", plan, EXPOSED, facts("at_risk"), False, res)
+    assert row["outcome"] == "pending"
+    # an immediate fix that did not take is a failure, not pending
+    offload = {"offload": {"changed": True, "msg": "x"}}
+    assert rr.host_row("h", choose_strategy(EXPOSED), EXPOSED, EXPOSED, False, offload)["outcome"] \
+        == "still_exposed"
