@@ -18,9 +18,13 @@ description:
     C(kcrash.nfqueue.choose_strategies) in C(playbooks/remediate.yml)), and the facts after
     re-detection from the host's registered C(kcrash_redetect), and writes C(<prefix>-check.{json,csv,html}) in check
     mode or C(<prefix>-apply.{json,csv,html}) in a real run, each written atomically.
-  - "Outcome per host: V(still_exposed), V(not_detected), V(apply_failed), V(blocked),
-    V(drift) (check mode: would be changed), V(report_only), V(unknown), V(remediated),
-    V(pending) (changed, still at risk or waiting for a reboot), V(compliant)."
+  - "Outcome per host: V(still_exposed) (an immediate fix did not take), V(not_detected),
+    V(apply_failed), V(blocked) (the strategy cannot fix it, e.g. no documented fixed kernel),
+    V(unchanged) (planned, but the strategy found nothing to change), V(drift) (check mode:
+    would be changed), V(report_only), V(unknown), V(remediated), V(pending) (changed, still
+    at risk or waiting for a kernel reboot), V(compliant)."
+  - Also reads the results the strategy roles register (C(kcrash_offload_result),
+    C(kcrash_drop_result), C(kcrash_kernel_result)) and shows their messages per host.
   - The files are written in check mode too (they are the drift report, not managed state);
     the task never reports C(changed).
 version_added: 0.1.0
