@@ -221,7 +221,7 @@ def _cksum_table():
     table = []
     for i in range(256):
         c = i << 24
-        for _ in range(8):
+        for dummy in range(8):
             c = ((c << 1) ^ 0x04C11DB7) if (c & 0x80000000) else (c << 1)
         table.append(c & 0xFFFFFFFF)
     return table

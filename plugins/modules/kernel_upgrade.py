@@ -29,7 +29,7 @@ description:
   - Check mode reports what would be installed, which boot entry and when the reboot would happen, and changes
     nothing. C(--diff) shows the /etc/default/grub change when one is needed.
 version_added: 0.1.0
-author: kcrash.nfqueue contributors
+author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   target:
     description: Kernel release to install, in C(uname -r) form (e.g. C(3.10.0-1160.119.1.el7.x86_64),

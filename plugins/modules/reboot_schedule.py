@@ -16,7 +16,7 @@ description:
   - A reboot scheduled by someone else (e.g. a plain C(shutdown -r) on systemd) is listed as C(foreign) and
     never cancelled.
 version_added: 0.1.0
-author: kcrash.nfqueue contributors
+author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   state:
     description: C(list) the marked reboots, C(scheduled) (exactly one at O(time); others are replaced) or

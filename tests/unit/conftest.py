@@ -6,7 +6,6 @@ ansible-test does it, so action and filter plugins import exactly as under Ansib
 """
 
 import os
-import sys
 
 import pytest
 

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Build step of `kernel-apt` (sh -eu inside the image): real dpkg-deb + apt-ftparchive build a
 # local apt repository of small packages named like Debian kernels; the old one is installed
 # with the real dpkg and is the "running" one (uname stand-in). Then every Python package is

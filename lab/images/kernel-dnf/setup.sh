@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Build step of `kernel-dnf` (sh -eu inside the image): real rpmbuild + createrepo_c build a
 # local dnf repository of small el7-named kernel packages; one older "kernel" is installed
 # with the real rpm and is the running one (uname stand-in) and the saved grub default.

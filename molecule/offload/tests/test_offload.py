@@ -49,7 +49,7 @@ def test_incident_lro_stays_off_after_reboot(host):
     name = "offload-incident"
     env = dict(os.environ, CONTAINERS_CONF=os.path.join(REPO, "lab", "containers.conf"))
     subprocess.run(["podman", "restart", "-t", "1", name], check=True, env=env, capture_output=True)
-    for _ in range(60):
+    for dummy in range(60):
         if host.run("test -e /run/kcrash-lab/ready").rc == 0:
             break
         time.sleep(0.5)

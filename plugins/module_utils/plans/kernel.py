@@ -39,10 +39,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel import (
 )
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import reboot as reboot_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import quote
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.versions import (
-    dpkg_compare,
-    rpm_evr_compare,
-)
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.versions import rpm_evr_compare
 
 RPM_FAMILIES = ("el5", "el6", "el7", "el8", "el9")
 REBOOT_MODES = ("now", "window", "none")
@@ -191,7 +188,7 @@ def parse_yum_list(text, command="yum list available kernel"):
             raise KcrashParseError(command, "truncated entry for %r" % tokens[i])
         evr, repo = tokens[i + 1], tokens[i + 2]
         if ":" in evr:
-            epoch, _, vr = evr.partition(":")
+            epoch, dummy, vr = evr.partition(":")
             if epoch not in ("0", ""):
                 vr = evr  # keep the epoch visible; kernels never carry one
         else:

@@ -126,8 +126,8 @@ def parse_timers(text):
 
 def parse_shutdown(text):
     """Scheduled ``shutdown -r`` set by us (info file) and/or by systemd-logind."""
-    sysd, _, rest = text.partition("--info")
-    info, _, pid = rest.partition("--pid")
+    sysd, dummy, rest = text.partition("--info")
+    info, dummy, pid = rest.partition("--pid")
     systemd_sched = {}
     for line in sysd.splitlines():
         if "=" in line:

@@ -54,7 +54,7 @@ def play(tmp_path, args, inventory="testhost,", extra=(), path_prefix=None, chec
         cmd += ["-c", "local"]
     if check:
         cmd.append("--check")
-    p = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
+    p = subprocess.run(cmd, capture_output=True, env=env, timeout=300, check=False)
     try:
         out = json.loads(p.stdout.decode())
     except ValueError:
@@ -137,7 +137,7 @@ def lab():
         names[image] = name
     try:
         for name in names.values():
-            for _ in range(60):
+            for dummy in range(60):
                 if _podman("exec", name, "test", "-e", "/run/kcrash-lab/ready", check=False).returncode == 0:
                     break
                 time.sleep(0.5)

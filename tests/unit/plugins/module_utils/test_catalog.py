@@ -78,8 +78,9 @@ def test_documented_fixed_release():
 
 def test_examined_el6_trees_all_lack_the_check():
     ex = catalog.get()["families"]["el6"]["examined"]
-    assert {e["release"] for e in ex} >= {"2.6.32-358.el6", "2.6.32-431.17.1.el6", "2.6.32-504.16.2.el6",
-                                           "2.6.32-573.7.1.el6", "2.6.32-642.6.2.el6"}
+    examined = {"2.6.32-358.el6", "2.6.32-431.17.1.el6", "2.6.32-504.16.2.el6",
+                "2.6.32-573.7.1.el6", "2.6.32-642.6.2.el6"}
+    assert {e["release"] for e in ex} >= examined
     assert not any(e["null_check"] for e in ex)
 
 

@@ -14,14 +14,14 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
 
 
 def sh(script):
-    p = subprocess.run(["/bin/sh", "-c", script], capture_output=True)
+    p = subprocess.run(["/bin/sh", "-c", script], capture_output=True, check=False)
     return p.returncode, p.stdout.decode("utf-8", "surrogateescape"), p.stderr.decode("utf-8", "surrogateescape")
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))))
 def test_quote_roundtrips_through_real_sh(value):
-    rc, out, _ = sh("printf '%%s' %s" % shell.quote(value))
+    rc, out, dummy = sh("printf '%%s' %s" % shell.quote(value))
     assert rc == 0
     assert out == value
 
@@ -56,7 +56,7 @@ def test_sections_roundtrip_in_real_sh():
 def test_truncated_output_is_a_parse_error():
     s = shell.Script()
     s.section("a", "echo hello")
-    rc, out, _ = sh(s.render())
+    rc, out, dummy = sh(s.render())
     cut = out[: out.index(":END:")]
     with pytest.raises(KcrashParseError) as e:
         shell.split_sections(cut, s.nonce, command="exposure probe")
@@ -66,7 +66,7 @@ def test_truncated_output_is_a_parse_error():
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_posix_cksum_matches_real_cksum(data):
-    p = subprocess.run(["cksum"], input=data, capture_output=True)
+    p = subprocess.run(["cksum"], input=data, capture_output=True, check=False)
     assert p.stdout.decode().split()[:2] == shell.posix_cksum(data).split()
 
 
@@ -104,7 +104,7 @@ def test_file_transaction_refuses_changed_file_and_touches_nothing(tmp_path):
         ],
         str(tmp_path / "bk"),
     )
-    rc, _, err = sh(txt)
+    rc, dummy, err = sh(txt)
     assert rc == 3
     assert "KCRASH-FAIL: check" in err and str(a) in err and "backup in" in err
     assert a.read_text() == "changed by someone\n"
@@ -124,7 +124,7 @@ def test_file_transaction_rolls_back_when_a_rename_fails(tmp_path):
     )
     # make the second rename fail after staging: replace mv for c's target with a failing one
     txt = txt.replace('mv -f "$kc_s1"', 'false "$kc_s1"')
-    rc, _, err = sh(txt)
+    rc, dummy, err = sh(txt)
     assert rc == 3 and "rename" in err
     assert a.read_text() == "a-old\n"
     assert c.read_text() == "c-old\n"

@@ -114,7 +114,7 @@ DEB_ATOMS = ["0", "00", "1", "01", "2", "9", "10", "010", "100", "99999999999999
 
 
 def _gen(rng, atoms, n):
-    return "".join(rng.choice(atoms) for _ in range(n))
+    return "".join(rng.choice(atoms) for dummy in range(n))
 
 
 def _mutate(rng, s, atoms):
@@ -210,7 +210,8 @@ def test_rpm_hypothesis_batches_match_real_rpm(pairs):
 @given(rpm_text, rpm_text, rpm_text)
 def test_rpm_order_properties(a, b, c):
     assert V.rpm_evr_compare(a, a) == 0
-    assert V.rpm_evr_compare(a, b) == -V.rpm_evr_compare(b, a)
+    forward, backward = V.rpm_evr_compare(a, b), V.rpm_evr_compare(b, a)
+    assert forward == -backward
     if V.rpmvercmp(a, b) <= 0 and V.rpmvercmp(b, c) <= 0:
         assert V.rpmvercmp(a, c) <= 0
 

@@ -3,7 +3,6 @@
 rpm and a createrepo_c repository; kernel-apt: real apt and dpkg; incident: el6 identity).
 Recorded with tests/unit/fixtures/kernel/record_probe.py."""
 
-import copy
 import json
 import os
 

@@ -173,7 +173,7 @@ def test_malformed_ethtool_output_names_host_and_command():
 def run_sh(script, env=None):
     e = dict(os.environ)
     e.update(env or {})
-    return subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, env=e)
+    return subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, env=e, check=False)
 
 
 def test_file_dump_framing_roundtrip(tmp_path):
