@@ -249,8 +249,15 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False):
         out.append("nft -f tx.nft || kc_undo 'nft -f'\n")
     # 5. verification listings (the controller compares them with the plan)
     for i, tx in enumerate(txs):
-        out.append("printf '\\n@@KCRASH-VERIFY:ipt:%d\\n'\n%s -t %s || kc_undo 'verify %s -t %s'\n"
-                   % (i, quote(tx["save_tool"]), quote(tx["table"]), tx["save_tool"], tx["table"]))
+        # compare the affected chains with the planned result on the host; send the whole
+        # table back only when they differ (the controller then says what is wrong)
+        sed = " ".join(quote(a) for a in tx["sed"])
+        out.append(
+            "%s -t %s > post-%d.rules || kc_undo 'verify %s -t %s'\n"
+            "if [ \"$(sed -n %s post-%d.rules | cksum)\" = %s ]; then printf '\\n@@KCRASH-VERIFY:ipt:%d:ok\\n'; "
+            "else printf '\\n@@KCRASH-VERIFY:ipt:%d\\n'; cat post-%d.rules; fi\nrm -f post-%d.rules\n"
+            % (quote(tx["save_tool"]), quote(tx["table"]), i, tx["save_tool"], tx["table"],
+               sed, i, quote(tx["post_digest"]), i, i, i, i))
     for i, (fam, name) in enumerate(nft_tables):
         out.append("printf '\\n@@KCRASH-VERIFY:nft:%d\\n'\nnft -a list table %s || kc_undo 'verify nft'\n"
                    % (i, _nft_words(fam, name)))
@@ -260,14 +267,18 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False):
 
 def split_verify(stdout):
     """``{("ipt", n) | ("nft", n): text}`` of the verification listings."""
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.nfqueue import VERIFIED
     out = {}
-    parts = re.split(r"\n@@KCRASH-VERIFY:([a-z]+(?::\d+)?)\n", stdout)
+    parts = re.split(r"\n@@KCRASH-VERIFY:([a-z]+(?::\d+)?(?::ok)?)\n", stdout)
     for k in range(1, len(parts) - 1, 2):
         tag = parts[k]
         if tag == "end":
             break
-        kind, n = tag.split(":")
-        out[(kind, int(n))] = parts[k + 1]
+        bits = tag.split(":")
+        if len(bits) == 3:
+            out[(bits[0], int(bits[1]))] = VERIFIED
+        else:
+            out[(bits[0], int(bits[1]))] = parts[k + 1]
     return out
 
 

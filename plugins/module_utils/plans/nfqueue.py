@@ -811,6 +811,9 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                 lines.append("-R %s %d %s" % (chain, r.position, rest))
             lines.append("COMMIT")
             chains = sorted(set(r.chain for r, _ in items))
+            new_text = dict((id(r), info["new_rule"]) for r, info in items)
+            chain_set = set(chains)
+            post = "".join(new_text.get(id(r), r.text) + "\n" for r in t.rules if r.chain in chain_set)
             result["iptables"].append({
                 "family": d.family,
                 "backend": d.backend,
@@ -820,6 +823,7 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                 "table": tname,
                 "chains": chains,
                 "digest": chain_digest(t, chains),
+                "post_digest": posix_cksum(post),
                 "sed": sed_chain_filter(chains),
                 "text": "\n".join(lines) + "\n",
                 "count": len(items),
@@ -1062,12 +1066,38 @@ RC_SKIPPED = 4
 NFT_INCLUDE_DEPTH = 3
 
 
-def _save_section(tool, backend):
+def _save_section(tool, backend, family, index):
+    """Run ``tool``; keep its ``*table`` lines in ``$KC_T/own.<family>`` so the nft section
+    can leave the tables iptables-nft owns to it (a legacy table never shows in nft)."""
+    run = ("%s > \"$KC_T/save.%d\"; kc_s=$?; cat \"$KC_T/save.%d\"; "
+           "grep '^\\*' \"$KC_T/save.%d\" >> \"$KC_T/own.%s\" 2>/dev/null; rm -f \"$KC_T/save.%d\"; exit $kc_s"
+           % (quote(tool), index, index, index, family, index))
+    cmd = ("if command -v %s >/dev/null 2>&1; then %s; "
+           "else echo 'kcrash: %s: command not found' >&2; exit 127; fi" % (quote(tool), run, tool))
     if backend is None:
         base = tool[:-len("-save")]
         return ("if command -v %s-legacy-save >/dev/null 2>&1 || command -v %s-nft-save >/dev/null 2>&1; "
-                "then exit %d; fi\n%s" % (quote(base), quote(base), RC_SKIPPED, tool_command(tool, "")))
-    return tool_command(tool, "")
+                "then exit %d; fi\n%s" % (quote(base), quote(base), RC_SKIPPED, cmd))
+    return cmd
+
+
+def _nft_section():
+    """``nft -a list table`` for every table except those an iptables save printed
+    (iptables-nft's own: read and changed through iptables-nft-save/-restore)."""
+    return (
+        "if ! command -v nft >/dev/null 2>&1; then echo 'kcrash: nft: command not found' >&2; exit 127; fi\n"
+        "nft list tables > \"$KC_T/tables\" || exit $?\n"
+        "while read -r kc_kw kc_fam kc_name; do\n"
+        "  [ \"$kc_kw\" = table ] || continue\n"
+        "  kc_own=''\n"
+        "  case \"$kc_fam\" in ip) kc_own=\"$KC_T/own.ipv4\";; ip6) kc_own=\"$KC_T/own.ipv6\";; esac\n"
+        "  if [ -n \"$kc_own\" ] && [ -f \"$kc_own\" ] && grep -q -x -F \"*$kc_name\" \"$kc_own\"; then\n"
+        "    printf '# kcrash: table %s %s is iptables-nft'\"'\"'s (see its save output)\\n' \"$kc_fam\" \"$kc_name\"; continue\n"
+        "  fi\n"
+        "  nft -a list table \"$kc_fam\" \"$kc_name\" || exit $?\n"
+        "done < \"$KC_T/tables\"\n"
+        "exit 0"
+    )
 
 
 def _file_section(path):
@@ -1105,13 +1135,14 @@ def _nft_files_section(marker):
 
 def read_script(nonce=None):
     """The read round trip: ``(script, nonce)``. Sections: iptables version, every
-    ``*-save`` present, ``nft -a list ruleset``, the saved rule files, nftables.conf with its
+    ``*-save`` present, ``nft -a list table`` of every table iptables-nft does not own, the
+    saved rule files, nftables.conf with its
     includes, ``$SSH_CONNECTION`` and the effective user id."""
     s = Script(nonce)
     s.section("version.iptables", tool_command("iptables", "--version"))
-    for fam, backend, tool in IPTABLES_TOOLS:
-        s.section("save." + tool, _save_section(tool, backend))
-    s.section("nft", tool_command("nft", "-a list ruleset"))
+    for i, (fam, backend, tool) in enumerate(IPTABLES_TOOLS):
+        s.section("save." + tool, _save_section(tool, backend, fam, i))
+    s.section("nft", _nft_section())
     for path, _fam in SAVED_IPTABLES_FILES + ((FIREWALLD_DIRECT, None),):
         s.section("file." + path.strip("/").replace("/", "_"), _file_section(path))
     s.section("nftconf", _nft_files_section("@@KCFILE:%s:" % s.nonce))
@@ -1235,6 +1266,8 @@ def split_files(text, marker):
 
 # ------------------------------------------------------------------------ verification
 
+VERIFIED = object()  # marker: the host compared the post-apply digest itself and it matched
+
 def verify(result, listings):
     """Compare the post-apply listings (``rollback.split_verify``) with the plan.
 
@@ -1249,6 +1282,9 @@ def verify(result, listings):
         text = listings.get(("ipt", i))
         if text is None:
             problems.append("no verification listing for %s table %s" % (tx["save_tool"], tx["table"]))
+            continue
+        if text is VERIFIED:
+            # the host found the affected chains exactly as planned (digest of the rule lines)
             continue
         try:
             rs = ips.parse(text, command="%s -t %s (verify)" % (tx["save_tool"], tx["table"]))

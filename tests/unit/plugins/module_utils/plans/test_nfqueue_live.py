@@ -295,3 +295,41 @@ def test_retention_keeps_the_newest(ns, broot):
         time.sleep(1.1)
     assert len(os.listdir(broot)) == 2
     assert os.path.basename(bdir) in os.listdir(broot)
+
+
+def test_verification_fallback_sends_the_table_when_the_digest_differs(ns, broot):
+    """The host compares a digest; on a difference it sends the table and the controller
+    analyses it (here the planned digest is tampered with, the result itself is right, so the
+    listing proves it; then a listing that lacks the replacement is a problem)."""
+    ns.ok("iptables-legacy -A FORWARD -p tcp --dport 1 -j ACCEPT; iptables-legacy -A FORWARD -j NFQUEUE")
+    _, plan = read_and_plan(ns)
+    plan["iptables"][0]["post_digest"] = "1 1"
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == 0, err
+    listings = R.split_verify(out)
+    assert listings[("ipt", 0)] is not P.VERIFIED and "-A FORWARD -j DROP" in listings[("ipt", 0)]
+    assert P.verify(plan, listings) == {"ok": True, "problems": [], "moved": []}
+    bad = {("ipt", 0): listings[("ipt", 0)].replace("-A FORWARD -j DROP", "-A FORWARD -j NFQUEUE --queue-num 0")}
+    v = P.verify(plan, bad)
+    assert not v["ok"] and any("still there" in p for p in v["problems"])
+    ns.sh(R.confirm_script(bdir, broot, 5))
+
+
+def test_host_side_verification_marks_verified(ns, broot):
+    ns.ok("iptables-nft -A FORWARD -j NFQUEUE --queue-num 2")
+    _, plan = read_and_plan(ns)
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == 0, err
+    assert R.split_verify(out) == {("ipt", 0): P.VERIFIED}
+    ns.sh(R.confirm_script(bdir, broot, 5))
+
+
+def test_read_lists_native_nft_tables_and_leaves_iptables_nft_ones(ns):
+    ns.ok("iptables-nft -A FORWARD -j NFQUEUE --queue-num 1")
+    ns.ok("nft add table inet fw; nft add chain inet fw in '{ type filter hook input priority 0; }'; "
+          "nft add rule inet fw in tcp dport 22 accept")
+    rr, plan = read_and_plan(ns)
+    assert "table inet fw {" in rr.nft_text and "tcp dport 22 accept # handle" in rr.nft_text
+    assert "# kcrash: table ip filter is iptables-nft's" in rr.nft_text
+    assert "NFQUEUE" not in rr.nft_text and "queue" not in rr.nft_text.replace("iptables-nft", "")
+    assert [(c["backend"], c["chain"]) for c in plan["changes"]] == [("nft", "FORWARD")]
