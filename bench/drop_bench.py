@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Benchmark of the "drop" strategy (kcrash.nfqueue.nfqueue_target) on real iptables.
+
+For each back end (legacy, nft) a fresh network namespace gets a 100,000-rule filter table
+(FORWARD) of which 1,000 rules are NFQUEUE. Printed, per back end:
+
+* plan      controller time to parse the read answer and plan (target < 1 s)
+* action    the whole action as it runs: read script, parse+plan, apply script (backup +
+            digest check + watchdog + [--test] + restore + verification listing), controller
+            verification, confirm script - every script through /bin/sh in the namespace, the
+            way ShellActionBase sends it (one exec per round trip); ansible's own process
+            start-up is not included (printed separately with --ansible)
+* floor     one `<tool>-save` plus one bare `<tool>-restore --noflush` of the same transaction
+            (target: action <= 1.5 x floor)
+* one-by-one  `iptables -R CHAIN N ...` for 50 rules, extrapolated to 1,000
+
+No assertion: the figures are printed (and are what docs/drop.md quotes). Needs root.
+Usage: python3 bench/drop_bench.py [--rules 100000] [--queue 1000] [--backends legacy,nft]
+       [--ansible]   (also time a real ansible-playbook run of the action, local connection)
+"""
+
+from __future__ import print_function
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def _collection_path():
+    root = os.path.join(REPO, ".build", "pytest-collections")
+    ns = os.path.join(root, "ansible_collections", "kcrash")
+    os.makedirs(ns, exist_ok=True)
+    link = os.path.join(ns, "nfqueue")
+    if not os.path.islink(link):
+        os.symlink(REPO, link)
+    return root
+
+
+sys.path.insert(0, _collection_path())
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
+
+_AnsibleCollectionFinder(paths=[_collection_path()])._install()
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as P  # noqa: E402
+
+
+class NS(object):
+    def __init__(self):
+        self.name = "fw-bench-%s" % uuid.uuid4().hex[:6]
+        subprocess.run(["ip", "netns", "add", self.name], check=True)
+
+    def sh(self, script, stdin=None):
+        p = subprocess.run(["ip", "netns", "exec", self.name, "/bin/sh", "-c", script], input=stdin,
+                           capture_output=True, text=True)
+        return p.returncode, p.stdout, p.stderr
+
+    def timed(self, script, stdin=None):
+        t0 = time.perf_counter()
+        rc, out, err = self.sh(script, stdin)
+        return time.perf_counter() - t0, rc, out, err
+
+    def close(self):
+        subprocess.run(["ip", "netns", "del", self.name])
+
+
+def ruleset(n, q):
+    lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"]
+    every = max(1, n // q)
+    for i in range(n):
+        a, b = divmod(i, 250)
+        src = "10.%d.%d.%d/32" % (a // 250 % 256, a % 250, b + 1)
+        if i % every == every // 2:
+            lines.append("-A FORWARD -s %s -p tcp -m tcp --dport %d -j NFQUEUE --queue-num %d"
+                         % (src, 1000 + i % 5000, i % 16))
+        else:
+            lines.append("-A FORWARD -s %s -p tcp -m tcp --dport %d -j ACCEPT" % (src, 1000 + i % 5000))
+    lines.append("COMMIT")
+    return "\n".join(lines) + "\n"
+
+
+def load(ns, backend, text):
+    t, rc, out, err = ns.timed("iptables-%s-restore" % backend, stdin=text)
+    if rc != 0:
+        raise SystemExit("loading the rule set failed: %s" % err)
+    return t
+
+
+def run_action(ns, backend, broot, test_first=True):
+    """Everything nfqueue_target does, minus ansible: returns (timings, plan)."""
+    tm = {}
+    t0 = time.perf_counter()
+    script, nonce = P.read_script()
+    tm["read"], rc, out, err = ns.timed(script)
+    assert rc == 0, err
+    t1 = time.perf_counter()
+    rr = P.parse_read(out, nonce)
+    opts = P.Options()
+    mgmt = P.management(rr.ssh_connection, opts)
+    plan = P.plan(rr.dumps, opts, mgmt, rr.nft_text, rr.saved, rr.nft_saved, P.restore_supports_wait(rr.version))
+    tm["plan"] = time.perf_counter() - t1
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+    bdir = R.backup_dir(broot, stamp)
+    script = R.apply_script(plan, bdir, seconds=600, test_first=test_first, wait=P.restore_supports_wait(rr.version))
+    tm["apply"], rc, out, err = ns.timed(script)
+    assert rc == 0, err[-2000:]
+    t2 = time.perf_counter()
+    ver = P.verify(plan, R.split_verify(out))
+    tm["verify"] = time.perf_counter() - t2
+    assert ver["ok"], ver
+    tm["confirm"], rc, out, err = ns.timed(R.confirm_script(bdir, broot, 3))
+    assert rc == 0, err
+    tm["total"] = time.perf_counter() - t0
+    return tm, plan, rr
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rules", type=int, default=100000)
+    ap.add_argument("--queue", type=int, default=1000)
+    ap.add_argument("--backends", default="legacy,nft")
+    ap.add_argument("--one-by-one", type=int, default=50)
+    ap.add_argument("--ansible", action="store_true")
+    a = ap.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("run as root (network namespaces)")
+    text = ruleset(a.rules, a.queue)
+    print("drop_bench: %d-rule filter table, %d NFQUEUE rules; iptables %s; nft %s; kernel %s" % (
+        a.rules, text.count("NFQUEUE"),
+        subprocess.run(["iptables", "--version"], capture_output=True, text=True).stdout.strip(),
+        subprocess.run(["nft", "--version"], capture_output=True, text=True).stdout.strip(),
+        os.uname().release))
+    for backend in a.backends.split(","):
+        rows = []
+        broot = tempfile.mkdtemp(prefix="kcrash-bench-")
+        for test_first in (True, False):
+            ns = NS()
+            try:
+                load(ns, backend, text)
+                tm, plan, rr = run_action(ns, backend, broot, test_first)
+                n = sum(t["count"] for t in plan["iptables"])
+                assert n == text.count("NFQUEUE"), n
+                rows.append((test_first, tm))
+                if test_first:
+                    # floor: one save + one bare restore of the same transaction, on a fresh copy
+                    ns2 = NS()
+                    try:
+                        load(ns2, backend, text)
+                        tx = plan["iptables"][0]["text"]
+                        ts, rc, out, err = ns2.timed("iptables-%s-save >/dev/null" % backend)
+                        tr, rc, out, err = ns2.timed("iptables-%s-restore --noflush" % backend, stdin=tx)
+                        assert rc == 0, err
+                        floor = (ts, tr)
+                        # one by one: iptables -R for the first K planned rules, extrapolated
+                        k = min(a.one_by_one, len(plan["changes"]))
+                        load(ns2, backend, text)
+                        cmds = []
+                        for ch in plan["changes"][:k]:
+                            spec = ch["new_rule"][len("-A FORWARD "):]
+                            cmds.append("iptables-%s -R FORWARD %d %s" % (backend, ch["position"], spec))
+                        t1, rc, out, err = ns2.timed("\n".join(cmds))
+                        assert rc == 0, err
+                        one = t1 / k
+                    finally:
+                        ns2.close()
+            finally:
+                ns.close()
+        fl = floor[0] + floor[1]
+        print("\n[%s] floor: save %.2f s + restore --noflush %.2f s = %.2f s" % (backend, floor[0], floor[1], fl))
+        for test_first, tm in rows:
+            print("[%s] action (test_first=%s): read %.2f + plan %.2f + apply %.2f + verify %.2f + confirm %.2f"
+                  " = %.2f s -> %.2f x floor" % (backend, test_first, tm["read"], tm["plan"], tm["apply"],
+                                                 tm["verify"], tm["confirm"], tm["total"], tm["total"] / fl))
+        print("[%s] planning on the controller: %.3f s (parse + plan of %d rules)" % (backend, rows[0][1]["plan"], a.rules))
+        print("[%s] one by one (iptables -R): %.3f s per rule (%d timed) -> %.0f s for %d rules"
+              % (backend, one, a.one_by_one, one * text.count("NFQUEUE"), text.count("NFQUEUE")))
+        subprocess.run(["rm", "-rf", broot])
+    if a.ansible:
+        ansible_run(text)
+
+
+def ansible_run(text):
+    """A real ansible-playbook run of the action (local connection inside the namespace)."""
+    for backend in ("legacy", "nft"):
+        ns = NS()
+        try:
+            load(ns, backend, text)
+            d = tempfile.mkdtemp(prefix="kcrash-bench-pb-")
+            pb = os.path.join(d, "pb.yml")
+            with open(pb, "w") as f:
+                f.write("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                        "    - kcrash.nfqueue.nfqueue_target:\n        backup_root: %s/b\n        persist: false\n"
+                        "      register: r\n    - debug: var=r.timings\n" % d)
+            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".build", "collections"),
+                       ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+            t0 = time.perf_counter()
+            exe = os.path.join(REPO, ".venv", "bin", "ansible-playbook")
+            if not os.path.exists(exe):
+                exe = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+            p = subprocess.run(["ip", "netns", "exec", ns.name, exe, "-c", "local", "-i",
+                                "localhost,", pb], capture_output=True, text=True, env=env)
+            wall = time.perf_counter() - t0
+            print("\n[%s] ansible-playbook wall %.2f s (rc %d), action timings:\n%s" % (
+                backend, wall, p.returncode, "\n".join(l for l in p.stdout.splitlines() if ":" in l and
+                                                       any(k in l for k in ("read", "plan", "apply", "confirm", "total")))))
+            subprocess.run(["rm", "-rf", d])
+        finally:
+            ns.close()
+
+
+if __name__ == "__main__":
+    main()
