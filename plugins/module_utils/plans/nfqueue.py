@@ -811,7 +811,8 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                 lines.append("-R %s %d %s" % (chain, r.position, rest))
             lines.append("COMMIT")
             chains = sorted(set(r.chain for r, _ in items))
-            new_text = dict((id(r), info["new_rule"]) for r, info in items)
+            # el6's iptables-save ends every rule with a blank: expect the new rule the same way
+            new_text = dict((id(r), info["new_rule"] + (" " if r.text.endswith(" ") else "")) for r, info in items)
             chain_set = set(chains)
             post = "".join(new_text.get(id(r), r.text) + "\n" for r in t.rules if r.chain in chain_set)
             result["iptables"].append({
@@ -1295,7 +1296,7 @@ def verify(result, listings):
         rules = t.rules if t is not None else []
         texts = {}
         for r in rules:
-            texts.setdefault(r.chain, []).append(r.text)
+            texts.setdefault(r.chain, []).append(r.text.rstrip(" "))
         counts = {}
         for chain, lst in texts.items():
             c = counts[chain] = {}
@@ -1306,7 +1307,7 @@ def verify(result, listings):
                 continue
             chain = texts.get(ch["chain"], [])
             cnt = counts.get(ch["chain"], {})
-            if cnt.get(ch["rule"]):
+            if cnt.get(ch["rule"].rstrip(" ")):
                 problems.append("%s %s %s: the NFQUEUE rule is still there: %s"
                                 % (tx["save_tool"], tx["table"], ch["chain"], ch["rule"]))
             if not cnt.get(ch["new_rule"]):

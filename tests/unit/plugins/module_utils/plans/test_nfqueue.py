@@ -402,3 +402,14 @@ def test_fast_cksum_equals_reference_and_real_cksum(data):
     assert P.posix_cksum(data) == posix_cksum(data)
     real = subprocess.run(["cksum"], input=data, capture_output=True).stdout.decode().split()
     assert P.posix_cksum(data).split() == real[:2]
+
+
+def test_el6_trailing_blank_is_expected_after_the_change():
+    """iptables 1.4.7 prints every rule with a trailing blank; the planned post-state digest
+    and the verification follow the tool's own formatting."""
+    text = table(["-A FORWARD -p udp -j ACCEPT ", "-A FORWARD -p tcp -j NFQUEUE --queue-num 0 "])
+    p = plan_of(text)
+    tx = p["iptables"][0]
+    assert tx["post_digest"] == posix_cksum("-A FORWARD -p udp -j ACCEPT \n-A FORWARD -p tcp -j DROP \n")
+    post = table(["-A FORWARD -p udp -j ACCEPT ", "-A FORWARD -p tcp -j DROP "])
+    assert P.verify(p, {("ipt", 0): post}) == {"ok": True, "problems": [], "moved": []}
