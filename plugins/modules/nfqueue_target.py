@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 module: nfqueue_target
 short_description: Replace NFQUEUE targets by DROP (or REJECT/ACCEPT), live and persistently, behind a rollback watchdog
 description:
-  - The "drop" workaround of the el6 C(nf_queue()) NULL-pointer panic: packets that an
+  - The C(drop) workaround of the el6 C(nf_queue()) NULL-pointer panic. Packets that an
     C(NFQUEUE) (or the old C(QUEUE)) rule would hand to user space are dropped instead, with
     every match of the rule kept exactly.
   - Runs over a plain POSIX C(/bin/sh) on the host; no Python is needed there.
@@ -143,11 +143,11 @@ options:
   rollback:
     description:
       - Instead of replacing anything, put back a backup (live tables with their counters, and
-        the saved files) in one round trip - V(latest) or a backup directory name under
+        the saved files) in one round trip. V(latest) or a backup directory name under
         O(backup_root). The C(kcrash.nfqueue.rollback) playbook uses V(latest). In check mode
         only the backup that would be used is reported.
-      - The restore replaces the whole tables that were backed up: rules added to those tables
-        after the backup are removed.
+      - The restore replaces the whole tables that were backed up, so rules added to those
+        tables after the backup are removed.
     type: str
 attributes:
   check_mode:
