@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark of the "drop" strategy (kcrash.nfqueue.nfqueue_target) on real iptables.
 
 For each back end (legacy, nft) a fresh network namespace gets a 100,000-rule filter table
@@ -58,7 +57,7 @@ class NS(object):
 
     def sh(self, script, stdin=None):
         p = subprocess.run(["ip", "netns", "exec", self.name, "/bin/sh", "-c", script], input=stdin,
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
         return p.returncode, p.stdout, p.stderr
 
     def timed(self, script, stdin=None):
@@ -67,7 +66,7 @@ class NS(object):
         return time.perf_counter() - t0, rc, out, err
 
     def close(self):
-        subprocess.run(["ip", "netns", "del", self.name])
+        subprocess.run(["ip", "netns", "del", self.name], check=False)
 
 
 def ruleset(n, q):
@@ -133,8 +132,8 @@ def main():
     text = ruleset(a.rules, a.queue)
     print("drop_bench: %d-rule filter table, %d NFQUEUE rules; iptables %s; nft %s; kernel %s" % (
         a.rules, text.count("NFQUEUE"),
-        subprocess.run(["iptables", "--version"], capture_output=True, text=True).stdout.strip(),
-        subprocess.run(["nft", "--version"], capture_output=True, text=True).stdout.strip(),
+        subprocess.run(["iptables", "--version"], capture_output=True, text=True, check=False).stdout.strip(),
+        subprocess.run(["nft", "--version"], capture_output=True, text=True, check=False).stdout.strip(),
         os.uname().release))
     for backend in a.backends.split(","):
         rows = []
@@ -180,7 +179,7 @@ def main():
         print("[%s] planning on the controller: %.3f s (parse + plan of %d rules)" % (backend, rows[0][1]["plan"], a.rules))
         print("[%s] one by one (iptables -R): %.3f s per rule (%d timed) -> %.0f s for %d rules"
               % (backend, one, a.one_by_one, one * text.count("NFQUEUE"), text.count("NFQUEUE")))
-        subprocess.run(["rm", "-rf", broot])
+        subprocess.run(["rm", "-rf", broot], check=False)
     if a.ansible:
         ansible_run(text)
 
@@ -204,12 +203,12 @@ def ansible_run(text):
             if not os.path.exists(exe):
                 exe = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
             p = subprocess.run(["ip", "netns", "exec", ns.name, exe, "-c", "local", "-i",
-                                "localhost,", pb], capture_output=True, text=True, env=env)
+                                "localhost,", pb], capture_output=True, text=True, env=env, check=False)
             wall = time.perf_counter() - t0
             print("\n[%s] ansible-playbook wall %.2f s (rc %d), action timings:\n%s" % (
                 backend, wall, p.returncode, "\n".join(l for l in p.stdout.splitlines() if ":" in l and
                                                        any(k in l for k in ("read", "plan", "apply", "confirm", "total")))))
-            subprocess.run(["rm", "-rf", d])
+            subprocess.run(["rm", "-rf", d], check=False)
         finally:
             ns.close()
 

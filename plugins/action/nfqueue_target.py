@@ -85,7 +85,7 @@ class ActionModule(ShellActionBase):
         def read_and_plan():
             t0 = time.time()
             script, nonce = nfplan.read_script()
-            rc, out, err, n, _ = self.run_sh(script, task_vars, "nfqueue_target read")
+            rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target read")
             trips[0] += n
             timings["read"] = timings.get("read", 0) + time.time() - t0
             if rc != 0:
@@ -106,7 +106,7 @@ class ActionModule(ShellActionBase):
         result.update(self._report(plan, rr))
         warnings = list(plan["warnings"]) + ["cannot parse %s: %s" % (s["path"], s["error"])
                                              for s in plan["saved_unparsed"]]
-        warnings += [e for e in rr.errors]
+        warnings += list(rr.errors)
         if not rr.dumps and rr.nft_text is None:
             warnings.append("neither iptables-save nor nft was found on the host")
         if rr.uid not in (None, 0) and not self._play_context.become:
@@ -139,7 +139,7 @@ class ActionModule(ShellActionBase):
                                            test_first=args["test_first"],
                                            wait=nfplan.restore_supports_wait(rr.version))
             t0 = time.time()
-            rc, out, err, n, _ = self.run_sh(script, task_vars, "nfqueue_target apply")
+            rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target apply")
             trips[0] += n
             timings["apply"] = timings.get("apply", 0) + time.time() - t0
             if rc == rollback.RC_CHANGED and attempt < args["max_attempts"]:
@@ -177,7 +177,7 @@ class ActionModule(ShellActionBase):
         ver = nfplan.verify(plan, rollback.split_verify(out))
         result["verify"] = ver
         if not ver["ok"]:
-            rc2, out2, err2, n, _ = self.run_sh(rollback.undo_script(bdir), task_vars, "nfqueue_target undo")
+            rc2, out2, err2, n, _secs = self.run_sh(rollback.undo_script(bdir), task_vars, "nfqueue_target undo")
             trips[0] += n
             result.update(failed=True, changed=rc2 != 0, round_trips=trips[0],
                           msg="host %s: verification failed (%s); rules and files put back from %s (restore rc %s)"
@@ -195,8 +195,8 @@ class ActionModule(ShellActionBase):
             result["timings"] = self._timings(timings, started)
             return result
         t0 = time.time()
-        rc, out, err, n, _ = self.run_sh(rollback.confirm_script(bdir, args["backup_root"], args["backup_keep"]),
-                                         task_vars, "nfqueue_target confirm")
+        script = rollback.confirm_script(bdir, args["backup_root"], args["backup_keep"])
+        rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target confirm")
         trips[0] += n
         timings["confirm"] = time.time() - t0
         result["round_trips"] = trips[0]
@@ -220,15 +220,15 @@ class ActionModule(ShellActionBase):
             return self.fail(task_vars, str(e))
         if self._task.check_mode:
             script = rollback.list_script(args["backup_root"], stamp)
-            rc, out, err, n, _ = self.run_sh(script, task_vars, "nfqueue_target rollback (check)")
+            rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target rollback (check)")
             if rc == rollback.RC_NOBACKUP:
                 result.update(changed=False, round_trips=n, msg="no backup under %s" % args["backup_root"])
                 return result
             result.update(changed=rc == 0, round_trips=n, backup_dir=out.strip().splitlines()[-1] if out.strip() else None,
                           msg="would restore %s" % out.strip())
             return result
-        rc, out, err, n, _ = self.run_sh(rollback.rollback_script(args["backup_root"], stamp), task_vars,
-                                         "nfqueue_target rollback")
+        script = rollback.rollback_script(args["backup_root"], stamp)
+        rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target rollback")
         result["round_trips"] = n
         bdir = None
         for line in out.splitlines():
@@ -257,9 +257,9 @@ class ActionModule(ShellActionBase):
             "changes": [_public(c) for c in plan["changes"]],
             "refused": [_public(c) for c in plan["refused"]],
             "files": [{"path": f["path"], "kind": f["kind"], "count": f["count"]} for f in plan["files"]],
-            "transactions": [{"tool": t["restore_tool"], "table": t["table"], "text": t["text"]}
-                             for t in plan["iptables"]] + ([{"tool": "nft", "table": None, "text": plan["nft"]["text"]}]
-                                                          if plan["nft"] else []),
+            "transactions": ([{"tool": t["restore_tool"], "table": t["table"], "text": t["text"]}
+                              for t in plan["iptables"]]
+                             + ([{"tool": "nft", "table": None, "text": plan["nft"]["text"]}] if plan["nft"] else [])),
             "management": plan["management"],
             "backends": [{"tool": d.tool, "family": d.family, "backend": d.backend} for d in rr.dumps],
             "iptables_version": ".".join(str(x) for x in rr.version) if rr.version else None,

@@ -224,8 +224,7 @@ class Ruleset(object):
 
     def rules(self):
         for t in self.table_list:
-            for r in t.rules:
-                yield r
+            yield from t.rules
 
 
 def _err(command, lineno, message):

@@ -116,8 +116,7 @@ class NftRuleset(object):
     def rules(self):
         for t in self.tables:
             for c in t.chains.values():
-                for r in c.rules:
-                    yield r
+                yield from c.rules
 
 
 # ------------------------------------------------------------------------ text lexing

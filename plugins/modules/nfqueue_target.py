@@ -47,7 +47,7 @@ description:
     transaction or a failed verification restores at once. Roll back later with the
     C(kcrash.nfqueue.rollback) playbook."
 version_added: 0.1.0
-author: kcrash.nfqueue contributors
+author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   target:
     description:
@@ -151,8 +151,10 @@ options:
     type: str
 attributes:
   check_mode:
+    description: Runs the read round trip only and lists each rule and file that would change.
     support: full
   diff_mode:
+    description: Returns the before/after rule lines per table and the saved files before/after.
     support: full
 notes:
   - Needs root on the host (C(become)) for iptables-save/restore and nft.

@@ -32,7 +32,7 @@ def rules(host, tool, table=None):
 def reboot(host, name):
     env = dict(os.environ, CONTAINERS_CONF=os.path.join(REPO, "lab", "containers.conf"))
     subprocess.run(["podman", "restart", "-t", "1", name], check=True, env=env, capture_output=True)
-    for _ in range(60):
+    for _i in range(60):
         if host.run("test -e /run/kcrash-lab/ready").rc == 0:
             return
         time.sleep(0.5)

@@ -87,6 +87,7 @@ def posix_cksum(data):
     reg = int("{0:032b}".format(reg)[::-1], 2)
     return "%d %d" % ((~reg) & 0xFFFFFFFF, len(data))
 
+
 # (family, backend, save tool). The plain name is used only when neither -legacy nor
 # -nft exists (el6/el7); its back end then comes from ``iptables --version``.
 IPTABLES_TOOLS = (
@@ -189,7 +190,7 @@ def _str_list(value, name, pattern):
 
 def _ip(text):
     try:
-        return ipaddress.ip_address(str(text).strip().split("%")[0])
+        return ipaddress.ip_address(str(text).strip().split("%", 1)[0])
     except ValueError:
         return None
 
@@ -800,7 +801,7 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                         continue
                 key = (d.family, r.table, r.chain, _norm_words(r.words))
                 found = twins.get(key) or []
-                info["persisted_in"] = sorted(set(sf.path for sf, _ in found))
+                info["persisted_in"] = sorted(set(pair[0].path for pair in found))
                 per_table.setdefault(t.name, (t, []))[1].append((r, info))
                 result["changes"].append(info)
         for tname, (t, items) in per_table.items():
@@ -810,7 +811,7 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                 chain, rest = spec.split(" ", 1) if " " in spec else (spec, "")
                 lines.append("-R %s %d %s" % (chain, r.position, rest))
             lines.append("COMMIT")
-            chains = sorted(set(r.chain for r, _ in items))
+            chains = sorted(set(pair[0].chain for pair in items))
             # el6's iptables-save ends every rule with a blank: expect the new rule the same way
             new_text = dict((id(r), info["new_rule"] + (" " if r.text.endswith(" ") else "")) for r, info in items)
             chain_set = set(chains)
@@ -829,8 +830,8 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                 "text": "\n".join(lines) + "\n",
                 "count": len(items),
             })
-            before = "".join(i["rule"] + "\n" for _, i in items)
-            after = "".join(i["new_rule"] + "\n" for _, i in items)
+            before = "".join(pair[1]["rule"] + "\n" for pair in items)
+            after = "".join(pair[1]["new_rule"] + "\n" for pair in items)
             result["diff"].append({
                 "before_header": "%s table %s (live)" % (d.label, tname),
                 "after_header": "%s table %s (live, after)" % (d.label, tname),
@@ -853,7 +854,7 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
             if target_allowed(options.target, r.table, r.chain, info["reachable_from"]):
                 continue
             if options.target != "ACCEPT":
-                risky, _ = lockout_risk(info, mgmt)
+                risky = lockout_risk(info, mgmt)[0]
                 if risky and not options.force:
                     continue
             edits.append(r)
@@ -946,7 +947,7 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                                        "before": text, "after": new_text})
 
     # ---------------- persisted verdicts
-    present = [p for p, _ in SAVED_IPTABLES_FILES if saved.get(p) is not None] + \
+    present = [pf[0] for pf in SAVED_IPTABLES_FILES if saved.get(pf[0]) is not None] + \
         [p for p in sorted(nft_saved) if nft_saved.get(p) is not None]
     for ch in result["changes"]:
         if ch.get("persisted_in"):
@@ -959,7 +960,7 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
             elif not present:
                 ch["persist_reason"] = ("no saved ruleset file found (%s): the rule comes from elsewhere "
                                         "(a script, an IDS package, firewalld, ...) and will come back at boot"
-                                        % ", ".join([p for p, _ in SAVED_IPTABLES_FILES] + list(SAVED_NFT_FILES)))
+                                        % ", ".join([pf[0] for pf in SAVED_IPTABLES_FILES] + list(SAVED_NFT_FILES)))
             else:
                 ch["persist_reason"] = ("no saved file contains this rule (looked in %s): it comes from elsewhere "
                                         "and will come back at boot" % ", ".join(present))
@@ -1003,7 +1004,7 @@ def rewrite_nft_config(text, options, mgmt, verdict, skip=None):
         while k < len(toks):
             tok, ts, te = toks[k]
             if tok == "{":
-                head = [t for t, _, _ in toks[:k]]
+                head = [tk[0] for tk in toks[:k]]
                 j = len(head)
                 while j > 0 and head[j - 1] not in (";", "{", "}"):
                     j -= 1
@@ -1268,6 +1269,7 @@ def split_files(text, marker):
 # ------------------------------------------------------------------------ verification
 
 VERIFIED = object()  # marker: the host compared the post-apply digest itself and it matched
+
 
 def verify(result, listings):
     """Compare the post-apply listings (``rollback.split_verify``) with the plan.

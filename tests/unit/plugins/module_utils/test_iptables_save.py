@@ -286,13 +286,13 @@ def dumps(draw):
         out.append("*" + table)
         chains = list(ips.BUILTIN_CHAINS[table])
         for c in chains:
-            out.append(":%s %s [%d:%d]" % (c, draw(st.sampled_from(["ACCEPT", "DROP"])),
-                                            draw(st.integers(0, 10 ** 12)), draw(st.integers(0, 10 ** 15))))
+            policy = draw(st.sampled_from(["ACCEPT", "DROP"]))
+            out.append(":%s %s [%d:%d]" % (c, policy, draw(st.integers(0, 10 ** 12)), draw(st.integers(0, 10 ** 15))))
         users = draw(st.lists(_chain, max_size=3, unique=True))
         users = [u for u in users if u not in chains]
         for u in users:
             out.append(":%s - [0:0]" % u)
-        for _ in range(draw(st.integers(0, 8))):
+        for _i in range(draw(st.integers(0, 8))):
             chain = draw(st.sampled_from(chains + users))
             words = ["-A", chain] + draw(st.lists(_word, max_size=6))
             tgt = draw(st.sampled_from(["ACCEPT", "NFQUEUE", "QUEUE", "DROP"] + users))
@@ -342,14 +342,17 @@ def test_render_output_is_accepted_by_real_iptables_restore(flavour):
         text = text.replace("-m set --match-set lee src ", "")
         rs = ips.parse(text)
         restore = subprocess.run(["ip", "netns", "exec", ns, "iptables-%s-restore" % flavour, "-c"],
-                                 input=ips.render(rs).encode(), capture_output=True)
+                                 input=ips.render(rs).encode(), capture_output=True, check=False)
         assert restore.returncode == 0, restore.stderr
         saved = subprocess.run(["ip", "netns", "exec", ns, "iptables-%s-save" % flavour, "-c"],
                                capture_output=True, check=True).stdout.decode()
         again = ips.parse(saved)
         strip = re.compile(r"^#.*$", re.M)
-        key = lambda r: (r.table, r.chain, r.position, r.text)  # noqa: E731
+
+        def key(r):
+            return (r.table, r.chain, r.position, r.text)
+
         assert sorted(map(key, again.rules())) == sorted(map(key, rs.rules()))
         assert strip.sub("", saved).count("COMMIT") == len(rs.table_list)
     finally:
-        subprocess.run(["ip", "netns", "del", ns])
+        subprocess.run(["ip", "netns", "del", ns], check=False)

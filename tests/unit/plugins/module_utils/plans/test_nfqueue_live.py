@@ -33,7 +33,7 @@ class NS(object):
 
     def sh(self, script):
         p = subprocess.run(["ip", "netns", "exec", self.name, "/bin/sh", "-c", script],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
         return p.returncode, p.stdout, p.stderr
 
     def ok(self, script):
@@ -42,7 +42,7 @@ class NS(object):
         return out
 
     def close(self):
-        subprocess.run(["ip", "netns", "del", self.name])
+        subprocess.run(["ip", "netns", "del", self.name], check=False)
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_seed_rule_becomes_drop_with_all_matches_and_others_untouched(ns, broot,
     # counters of an untouched rule must survive
     ns.ok("iptables-%s -t mangle -Z" % flavour)
     before = ns.ok("iptables-%s-save -c -t mangle" % flavour)
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     (ch,) = plan["changes"]
     assert ch["table"] == "mangle" and ch["chain"] == "PREROUTING" and ch["position"] == 1
     assert ch["new_rule"] == ("-A PREROUTING -p tcp -m multiport --dports 80,443 -m set --match-set lee src "
@@ -108,7 +108,7 @@ def test_seed_rule_becomes_drop_with_all_matches_and_others_untouched(ns, broot,
     mangle = [x for x in after if x[0] == "mangle"]
     assert mangle == [("mangle", "PREROUTING", ch["new_rule"]), ("mangle", "PREROUTING", "-A PREROUTING -p udp -j ACCEPT")]
     assert ("filter", "INPUT", "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT") in after
-    assert not any("NFQUEUE" in t for _, _, t in after)
+    assert not any("NFQUEUE" in x[2] for x in after)
     # backups: mode 0700 dir / 0600 files, and the backup holds the pre-state byte for byte
     st = os.stat(bdir)
     assert oct(st.st_mode & 0o777) == "0o700"
@@ -116,7 +116,7 @@ def test_seed_rule_becomes_drop_with_all_matches_and_others_untouched(ns, broot,
         assert oct(os.stat(os.path.join(bdir, f)).st_mode & 0o777) in ("0o600", "0o700"), f
     assert _strip_comments(open(os.path.join(bdir, "live-0.rules")).read()) == _strip_comments(before)
     # idempotent: nothing left to do
-    _, plan2 = read_and_plan(ns)
+    _rr, plan2 = read_and_plan(ns)
     assert plan2["changes"] == [] and not plan2["changed"]
     # rollback restores the rules byte for byte (ignoring counters and comments)
     rc, out, err = ns.sh(R.rollback_script(broot))
@@ -144,7 +144,7 @@ def test_modern_forward_balance_bypass_ipv4_and_ipv6(ns, broot, flavour):
         ns.ok("%s-%s -A FORWARD -p tcp --dport 22 -j ACCEPT" % (t, flavour))
         ns.ok("%s-%s -A FORWARD -j NFQUEUE --queue-balance 0:1 --queue-bypass" % (t, flavour))
         ns.ok("%s-%s -A FORWARD -p udp -j NFQUEUE --queue-balance 2:3 --queue-cpu-fanout" % (t, flavour))
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     assert sorted((c["family"], c["chain"], c["position"]) for c in plan["changes"]) == [
         ("ipv4", "FORWARD", 2), ("ipv4", "FORWARD", 3), ("ipv6", "FORWARD", 2), ("ipv6", "FORWARD", 3)]
     bdir, rc, out, err = apply(ns, plan, broot)
@@ -162,7 +162,7 @@ def test_concurrent_rule_added_between_probe_and_apply_survives(ns, broot, flavo
     ns.ok("iptables-%s -A FORWARD -p tcp --dport 1 -j ACCEPT" % flavour)
     ns.ok("iptables-%s -A FORWARD -j NFQUEUE --queue-num 1" % flavour)
     ns.ok("iptables-%s -A FORWARD -p tcp --dport 3 -j ACCEPT" % flavour)
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     assert [c["position"] for c in plan["changes"]] == [2]
     # another process inserts a rule at the top of the same chain after the probe
     ns.ok("iptables-%s -I FORWARD 1 -s 192.0.2.9 -j DROP" % flavour)
@@ -171,7 +171,7 @@ def test_concurrent_rule_added_between_probe_and_apply_survives(ns, broot, flavo
     assert not os.path.exists(bdir)  # nothing kept, nothing changed
     assert "NFQUEUE" in ns.ok("iptables-%s-save" % flavour)
     # the action reads again and re-plans: the concurrent rule stays, order is intact
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     assert [c["position"] for c in plan["changes"]] == [3]
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
@@ -184,7 +184,7 @@ def test_concurrent_rule_added_between_probe_and_apply_survives(ns, broot, flavo
 
 def test_concurrent_rule_in_another_chain_does_not_block(ns, broot):
     ns.ok("iptables-legacy -A FORWARD -j NFQUEUE")
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     ns.ok("iptables-legacy -A OUTPUT -p tcp --dport 9 -j ACCEPT")
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
@@ -199,7 +199,7 @@ def test_catch_all_input_nfqueue_is_refused(ns, broot, flavour):
     ns.ok("iptables-%s -N IDS; iptables-%s -A INPUT -p tcp -j IDS; iptables-%s -A IDS -j NFQUEUE --queue-num 2"
           % (flavour, flavour, flavour))
     ns.ok("iptables-%s -A INPUT -p tcp -m multiport --dports 80,443 -j NFQUEUE" % flavour)
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     refused = sorted((r["chain"], r["position"]) for r in plan["refused"])
     assert refused == [("IDS", 1), ("INPUT", 1)]
     assert all("lockout guard" in r["reason"] for r in plan["refused"])
@@ -219,7 +219,7 @@ def _replan_args(ns, opts):
 def test_watchdog_restores_when_no_confirmation(ns, broot, flavour):
     ns.ok("iptables-%s -A FORWARD -j NFQUEUE --queue-num 3" % flavour)
     before = ns.ok("iptables-%s-save -t filter" % flavour)
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     bdir, rc, out, err = apply(ns, plan, broot, seconds=2)
     assert rc == 0, err
     assert "NFQUEUE" not in ns.ok("iptables-%s-save" % flavour)
@@ -237,7 +237,7 @@ def test_watchdog_restores_when_no_confirmation(ns, broot, flavour):
 
 def test_confirmed_watchdog_does_nothing(ns, broot):
     ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num 3")
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     bdir, rc, out, err = apply(ns, plan, broot, seconds=2)
     assert rc == 0, err
     assert ns.sh(R.confirm_script(bdir, broot, 5))[0] == 0
@@ -251,7 +251,7 @@ def test_failed_restore_puts_everything_back(ns, broot, tmp_path):
     saved = tmp_path / "rules.v4"
     text = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -j NFQUEUE --queue-num 3\nCOMMIT\n"
     saved.write_text(text)
-    _, plan = read_and_plan(ns, saved={"/etc/iptables/rules.v4": text})
+    _rr, plan = read_and_plan(ns, saved={"/etc/iptables/rules.v4": text})
     assert plan["files"] and plan["changes"][0]["persisted"]
     plan["files"][0]["path"] = str(saved)
     # make the live transaction fail after the saved file was rewritten
@@ -271,7 +271,7 @@ def test_saved_file_rewritten_byte_for_byte(ns, broot, tmp_path):
             "-A FORWARD -m comment --comment \"keep \\\"me\\\"\" -j ACCEPT\nCOMMIT\n# Completed\n")
     saved.write_text(text)
     os.chmod(str(saved), 0o640)
-    _, plan = read_and_plan(ns, saved={"/etc/sysconfig/iptables": text})
+    _rr, plan = read_and_plan(ns, saved={"/etc/sysconfig/iptables": text})
     (ch,) = plan["changes"]
     assert ch["persisted"] and ch["persisted_in"] == ["/etc/sysconfig/iptables"]
     plan["files"][0]["path"] = str(saved)
@@ -288,7 +288,7 @@ def test_saved_file_rewritten_byte_for_byte(ns, broot, tmp_path):
 def test_retention_keeps_the_newest(ns, broot):
     for i in range(4):
         ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num %d" % i)
-        _, plan = read_and_plan(ns)
+        _rr, plan = read_and_plan(ns)
         bdir, rc, out, err = apply(ns, plan, broot)
         assert rc == 0, err
         assert ns.sh(R.confirm_script(bdir, broot, 2))[0] == 0
@@ -302,7 +302,7 @@ def test_verification_fallback_sends_the_table_when_the_digest_differs(ns, broot
     analyses it (here the planned digest is tampered with, the result itself is right, so the
     listing proves it; then a listing that lacks the replacement is a problem)."""
     ns.ok("iptables-legacy -A FORWARD -p tcp --dport 1 -j ACCEPT; iptables-legacy -A FORWARD -j NFQUEUE")
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     plan["iptables"][0]["post_digest"] = "1 1"
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
@@ -317,7 +317,7 @@ def test_verification_fallback_sends_the_table_when_the_digest_differs(ns, broot
 
 def test_host_side_verification_marks_verified(ns, broot):
     ns.ok("iptables-nft -A FORWARD -j NFQUEUE --queue-num 2")
-    _, plan = read_and_plan(ns)
+    _rr, plan = read_and_plan(ns)
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
     assert R.split_verify(out) == {("ipt", 0): P.VERIFIED}
