@@ -1088,7 +1088,10 @@ def _nft_section():
     (iptables-nft's own: read and changed through iptables-nft-save/-restore)."""
     return (
         "if ! command -v nft >/dev/null 2>&1; then echo 'kcrash: nft: command not found' >&2; exit 127; fi\n"
-        "nft list tables > \"$KC_T/tables\" || exit $?\n"
+        "kc_i=0\n"
+        "while [ ! -e \"$KC_T/tables.rc\" ] && [ $kc_i -lt 6000 ]; do sleep 0.05 2>/dev/null || sleep 1; kc_i=$((kc_i + 1)); done\n"
+        "kc_t=$(cat \"$KC_T/tables.rc\" 2>/dev/null)\n"
+        "[ \"$kc_t\" = 0 ] || { cat \"$KC_T/tables.err\" >&2; exit \"${kc_t:-1}\"; }\n"
         "while read -r kc_kw kc_fam kc_name; do\n"
         "  [ \"$kc_kw\" = table ] || continue\n"
         "  kc_own=''\n"
@@ -1141,6 +1144,10 @@ def read_script(nonce=None):
     saved rule files, nftables.conf with its
     includes, ``$SSH_CONNECTION`` and the effective user id."""
     s = Script(nonce)
+    # `nft list tables` costs about as much as a full dump on a big iptables-nft ruleset:
+    # start it now, in the background, next to the saves; the nft section waits for it
+    s.raw("if command -v nft >/dev/null 2>&1; then "
+          "( nft list tables > \"$KC_T/tables\" 2> \"$KC_T/tables.err\"; echo $? > \"$KC_T/tables.rc\" ) & fi")
     s.section("version.iptables", tool_command("iptables", "--version"))
     for i, (fam, backend, tool) in enumerate(IPTABLES_TOOLS):
         s.section("save." + tool, _save_section(tool, backend, fam, i))
