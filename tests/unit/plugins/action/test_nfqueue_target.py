@@ -1,0 +1,122 @@
+"""The nfqueue_target action run by a real ansible-playbook (local connection) inside a
+throwaway network namespace with real iptables: check mode, apply, idempotence, refusal,
+rollback and bad input. Backups go to a temp dir; no saved file of this machine is touched
+(persist is off: the namespace shares the machine's /etc)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from conftest import REPO
+
+COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("iptables-legacy")
+    or not os.path.exists(ANSIBLE_PLAYBOOK),
+    reason="needs root, ip netns, iptables and ansible-playbook next to this python",
+)
+
+
+@pytest.fixture
+def ns():
+    name = "fw-test-act-%s" % uuid.uuid4().hex[:6]
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    yield name
+    subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def sh(ns, script):
+    p = subprocess.run(["ip", "netns", "exec", ns, "/bin/sh", "-c", script], capture_output=True, text=True,
+                       check=False)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def play(ns, tmp_path, args, check=False, diff=False):
+    args = dict({"backup_root": str(tmp_path / "backups"), "persist": False}, **args)
+    (tmp_path / "play.yml").write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: drop\n      kcrash.nfqueue.nfqueue_target: %s\n"
+        % json.dumps(args))
+    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK="json",
+               ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "ltmp"),
+               ANSIBLE_REMOTE_TEMP=str(tmp_path / "rtmp"), ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    cmd = ["ip", "netns", "exec", ns, ANSIBLE_PLAYBOOK, "-c", "local", "-i", "testhost,", str(tmp_path / "play.yml")]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    p = subprocess.run(cmd, capture_output=True, env=env, timeout=300, check=False)
+    try:
+        out = json.loads(p.stdout.decode())
+    except ValueError:
+        raise AssertionError(p.stdout.decode()[-2000:] + p.stderr.decode()[-2000:])
+    return p.returncode, out["plays"][0]["tasks"][0]["hosts"]["testhost"]
+
+
+def forward(ns, tool="iptables-legacy-save"):
+    return [line for line in sh(ns, tool).splitlines() if line.startswith("-A ")]
+
+
+def test_check_apply_idempotence_rollback(ns, tmp_path):
+    sh(ns, "iptables-legacy -A FORWARD -p tcp --dport 1 -j ACCEPT; "
+           "iptables-legacy -A FORWARD -j NFQUEUE --queue-balance 0:1 --queue-bypass; "
+           "ip6tables-nft -A FORWARD -p udp -j NFQUEUE --queue-num 4")
+    before = forward(ns)
+    rc, res = play(ns, tmp_path, {}, check=True, diff=True)
+    assert rc == 0, res
+    assert res["changed"] and res["round_trips"] == 1 and "backup_dir" not in res
+    assert [(c["backend"], c["family"], c["chain"], c["position"]) for c in res["changes"]] == [
+        ("legacy", "ipv4", "FORWARD", 2), ("nft", "ipv6", "FORWARD", 1)]
+    assert res["diff"][0]["before"] == "-A FORWARD -j NFQUEUE --queue-balance 0:1 --queue-bypass\n"
+    assert res["diff"][0]["after"] == "-A FORWARD -j DROP\n"
+    assert forward(ns) == before  # check mode changed nothing
+
+    rc, res = play(ns, tmp_path, {})
+    assert rc == 0, res
+    assert res["changed"] and res["round_trips"] == 3 and res["verify"]["ok"] and res["watchdog"]["confirmed"]
+    assert forward(ns) == ["-A FORWARD -p tcp -m tcp --dport 1 -j ACCEPT", "-A FORWARD -j DROP"]
+    assert forward(ns, "ip6tables-nft-save") == ["-A FORWARD -p udp -j DROP"]
+    assert all(c["persisted"] is False and c["persist_reason"] for c in res["changes"])
+    assert os.path.exists(os.path.join(res["backup_dir"], "confirmed"))
+
+    rc, res = play(ns, tmp_path, {})
+    assert rc == 0 and not res["changed"] and res["round_trips"] == 1
+
+    rc, res = play(ns, tmp_path, {"rollback": "latest"}, check=True)
+    assert rc == 0 and res["changed"] and "would restore" in res["msg"]
+    rc, res = play(ns, tmp_path, {"rollback": "latest"})
+    assert rc == 0 and res["changed"], res
+    assert forward(ns) == before
+    assert forward(ns, "ip6tables-nft-save") == ["-A FORWARD -p udp -j NFQUEUE --queue-num 4"]
+
+
+def test_refused_rule_fails_the_host_and_changes_nothing(ns, tmp_path):
+    sh(ns, "iptables-legacy -A INPUT -j NFQUEUE; iptables-legacy -A FORWARD -j NFQUEUE")
+    rc, res = play(ns, tmp_path, {})
+    assert rc != 0 and res["failed"] and not res["changed"]
+    assert "refused" in res["msg"] and "lockout guard" in res["msg"]
+    assert sum("NFQUEUE" in line for line in forward(ns)) == 2
+    rc, res = play(ns, tmp_path, {"on_refused": "skip"})
+    assert rc == 0 and res["changed"] and len(res["refused"]) == 1
+    assert forward(ns) == ["-A INPUT -j NFQUEUE --queue-num 0", "-A FORWARD -j DROP"]
+
+
+@pytest.mark.parametrize("args,words", [
+    ({"target": "QUEUE"}, "target"),
+    ({"comment_regex": "("}, "comment_regex"),
+    ({"watchdog_timeout": 1}, "watchdog_timeout"),
+    ({"backup_root": "relative/dir"}, "backup_root"),
+    ({"rollback": "../etc"}, "stamp"),
+])
+def test_bad_input_is_a_clean_message(ns, tmp_path, args, words):
+    rc, res = play(ns, tmp_path, args)
+    assert rc != 0 and res["failed"] and words in res["msg"]
+    assert "Traceback" not in json.dumps(res)
