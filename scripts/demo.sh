@@ -1,20 +1,19 @@
 #!/usr/bin/env bash
 # The demo in one command (root, Debian 12): set up, build the lab images, start the lab hosts
-# and run the collection's main playbook on them.
+# and run the main job on them (scripts/demo-job.sh): remediate.yml in check mode (drift),
+# for real, in check mode again (zero drift), then where the HTML report is.
 #
-#   sudo scripts/demo.sh [ansible-playbook args...]     e.g. --check --diff
+#   sudo scripts/demo.sh [extra ansible-playbook args...]     e.g. -e kcrash_strategy=drop
 #
 # The lab stays up afterwards (scripts/lab.sh status / down).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 need_root "scripts/demo.sh"
-MAIN_PLAYBOOK="${KCRASH_DEMO_PLAYBOOK:-kcrash.nfqueue.smoke}"
 
 bash "$REPO/scripts/setup.sh"
 . "$REPO/scripts/lib.sh"
 bash "$REPO/scripts/lab.sh" build
 bash "$REPO/scripts/lab.sh" up
 cd "$REPO"
-log "ansible-playbook -i lab/inventory.yml $MAIN_PLAYBOOK $*"
-ansible-playbook -i "$REPO/lab/inventory.yml" "$MAIN_PLAYBOOK" "$@"
+bash "$REPO/scripts/demo-job.sh" "$@"
 log "lab still running: scripts/lab.sh status | scripts/lab.sh down"
