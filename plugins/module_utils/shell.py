@@ -28,6 +28,7 @@ import binascii
 import os
 import posixpath
 import re
+import zlib
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
     KcrashInputError,
@@ -217,17 +218,11 @@ def tool_command(tool, args):
 
 # --------------------------------------------------------------------------- cksum
 
-def _cksum_table():
-    table = []
-    for i in range(256):
-        c = i << 24
-        for dummy in range(8):
-            c = ((c << 1) ^ 0x04C11DB7) if (c & 0x80000000) else (c << 1)
-        table.append(c & 0xFFFFFFFF)
-    return table
-
-
-_CKSUM_TABLE = _cksum_table()
+# POSIX cksum is CRC-32 with polynomial 0x04C11DB7, MSB first, over the data followed by its
+# length (least significant byte first, no trailing zeros), complemented. zlib's CRC-32 uses
+# the same polynomial reflected, so feeding it bit-reversed bytes and reversing the result
+# gives the same CRC in C speed (a 7 MB iptables-save dump takes milliseconds).
+_BITREV8 = bytes(int("{0:08b}".format(i)[::-1], 2) for i in range(256))
 
 
 def posix_cksum(data):
@@ -238,14 +233,14 @@ def posix_cksum(data):
     """
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
-    crc = 0
-    for b in bytearray(data):
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ _CKSUM_TABLE[((crc >> 24) ^ b) & 0xFF]
     n = len(data)
+    tail = bytearray()
     while n:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ _CKSUM_TABLE[((crc >> 24) ^ (n & 0xFF)) & 0xFF]
+        tail.append(n & 0xFF)
         n >>= 8
-    return "%d %d" % ((~crc) & 0xFFFFFFFF, len(data))
+    reg = zlib.crc32((bytes(data) + bytes(tail)).translate(_BITREV8), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    reg = int("{0:032b}".format(reg)[::-1], 2)
+    return "%d %d" % ((~reg) & 0xFFFFFFFF, len(data))
 
 
 # ----------------------------------------------------------------- atomic file writes

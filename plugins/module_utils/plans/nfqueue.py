@@ -47,7 +47,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import zlib
 
 try:
     import ipaddress
@@ -62,31 +61,13 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
 )
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     Script,
+    posix_cksum,
     quote,
     split_sections,
     tool_command,
 )
 
 TARGETS = ("DROP", "REJECT", "ACCEPT")
-
-_BITREV8 = bytes(int("{0:08b}".format(i)[::-1], 2) for i in range(256))
-
-
-def posix_cksum(data):
-    """Same result as ``shell.posix_cksum`` (the POSIX ``cksum`` CRC, ``"<crc> <len>"``),
-    computed with zlib's reflected CRC-32 over bit-reversed bytes: a 100,000-rule chain
-    (7 MB) takes milliseconds instead of seconds."""
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogateescape")
-    n = len(data)
-    tail = bytearray()
-    while n:
-        tail.append(n & 0xFF)
-        n >>= 8
-    reg = zlib.crc32((bytes(data) + bytes(tail)).translate(_BITREV8), 0xFFFFFFFF) ^ 0xFFFFFFFF
-    reg = int("{0:032b}".format(reg)[::-1], 2)
-    return "%d %d" % ((~reg) & 0xFFFFFFFF, len(data))
-
 
 # (family, backend, save tool). The plain name is used only when neither -legacy nor
 # -nft exists (el6/el7); its back end then comes from ``iptables --version``.
