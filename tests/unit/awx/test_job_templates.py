@@ -56,7 +56,7 @@ def env():
 
 def run_playbook(*args):
     return subprocess.run([os.path.join(BIN, "ansible-playbook"), "awx/job_templates.yml"] + list(args),
-                          cwd=REPO, env=env(), capture_output=True, text=True, timeout=300)
+                          cwd=REPO, env=env(), capture_output=True, text=True, timeout=300, check=False)
 
 
 # ---------------------------------------------------------------- survey rules (AWX's own)
@@ -279,7 +279,7 @@ def test_template_playbook_exists_and_parses(tpl):
         pytest.skip("the exposure_facts action (detection area) has not landed yet")
     res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "--syntax-check", "-i",
                           "localhost,", tpl["playbook"]], cwd=REPO, env=env(),
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
 
 

@@ -51,7 +51,7 @@ def collection_tarball(tmp_path_factory):
     version = load("galaxy.yml")["version"]
     res = subprocess.run([tool("ansible-galaxy"), "collection", "build", "--force",
                           "--output-path", outdir, REPO],
-                         capture_output=True, text=True, timeout=300, cwd=REPO)
+                         capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     path = os.path.join(outdir, "kcrash-nfqueue-%s.tar.gz" % version)
     assert os.path.exists(path)
@@ -105,7 +105,7 @@ def test_ansible_builder_create_renders_the_context(tmp_path, collection_tarball
     ctx = tmp_path / "context"
     res = subprocess.run([tool("ansible-builder"), "create", "-f",
                           os.path.join(REPO, "execution-environment.yml"), "-c", str(ctx)],
-                         capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+                         capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "No matches" not in res.stdout + res.stderr, "collection tarball not picked up"
     containerfile = (ctx / "Containerfile").read_text()
@@ -139,16 +139,18 @@ def test_tarball_carries_ee_metadata_and_no_dev_trees(collection_tarball):
 def test_introspect_reads_collection_metadata(tmp_path, collection_tarball):
     """What the EE build's introspection step does, run locally on the installed tarball."""
     cols = tmp_path / "cols"
-    res = subprocess.run([tool("ansible-galaxy"), "collection", "install", "--offline",
+    # --force: under scripts/test.sh ANSIBLE_CONFIG points at the checkout's collections path,
+    # where kcrash.nfqueue is already "installed" (a link), and galaxy would skip the install.
+    res = subprocess.run([tool("ansible-galaxy"), "collection", "install", "--offline", "--force",
                           collection_tarball, "-p", str(cols)],
-                         capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+                         capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     meta = cols / "ansible_collections" / "kcrash" / "nfqueue" / "meta" / "execution-environment.yml"
     data = yaml.safe_load(meta.read_text())
     for kind in ("python", "system"):
         assert (cols / "ansible_collections" / "kcrash" / "nfqueue" / data["dependencies"][kind]).exists()
     res = subprocess.run([tool("ansible-builder"), "introspect", str(cols)],
-                         capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+                         capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     deps = yaml.safe_load(res.stdout.split("\n", 1)[1])
     assert deps == {"python": [], "system": []}
@@ -156,5 +158,5 @@ def test_introspect_reads_collection_metadata(tmp_path, collection_tarball):
     (cols / "ansible_collections" / "kcrash" / "nfqueue" / "meta" / "ee-bindep.txt").write_text(
         "iptables [platform:rpm]\n")
     res = subprocess.run([tool("ansible-builder"), "introspect", str(cols)],
-                         capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+                         capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert "iptables" in res.stdout
