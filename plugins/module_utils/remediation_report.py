@@ -14,13 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import csv
-import io
-import json
-
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
-
-from html import escape as _escape
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.report_format import (
+    csv_text, escape, html_list, json_text)
 
 # Outcome per host, from worst to best (the report sorts by it).
 OUTCOMES = (
@@ -164,32 +160,21 @@ def build(hosts, check_mode, generated=None, strategy_default=None):
 
 
 def to_json(report):
-    return json.dumps(report, indent=2, sort_keys=True) + "\n"
+    return json_text(report)
+
+
+def _csv_row(r):
+    return [
+        r["host"], r["outcome"], r["strategy"] or "", " + ".join(r["actions"]),
+        r["level_before"] or "", r["level_after"] or "",
+        "yes" if r["crashed_before"] else "no",
+        " | ".join("%s: %s" % (a, v["msg"]) for a, v in sorted(r["results"].items())),
+        " | ".join(r["plan_reasons"] + r["reasons_before"]),
+    ]
 
 
 def to_csv(report):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for r in report["hosts"]:
-        w.writerow([
-            r["host"], r["outcome"], r["strategy"] or "", " + ".join(r["actions"]),
-            r["level_before"] or "", r["level_after"] or "",
-            "yes" if r["crashed_before"] else "no",
-            " | ".join("%s: %s" % (a, v["msg"]) for a, v in sorted(r["results"].items())),
-            " | ".join(r["plan_reasons"] + r["reasons_before"]),
-        ])
-    return buf.getvalue()
-
-
-def _e(text):
-    return _escape("" if text is None else str(text), quote=True)
-
-
-def _list(items):
-    if not items:
-        return ""
-    return "<ul>%s</ul>" % "".join("<li>%s</li>" % _e(i) for i in items)
+    return csv_text(CSV_COLUMNS, [_csv_row(r) for r in report["hosts"]])
 
 
 _CSS = (
@@ -220,17 +205,17 @@ def to_html(report):
     order = dict((o, i) for i, o in enumerate(OUTCOMES))
     title = "kcrash.nfqueue remediation report (%s)" % report["mode"]
     out = ["<!DOCTYPE html>", "<html><head><meta charset=\"utf-8\">",
-           "<title>%s</title><style>%s</style></head><body>" % (_e(title), _CSS),
-           "<h1>%s</h1>" % _e(title)]
+           "<title>%s</title><style>%s</style></head><body>" % (escape(title), _CSS),
+           "<h1>%s</h1>" % escape(title)]
     if report.get("generated"):
-        out.append("<p>Generated %s. %d host(s).</p>" % (_e(report["generated"]), report["hosts_total"]))
+        out.append("<p>Generated %s. %d host(s).</p>" % (escape(report["generated"]), report["hosts_total"]))
     else:
         out.append("<p>%d host(s).</p>" % report["hosts_total"])
     if report["mode"] == "check":
         out.append("<p><strong>Drift: %d host(s)</strong> differ from the remediated state "
                    "(check mode: nothing was changed).</p>" % (report["drift"] or 0))
     out.append("<div class=\"counts\">%s</div>" % "".join(
-        "<span class=\"o-%s\">%s: %d</span>" % (_e(k), _e(k), v)
+        "<span class=\"o-%s\">%s: %d</span>" % (escape(k), escape(k), v)
         for k, v in sorted(report["outcomes"].items(), key=lambda kv: order.get(kv[0], 99))))
     out.append("<table><thead><tr>%s</tr></thead><tbody>" % "".join(
         "<th>%s</th>" % h for h in ("host", "outcome", "strategy", "actions", "before", "after",
@@ -239,11 +224,11 @@ def to_html(report):
         out.append(
             "<tr class=\"o-%s\"><td>%s</td><td data-k=\"%02d\">%s</td><td>%s</td><td>%s</td>"
             "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-                _e(r["outcome"]), _e(r["host"]), order.get(r["outcome"], 99), _e(r["outcome"]),
-                _e(r["strategy"] or ""), _e(" + ".join(r["actions"])), _e(r["level_before"] or ""),
-                _e(r["level_after"] or ("(check mode)" if report["mode"] == "check" else "")),
+                escape(r["outcome"]), escape(r["host"]), order.get(r["outcome"], 99), escape(r["outcome"]),
+                escape(r["strategy"] or ""), escape(" + ".join(r["actions"])), escape(r["level_before"] or ""),
+                escape(r["level_after"] or ("(check mode)" if report["mode"] == "check" else "")),
                 "yes" if r["crashed_before"] else "no",
-                _list(r["plan_reasons"] + ["%s: %s" % (a, v["msg"]) for a, v in sorted(r["results"].items())]),
-                _list(r["reasons_before"] + r["recommended"]), _list(r["reasons_after"])))
+                html_list(r["plan_reasons"] + ["%s: %s" % (a, v["msg"]) for a, v in sorted(r["results"].items())]),
+                html_list(r["reasons_before"] + r["recommended"]), html_list(r["reasons_after"])))
     out.append("</tbody></table><script>%s</script></body></html>" % _JS)
     return "\n".join(out) + "\n"

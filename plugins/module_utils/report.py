@@ -12,14 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import csv
-import io
-import json
-
-try:
-    from html import escape as _html_escape
-except ImportError:  # pragma: no cover - Python 2 only
-    from cgi import escape as _html_escape
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.report_format import (
+    csv_text, escape, html_list, json_text)
 
 STATUSES = ("exposed", "at_risk", "unknown", "not_exposed", "failed", "unreachable", "not_run")
 ORDER = dict((s, i) for i, s in enumerate(STATUSES))
@@ -107,22 +101,21 @@ def build_report(results, generated=None, title="kcrash.nfqueue fleet exposure r
 
 
 def render_json(report):
-    return json.dumps(report, indent=2, sort_keys=True) + "\n"
+    return json_text(report)
+
+
+def _csv_row(r):
+    return [
+        r["host"], r["status"], r["level"] or "", "yes" if r["flagged"] else "no", r["kernel"] or "",
+        r["family"] or "", "" if r["code_vulnerable"] is None else str(r["code_vulnerable"]).lower(),
+        r["nfqueue_rules"], r["saved_nfqueue_rules"], " ".join(r["lro_interfaces"]),
+        " ".join("%s=%s" % kv for kv in sorted(r["legs"].items())),
+        " | ".join(r["reasons"] + r["evidence"]), " | ".join(r["recommended"]), r["message"] or "",
+    ]
 
 
 def render_csv(report):
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for r in report.get("hosts") or []:
-        w.writerow([
-            r["host"], r["status"], r["level"] or "", "yes" if r["flagged"] else "no", r["kernel"] or "",
-            r["family"] or "", "" if r["code_vulnerable"] is None else str(r["code_vulnerable"]).lower(),
-            r["nfqueue_rules"], r["saved_nfqueue_rules"], " ".join(r["lro_interfaces"]),
-            " ".join("%s=%s" % kv for kv in sorted(r["legs"].items())),
-            " | ".join(r["reasons"] + r["evidence"]), " | ".join(r["recommended"]), r["message"] or "",
-        ])
-    return buf.getvalue()
+    return csv_text(CSV_COLUMNS, [_csv_row(r) for r in report.get("hosts") or []])
 
 
 def summary_lines(report):
@@ -162,50 +155,40 @@ document.querySelectorAll('th').forEach(function(th, i){th.addEventListener('cli
 """
 
 
-def _e(text):
-    return _html_escape("" if text is None else str(text), quote=True)
-
-
-def _ul(items):
-    if not items:
-        return ""
-    return "<ul>%s</ul>" % "".join("<li>%s</li>" % _e(x) for x in items)
-
-
 def render_html(report):
     c = report.get("counts") or {}
     parts = [
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
-        "<title>%s</title><style>%s</style></head><body>" % (_e(report.get("title")), _CSS),
-        "<h1>%s</h1>" % _e(report.get("title")),
-        "<p><small>generated %s; %d hosts</small></p>" % (_e(report.get("generated") or "-"), report.get("total", 0)),
+        "<title>%s</title><style>%s</style></head><body>" % (escape(report.get("title")), _CSS),
+        "<h1>%s</h1>" % escape(report.get("title")),
+        "<p><small>generated %s; %d hosts</small></p>" % (escape(report.get("generated") or "-"), report.get("total", 0)),
         "<div class=\"counts\">%s</div>" % "".join(
             "<span class=\"%s\" data-count=\"%s\">%s: <b>%d</b></span>" % (s, s, s.replace("_", " "), c.get(s, 0))
             for s in STATUSES if c.get(s) or s in ("exposed", "at_risk", "not_exposed", "unknown")),
     ]
     if report.get("flagged"):
-        parts.append("<p><b>Crashed this way before:</b> %s</p>" % _e(", ".join(report["flagged"])))
+        parts.append("<p><b>Crashed this way before:</b> %s</p>" % escape(", ".join(report["flagged"])))
     parts.append("<table id=\"hosts\"><thead><tr><th>host</th><th>verdict</th><th>crashed before</th><th>kernel</th>"
                  "<th>NFQUEUE rules (live/saved)</th><th>LRO on</th><th>reasons and evidence</th>"
                  "<th>recommended</th></tr></thead><tbody>")
     for r in report.get("hosts") or []:
-        detail = _ul(r["reasons"])
+        detail = html_list(r["reasons"])
         if r["evidence"]:
-            detail += "<details><summary>evidence (%d)</summary>%s</details>" % (len(r["evidence"]), _ul(r["evidence"]))
+            detail += "<details><summary>evidence (%d)</summary>%s</details>" % (len(r["evidence"]), html_list(r["evidence"]))
         if r["rules"]:
-            detail += "<details><summary>rules (%d)</summary>%s</details>" % (len(r["rules"]), _ul(r["rules"]))
+            detail += "<details><summary>rules (%d)</summary>%s</details>" % (len(r["rules"]), html_list(r["rules"]))
         extra = r["errors"] + (["missing tools: " + ", ".join(r["missing_tools"])] if r["missing_tools"] else [])
         if extra:
-            detail += "<details><summary>probe notes</summary>%s</details>" % _ul(extra)
+            detail += "<details><summary>probe notes</summary>%s</details>" % html_list(extra)
         if r["message"]:
-            detail += "<p>%s</p>" % _e(r["message"])
+            detail += "<p>%s</p>" % escape(r["message"])
         parts.append(
             "<tr class=\"%s\" data-host=\"%s\"><td>%s</td><td data-key=\"%d\">%s</td><td>%s</td><td>%s<br><small>%s%s</small></td>"
             "<td data-key=\"%d\">%d / %d</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-                _e(r["status"]), _e(r["host"]), _e(r["host"]), ORDER.get(r["status"], 99), _e(r["status"].replace("_", " ")),
-                "yes" if r["flagged"] else "no", _e(r["kernel"] or "-"), _e(r["family"] or ""),
+                escape(r["status"]), escape(r["host"]), escape(r["host"]), ORDER.get(r["status"], 99), escape(r["status"].replace("_", " ")),
+                "yes" if r["flagged"] else "no", escape(r["kernel"] or "-"), escape(r["family"] or ""),
                 "" if r["code_vulnerable"] is None else (", code vulnerable" if r["code_vulnerable"] else ", has the fix"),
-                r["nfqueue_rules"], r["nfqueue_rules"], r["saved_nfqueue_rules"], _e(" ".join(r["lro_interfaces"])),
-                detail, _ul(r["recommended"])))
+                r["nfqueue_rules"], r["nfqueue_rules"], r["saved_nfqueue_rules"], escape(" ".join(r["lro_interfaces"])),
+                detail, html_list(r["recommended"])))
     parts.append("</tbody></table><script>%s</script></body></html>\n" % _JS)
     return "".join(parts)
