@@ -26,6 +26,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import posixpath
+
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 
 # Order used by ``backend: auto`` (first that manages the interface wins); see
@@ -66,3 +68,15 @@ def split_lines(text):
 
 def ensure_trailing_newline(text):
     return text if (not text or text.endswith("\n")) else text + "\n"
+
+
+def effective_files(files, dirs, suffix):
+    """Files visible through a directory search path: {basename: path} for the paths of
+    ``files`` that live directly in one of ``dirs`` and end with ``suffix``; for a name
+    present in several directories the one earlier in ``dirs`` wins (it hides the rest)."""
+    seen = {}
+    for d in dirs:
+        for path in sorted(files):
+            if posixpath.dirname(path) == d and path.endswith(suffix):
+                seen.setdefault(posixpath.basename(path), path)
+    return seen

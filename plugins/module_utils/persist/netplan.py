@@ -18,12 +18,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import posixpath
 import re
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
     PersistError,
     check_features,
+    effective_files as _effective_files,
     split_lines,
 )
 
@@ -151,12 +151,8 @@ def defines(text, iface, path=None):
 
 
 def effective_files(files):
-    seen = {}
-    for d in DIRS:
-        for p in sorted(files):
-            if posixpath.dirname(p) == d and p.endswith(".yaml"):
-                seen.setdefault(posixpath.basename(p), p)
-    return seen
+    """Visible netplan files: {basename: path}, earlier directory in DIRS wins."""
+    return _effective_files(files, DIRS, ".yaml")
 
 
 def manages(files, iface):

@@ -25,12 +25,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
-import posixpath
 import re
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
     PersistError,
     check_features,
+    effective_files as _effective_files,
+    ini,
     split_lines,
 )
 
@@ -48,8 +49,7 @@ KEYS = {
 HEADER = ("# Managed by the kcrash.nfqueue collection (offload).\n"
           "# Takes precedence over %s for this device only;\n"
           "# its [Link] settings are copied below unchanged.\n")
-_SECTION_RE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
-_KEY_RE = re.compile(r"^(?P<lead>\s*)(?P<key>[A-Za-z0-9]+)(?P<eq>\s*=\s*)(?P<value>.*?)(?P<trail>\s*)$")
+_KEY_RE = ini.key_line_re("A-Za-z0-9")
 _FALSE = ("false", "no", "0", "off")
 _KNOWN_MATCH = ("MACAddress", "OriginalName", "Driver", "Type")
 _MAC_RE = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}\Z")
@@ -59,35 +59,11 @@ def own_path(iface):
     return "%s/00-kcrash-nfqueue-%s.link" % (ADMIN_DIR, iface)
 
 
-def _sections(lines):
-    out = []
-    cur = None
-    for i, line in enumerate(lines):
-        m = _SECTION_RE.match(line)
-        if m:
-            cur = [m.group("name").strip(), i, []]
-            out.append(cur)
-        elif cur is not None:
-            cur[2].append(i)
-    return out
-
-
-def _is_comment(line):
-    return line.lstrip().startswith(("#", ";"))
-
-
 def values(text):
     """{section: [(key, value), ...]} in file order."""
-    lines = split_lines(text or "")
     out = {}
-    for name, head, body in _sections(lines):
-        lst = out.setdefault(name, [])
-        for i in body:
-            if _is_comment(lines[i]):
-                continue
-            m = _KEY_RE.match(lines[i].rstrip("\r\n"))
-            if m:
-                lst.append((m.group("key"), m.group("value")))
+    for name, pairs in ini.section_pairs(text, _KEY_RE):
+        out.setdefault(name, []).extend(pairs)
     return out
 
 
@@ -120,12 +96,7 @@ def match(text, device):
 
 def effective_files(files):
     """Visible .link files: {basename: path}, earlier directory in DIRS wins."""
-    seen = {}
-    for d in DIRS:
-        for path in sorted(files):
-            if posixpath.dirname(path) == d and path.endswith(".link"):
-                seen.setdefault(posixpath.basename(path), path)
-    return seen
+    return _effective_files(files, DIRS, ".link")
 
 
 def manages(files, device):
@@ -145,42 +116,14 @@ def manages(files, device):
     return None
 
 
+def _not_enabled(current, wanted):
+    return current.strip().lower() in _FALSE
+
+
 def _set_link_keys(text, features, path):
-    lines = split_lines(text)
-    secs = [s for s in _sections(lines) if s[0] == "Link"]
-    todo = list(features)
-    changed = False
-    if secs:
-        head, body = secs[-1][1:]
-        for f in features:
-            for i in body:
-                if _is_comment(lines[i]):
-                    continue
-                raw = lines[i]
-                end = raw[len(raw.rstrip("\r\n")):]
-                m = _KEY_RE.match(raw.rstrip("\r\n"))
-                if m and m.group("key") == KEYS[f]:
-                    if f in todo:
-                        todo.remove(f)
-                    if m.group("value").strip().lower() not in _FALSE:
-                        lines[i] = m.group("lead") + m.group("key") + m.group("eq") + "false" + m.group("trail") + end
-                        changed = True
-        if todo:
-            keys = [i for i in body if not _is_comment(lines[i]) and _KEY_RE.match(lines[i].rstrip("\r\n"))]
-            at = (keys[-1] if keys else head) + 1
-            if not lines[at - 1].endswith("\n"):
-                lines[at - 1] += "\n"
-            lines[at:at] = ["%s=false\n" % KEYS[f] for f in todo]
-            changed = True
-    else:
-        if lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
-        if lines and lines[-1].strip():
-            lines.append("\n")
-        lines.append("[Link]\n")
-        lines += ["%s=false\n" % KEYS[f] for f in todo]
-        changed = True
-    return "".join(lines) if changed else text
+    new, dummy_changed = ini.set_keys(text, "Link", [(KEYS[f], "false") for f in features],
+                                      _KEY_RE, keep=_not_enabled)
+    return new
 
 
 def render(current_text, iface, features_off, host_info=None):
@@ -197,7 +140,7 @@ def render(current_text, iface, features_off, host_info=None):
     template = info.get("template") or ""
     tlines = split_lines(template)
     link_body = []
-    for name, head, body in _sections(tlines):
+    for name, dummy_head, body in ini.sections(tlines):
         if name == "Link":
             link_body += [tlines[i] if tlines[i].endswith("\n") else tlines[i] + "\n" for i in body]
     while link_body and not link_body[-1].strip():

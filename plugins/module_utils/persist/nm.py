@@ -25,15 +25,14 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import Kcras
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
     PersistError,
     check_features,
-    split_lines,
+    ini,
 )
 
 NAME = "nm"
 KEYFILE_DIRS = ("/etc/NetworkManager/system-connections",)
 MIN_VERSION = (1, 14)
 
-_SECTION_RE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
-_KEY_RE = re.compile(r"^(?P<lead>\s*)(?P<key>[A-Za-z0-9_.-]+)(?P<eq>\s*=\s*)(?P<value>.*?)(?P<trail>\s*)$")
+_KEY_RE = ini.key_line_re("A-Za-z0-9_.-")
 _VERSION_RE = re.compile(r"version\s+(\d+)\.(\d+)(?:\.(\d+))?")
 _FALSE = ("false", "0", "no", "off")
 
@@ -58,30 +57,13 @@ def version_ok(version):
     return version is not None and tuple(version[:2]) >= MIN_VERSION
 
 
-def _sections(lines):
-    """[(name, header_index, [line indexes of the body])]."""
-    out = []
-    cur = None
-    for i, line in enumerate(lines):
-        m = _SECTION_RE.match(line)
-        if m:
-            cur = (m.group("name").strip(), i, [])
-            out.append(cur)
-        elif cur is not None:
-            cur[2].append(i)
-    return out
-
-
 def keyfile_values(text):
     """{section: {key: value}} of a keyfile (last value wins, as GKeyFile does)."""
     out = {}
-    lines = split_lines(text or "")
-    for name, head, body in _sections(lines):
+    for name, pairs in ini.section_pairs(text, _KEY_RE):
         d = out.setdefault(name, {})
-        for i in body:
-            m = _KEY_RE.match(lines[i].rstrip("\r\n"))
-            if m and not lines[i].lstrip().startswith(("#", ";")):
-                d[m.group("key")] = m.group("value")
+        for k, v in pairs:
+            d[k] = v
     return out
 
 
@@ -114,6 +96,10 @@ def manages(keyfiles, iface):
     return best[1] if best else None
 
 
+def _not_enabled(current, wanted):
+    return current.strip().lower() in _FALSE
+
+
 def render(current_text, iface, features_off, host_info=None):
     """Set ``[ethtool] feature-<f>=false`` in a keyfile profile."""
     features = check_features(features_off, NAME)
@@ -121,42 +107,9 @@ def render(current_text, iface, features_off, host_info=None):
     text = current_text or ""
     if "[connection]" not in text:
         raise PersistError(NAME, path, "not a NetworkManager keyfile (no [connection] section)")
-    lines = split_lines(text)
-    secs = [s for s in _sections(lines) if s[0] == "ethtool"]
-    todo = list(features)
-    changed = False
-    if secs:
-        name, head, body = secs[-1]
-        for f in features:
-            for i in body:
-                raw = lines[i]
-                if raw.lstrip().startswith(("#", ";")):
-                    continue
-                end = raw[len(raw.rstrip("\r\n")):]
-                m = _KEY_RE.match(raw.rstrip("\r\n"))
-                if m and m.group("key") == key(f):
-                    if f in todo:
-                        todo.remove(f)
-                    if m.group("value").strip().lower() not in _FALSE:
-                        lines[i] = m.group("lead") + m.group("key") + m.group("eq") + "false" + m.group("trail") + end
-                        changed = True
-        if todo:
-            # after the last key line of the section
-            keys = [i for i in body if _KEY_RE.match(lines[i].rstrip("\r\n")) and not lines[i].lstrip().startswith(("#", ";"))]
-            at = (keys[-1] if keys else head) + 1
-            if not lines[at - 1].endswith("\n"):
-                lines[at - 1] += "\n"
-            lines[at:at] = ["%s=false\n" % key(f) for f in todo]
-            changed = True
-    else:
-        if lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
-        if lines and lines[-1].strip():
-            lines.append("\n")
-        lines.append("[ethtool]\n")
-        lines += ["%s=false\n" % key(f) for f in todo]
-        changed = True
-    return "".join(lines) if changed else current_text
+    new, changed = ini.set_keys(text, "ethtool", [(key(f), "false") for f in features],
+                                _KEY_RE, keep=_not_enabled)
+    return new if changed else current_text
 
 
 # ------------------------------------------------------------------------ nmcli side
