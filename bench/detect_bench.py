@@ -26,11 +26,11 @@ import sys
 import tempfile
 import time
 
+import lab_fleet  # bench/lab_fleet.py (the script's own directory is on sys.path)
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LABEL = "io.kcrash.detect.bench=1"
-IMAGE_PREFIX = "localhost/kcrash-lab"
 IMAGES = ("incident", "modern", "bare", "clean")
-CAPS = ["--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW"]
 
 FLOOR = """---
 - name: floor - one raw true per host
@@ -54,52 +54,13 @@ ACTION = """---
 """
 
 
-def run_args(image):
-    path = os.path.join(REPO, "lab", "images", image, "run-args")
-    out = []
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.split("#", 1)[0].strip()
-                if line:
-                    out.append(line)
-    return out
-
-
 def start(hosts):
     plan = []
     for i in range(hosts):
         image = IMAGES[i % len(IMAGES)]
-        plan.append((image, "det-bench-%s-%d" % (image, i // len(IMAGES) + 1)))
-    remove([c for _unused, c in plan])
-    for image, name in plan:
-        subprocess.run(["podman", "run", "-d", "--name", name, "--hostname", image, "--label", LABEL] + CAPS
-                       + run_args(image) + ["%s/%s:latest" % (IMAGE_PREFIX, image)],
-                       check=True, capture_output=True)
-    deadline = time.time() + 60
-    for _unused, name in plan:
-        while True:
-            if subprocess.run(["podman", "exec", name, "test", "-e", "/run/kcrash-lab/ready"],
-                              capture_output=True, check=False).returncode == 0:
-                break
-            if time.time() > deadline:
-                raise SystemExit("%s did not become ready" % name)
-            time.sleep(0.3)
+        plan.append((image, "det-bench-%s-%d" % (image, i // len(IMAGES) + 1), image))
+    lab_fleet.start(plan, LABEL)
     return plan
-
-
-def remove(names):
-    if names:
-        subprocess.run(["podman", "rm", "-f", "-t", "0"] + list(names), capture_output=True, check=False)
-
-
-def inventory(plan, path):
-    lines = ["all:", "  vars:", "    ansible_connection: containers.podman.podman", "  hosts:"]
-    for _image, name in plan:
-        lines.append("    %s:" % name)
-        lines.append("      ansible_host: %s" % name)
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
 
 
 def timed(cmd, env):
@@ -144,9 +105,10 @@ def main():
     with open(action_yml, "w") as f:
         f.write(ACTION)
     plan = start(a.hosts)
+    containers = [name for dummy, name, dummy2 in plan]
     try:
         inv = os.path.join(tmp, "inventory.yml")
-        inventory(plan, inv)
+        lab_fleet.write_inventory(inv, containers)
         floor_cmd = [playbook, "-i", inv, floor_yml]
         detect_cmd = [playbook, "-i", inv, "kcrash.nfqueue.detect", "-e", "kcrash_detect_report=false"]
         timed(floor_cmd, env)          # warm-up (imports, podman exec caches)
@@ -160,7 +122,7 @@ def main():
         fm, dm, am = statistics.median(floors), statistics.median(detects), statistics.median(actions)
         res = {
             "hosts": a.hosts, "forks": forks, "rounds": a.rounds,
-            "images": sorted(set(i for i, _unused in plan)),
+            "images": sorted(set(image for image, dummy, dummy2 in plan)),
             "floor_s": [round(x, 3) for x in floors], "detect_s": [round(x, 3) for x in detects],
             "action_s": [round(x, 3) for x in actions],
             "floor_median_s": round(fm, 3), "detect_median_s": round(dm, 3), "action_median_s": round(am, 3),
@@ -182,7 +144,7 @@ def main():
                 json.dump(res, f, indent=2)
     finally:
         if not a.keep:
-            remove([c for _unused, c in plan])
+            lab_fleet.remove(containers)
 
 
 if __name__ == "__main__":

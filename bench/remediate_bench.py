@@ -27,62 +27,20 @@ import sys
 import tempfile
 import time
 
+import lab_fleet  # bench/lab_fleet.py (the script's own directory is on sys.path)
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LABEL = "io.kcrash.remediate.bench=1"
-IMAGE_PREFIX = "localhost/kcrash-lab"
-CAPS = ["--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW"]
-
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
-
-
-def run_args(image):
-    path = os.path.join(REPO, "lab", "images", image, "run-args")
-    out = []
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.split("#", 1)[0].strip()
-                if line:
-                    out.append(line)
-    return out
 
 
 def names(image, n):
     return ["rem-bench-%s-%d" % (image, i) for i in range(1, n + 1)]
 
 
-def remove(containers):
-    if containers:
-        subprocess.run(["podman", "rm", "-f", "-t", "0"] + containers, capture_output=True, check=False)
-
-
 def start_fleet(image, n):
     containers = names(image, n)
-    remove(containers)
-    for c in containers:
-        sh(["podman", "run", "-d", "--name", c, "--hostname", c, "--label", LABEL] + CAPS
-           + run_args(image) + ["%s/%s:latest" % (IMAGE_PREFIX, image)])
-    deadline = time.time() + 60
-    for c in containers:
-        while True:
-            if subprocess.run(["podman", "exec", c, "test", "-e", "/run/kcrash-lab/ready"],
-                              capture_output=True, check=False).returncode == 0:
-                break
-            if time.time() > deadline:
-                raise SystemExit("%s did not become ready" % c)
-            time.sleep(0.3)
+    lab_fleet.start([(image, c, c) for c in containers], LABEL)
     return containers
-
-
-def write_inventory(tmp, containers):
-    path = os.path.join(tmp, "inventory.yml")
-    with open(path, "w") as f:
-        f.write("all:\n  vars:\n    ansible_connection: containers.podman.podman\n  hosts:\n")
-        for c in containers:
-            f.write("    %s:\n      ansible_host: %s\n" % (c, c))
-    return path
 
 
 def ansible_env(tmp):
@@ -148,7 +106,7 @@ def main():
     try:
         for r in range(args.rounds):
             containers = start_fleet(args.image, args.hosts)
-            inv = write_inventory(tmp, containers)
+            inv = lab_fleet.write_inventory(os.path.join(tmp, "inventory.yml"), containers)
             report = os.path.join(tmp, "reports")
             base = [playbook_bin, "-i", inv]
             rem = base + [remediate, "-e", "kcrash_report_dir=%s" % report]
@@ -172,10 +130,10 @@ def main():
                 k, times[k][-1], times["floor"][-4 + i], ratios[k][-1])
                 for i, k in enumerate(("check", "apply", "check2", "apply2")))), flush=True)
             if not args.keep:
-                remove(containers)
+                lab_fleet.remove(containers)
     finally:
         if not args.keep:
-            remove(containers)
+            lab_fleet.remove(containers)
         shutil.rmtree(tmp, ignore_errors=True)
 
     med = {k: statistics.median(v) for k, v in times.items()}
