@@ -45,6 +45,27 @@ GOTO_FLAGS = ("-g", "--goto")
 TARGET_FLAGS = JUMP_FLAGS + GOTO_FLAGS
 QUEUE_TARGETS = ("NFQUEUE", "QUEUE")
 
+# The save tools a host may have, as (family, back end, tool). The plain name is used only
+# when neither -legacy nor -nft exists (el6/el7); its back end then comes from
+# ``iptables --version``. Shared by the detection probe and the drop planner.
+SAVE_TOOLS = (
+    ("ipv4", "legacy", "iptables-legacy-save"),
+    ("ipv4", "nft", "iptables-nft-save"),
+    ("ipv4", None, "iptables-save"),
+    ("ipv6", "legacy", "ip6tables-legacy-save"),
+    ("ipv6", "nft", "ip6tables-nft-save"),
+    ("ipv6", None, "ip6tables-save"),
+)
+
+# Saved rule sets restored at boot, as (path, family): initscripts' iptables service (el)
+# and the iptables-persistent layout (Debian/Ubuntu).
+SAVED_FILES = (
+    ("/etc/sysconfig/iptables", "ipv4"),
+    ("/etc/sysconfig/ip6tables", "ipv6"),
+    ("/etc/iptables/rules.v4", "ipv4"),
+    ("/etc/iptables/rules.v6", "ipv6"),
+)
+
 # Options whose value is free text that iptables-save may print unquoted (it quotes only
 # values with characters outside [A-Za-z0-9_-]): a value "-j" after one of these is data.
 FREE_TEXT_OPTIONS = frozenset((

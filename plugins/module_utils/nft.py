@@ -38,6 +38,9 @@ import re
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
 
+# Native nftables rule sets loaded at boot (Debian's nftables.service, el8+'s nftables.service).
+SAVED_FILES = ("/etc/nftables.conf", "/etc/sysconfig/nftables.conf")
+
 FAMILIES = ("ip", "ip6", "inet", "arp", "bridge", "netdev")
 FAMILY_OF_IPTABLES = {"ip": "ipv4", "ip6": "ipv6"}
 

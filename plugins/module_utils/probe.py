@@ -56,22 +56,10 @@ OS_FILES = (
 )
 
 # (section, family, backend or None for "the plain name", tool)
-IPTABLES_TOOLS = (
-    ("save.iptables-legacy-save", "ipv4", "legacy", "iptables-legacy-save"),
-    ("save.iptables-nft-save", "ipv4", "nft", "iptables-nft-save"),
-    ("save.iptables-save", "ipv4", None, "iptables-save"),
-    ("save.ip6tables-legacy-save", "ipv6", "legacy", "ip6tables-legacy-save"),
-    ("save.ip6tables-nft-save", "ipv6", "nft", "ip6tables-nft-save"),
-    ("save.ip6tables-save", "ipv6", None, "ip6tables-save"),
-)
+IPTABLES_TOOLS = tuple(("save." + tool, family, backend, tool) for family, backend, tool in iptables_save.SAVE_TOOLS)
 
-SAVED_IPTABLES_FILES = (
-    ("/etc/sysconfig/iptables", "ipv4"),
-    ("/etc/sysconfig/ip6tables", "ipv6"),
-    ("/etc/iptables/rules.v4", "ipv4"),
-    ("/etc/iptables/rules.v6", "ipv6"),
-)
-SAVED_NFT_FILES = ("/etc/nftables.conf", "/etc/sysconfig/nftables.conf")
+SAVED_IPTABLES_FILES = iptables_save.SAVED_FILES
+SAVED_NFT_FILES = nft_mod.SAVED_FILES
 
 PERSIST_GLOBS = (
     "/etc/sysconfig/network-scripts/ifcfg-*",

@@ -69,24 +69,10 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
 
 TARGETS = ("DROP", "REJECT", "ACCEPT")
 
-# (family, backend, save tool). The plain name is used only when neither -legacy nor
-# -nft exists (el6/el7); its back end then comes from ``iptables --version``.
-IPTABLES_TOOLS = (
-    ("ipv4", "legacy", "iptables-legacy-save"),
-    ("ipv4", "nft", "iptables-nft-save"),
-    ("ipv4", None, "iptables-save"),
-    ("ipv6", "legacy", "ip6tables-legacy-save"),
-    ("ipv6", "nft", "ip6tables-nft-save"),
-    ("ipv6", None, "ip6tables-save"),
-)
-
-SAVED_IPTABLES_FILES = (
-    ("/etc/sysconfig/iptables", "ipv4"),
-    ("/etc/iptables/rules.v4", "ipv4"),
-    ("/etc/sysconfig/ip6tables", "ipv6"),
-    ("/etc/iptables/rules.v6", "ipv6"),
-)
-SAVED_NFT_FILES = ("/etc/nftables.conf", "/etc/sysconfig/nftables.conf")
+IPTABLES_TOOLS = ips.SAVE_TOOLS
+# The saved files grouped by family (IPv4 first), the order plans and messages list them in.
+SAVED_IPTABLES_FILES = tuple(sorted(ips.SAVED_FILES, key=lambda pf: pf[1]))
+SAVED_NFT_FILES = nftm.SAVED_FILES
 FIREWALLD_DIRECT = "/etc/firewalld/direct.xml"
 
 NFT_FAMILY_ALIASES = {"ipv4": ("ipv4", "ip"), "ipv6": ("ipv6", "ip6")}
