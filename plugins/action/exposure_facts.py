@@ -7,6 +7,11 @@ Thin edge: builds the probe (module_utils/probe.py), runs it with one low-level 
 /bin/sh (no Python on the target, gather_facts not needed), parses the answer and computes
 the verdict on the controller. Malformed output becomes a failed result naming the host
 and the command, never a traceback.
+
+The same round trip can carry the read scripts of strategies (``strategy_reads``); their
+answers stay on the controller (plugin_utils/read_cache.py) for the strategy's task. With
+``reuse_probe`` the probe answer a strategy's apply trip carried (``probe_after``) is used
+instead of a new trip.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,11 +19,24 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfplan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as offload_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
+
+# the read script of each strategy that can ride along with the probe
+STRATEGY_READS = {
+    "offload": offload_plan.build_read_script,
+    "drop": nfplan.read_script,
+}
 
 ARGSPEC = {
     "include_raw": {"type": "bool", "default": False},
+    "strategy_reads": {"type": "list", "elements": "str", "default": [], "choices": sorted(STRATEGY_READS)},
+    "reuse_probe": {"type": "bool", "default": False},
+    "reuse_max_age": {"type": "int", "default": 300},
 }
 
 
@@ -29,14 +47,32 @@ class ActionModule(ShellActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         _v, args = self.validate_argument_spec(argument_spec=ARGSPEC)
         host = self.host_label(task_vars)
-        script, nonce = build_probe()
-        rc, out, err, trips, secs = self.run_sh(script, task_vars, "detection probe")
-        if rc != 0 or not out:
-            return self.fail(
-                task_vars,
-                "detection probe: /bin/sh exited %s: %s" % (rc, (err or "").strip()[:500] or "(no message)"),
-                rc=rc,
-            )
+        refs = read_cache.references(task_vars)
+        out = nonce = None
+        err = ""
+        trips, secs, source = 0, 0.0, "probe trip"
+        if args["reuse_probe"]:
+            nonce, out, age, dummy_reason = read_cache.load(task_vars, host, "probe", args["reuse_max_age"])
+            if out is not None:
+                source = "probe carried by the apply trip %.1f s earlier" % age
+            refs = read_cache.discard(task_vars, "probe")
+        if out is None:
+            script, nonce = build_probe()
+            reads = []
+            for kind in dict.fromkeys(args["strategy_reads"]):
+                text, read_nonce = STRATEGY_READS[kind]()
+                reads.append((kind, text, read_nonce))
+            if reads:
+                script = combine([script] + [text for dummy, text, dummy2 in reads])
+            rc, out, err, trips, secs = self.run_sh(script, task_vars, "detection probe")
+            if rc != 0 or not out:
+                return self.fail(
+                    task_vars,
+                    "detection probe: /bin/sh exited %s: %s" % (rc, (err or "").strip()[:500] or "(no message)"),
+                    rc=rc,
+                )
+            for kind, dummy, read_nonce in reads:
+                refs[kind] = read_cache.store(host, kind, read_nonce, out)
         try:
             facts = collect_facts(out, nonce, host=host)
         except KcrashError as e:
@@ -46,8 +82,9 @@ class ActionModule(ShellActionBase):
             return self.fail(task_vars, str(e).replace("host %s: " % host, "", 1), **extra)
         facts["probe"]["round_trips"] = trips
         facts["probe"]["seconds"] = round(secs, 3)
+        facts["probe"]["source"] = source
         result["changed"] = False
-        result["ansible_facts"] = {"kcrash_nfqueue": facts}
+        result["ansible_facts"] = {"kcrash_nfqueue": facts, read_cache.FACT: refs}
         result["exposure"] = facts["exposure"]["level"]
         result["msg"] = "%s: %s" % (host, facts["exposure"]["level"])
         if args["include_raw"]:

@@ -3,7 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action ``kcrash.nfqueue.offload``: turn LRO (and optionally GRO/GSO/TSO) off now and
 across reboots. Thin: one read trip, the pure planner, one apply trip (none in check
-mode or when nothing changes). Documentation: plugins/modules/offload.py."""
+mode or when nothing changes). Documentation: plugins/modules/offload.py.
+
+Round trips saved by carrying two steps in one trip (plugin_utils/read_cache.py):
+the read can come from the detection trip (``exposure_facts`` ``strategy_reads: [offload]``,
+used here when ``reuse_read``); the own read carries the detection probe when the interfaces
+are chosen automatically and the host has no detection facts yet (``detect``); the apply trip
+can carry the detection probe for the re-detection that follows (``probe_after``)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,7 +22,9 @@ import time
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ALL as BACKENDS, SUPPORTED_FEATURES
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as offload_plan
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_abs_path, validate_ifname
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine, validate_abs_path, validate_ifname
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 ARGSPEC = {
@@ -26,6 +34,10 @@ ARGSPEC = {
     "backend": {"type": "str", "default": "auto", "choices": ["auto"] + list(BACKENDS)},
     "backup": {"type": "bool", "default": True},
     "backup_dir": {"type": "str", "default": "/var/backups/kcrash-nfqueue"},
+    "reuse_read": {"type": "bool", "default": True},
+    "read_max_age": {"type": "int", "default": 600},
+    "detect": {"type": "bool", "default": True},
+    "probe_after": {"type": "bool", "default": False},
 }
 
 _PUBLIC_KEYS = ("kind", "driver", "format", "status", "before", "after", "to_change", "fixed_off",
@@ -52,22 +64,55 @@ class ActionModule(ShellActionBase):
                 for n in interfaces:
                     validate_ifname(n, "interfaces")
             validate_abs_path(args["backup_dir"], "backup_dir")
+            if not 0 <= args["read_max_age"] <= 86400:
+                return self.fail(task_vars, "read_max_age must be 0..86400 seconds")
         except KcrashError as e:
             return self.fail(task_vars, str(e))
         facts = (task_vars.get("ansible_facts") or {}).get("kcrash_nfqueue") or task_vars.get("kcrash_nfqueue")
+        check = self._task.check_mode
+        refs = read_cache.references(task_vars)
+        new_facts = {}
 
         trips = 0
-        script, nonce = offload_plan.build_read_script()
-        rc, out, err, n, secs = self.run_sh(script, task_vars, "offload read probe")
-        trips += n
-        if rc != 0:
-            return self.fail(task_vars, "offload read probe exited %s: %s" % (rc, (err or out)[-500:]))
+        out = nonce = None
+        read_source = None
+        if args["reuse_read"]:
+            nonce, out, age, why = read_cache.load(task_vars, host, "offload", args["read_max_age"])
+            if out is not None:
+                read_source = {"source": "detection trip", "age": round(age, 1)}
+                if not check:
+                    # a change follows: this answer is used once
+                    refs = read_cache.discard(task_vars, "offload")
+            else:
+                read_source = {"source": "own trip", "why": why}
+        if out is None:
+            script, nonce = offload_plan.build_read_script()
+            probe_nonce = None
+            if args["detect"] and interfaces == "auto" and not facts:
+                # the interface choice follows detection: carry the probe in the same trip
+                probe_script, probe_nonce = build_probe()
+                script = combine([script, probe_script])
+            rc, out, err, n, secs = self.run_sh(script, task_vars, "offload read probe")
+            trips += n
+            if rc != 0:
+                return self.fail(task_vars, "offload read probe exited %s: %s" % (rc, (err or out)[-500:]))
+            read_source = dict(read_source or {"source": "own trip"}, detection_carried=probe_nonce is not None)
+            if probe_nonce is not None:
+                try:
+                    facts = collect_facts(out, probe_nonce, host=host)
+                except KcrashError as e:
+                    return self.fail(task_vars, str(e))
+                facts["probe"]["source"] = "carried by the offload read trip"
+                new_facts["kcrash_nfqueue"] = facts
         try:
             read = offload_plan.parse_read(out, nonce, host)
             plan = offload_plan.plan(read, args["features"], interfaces, args["persist"], args["backend"],
                                      facts=facts, host=host)
         except KcrashError as e:
             return self.fail(task_vars, str(e))
+        result["read"] = read_source
+        new_facts[read_cache.FACT] = refs
+        result["ansible_facts"] = new_facts
 
         result.update(self._report(plan))
         if plan["warnings"]:
@@ -87,8 +132,15 @@ class ActionModule(ShellActionBase):
 
         run_dir = posixpath.join(args["backup_dir"], "offload-%s" % time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
         script, nonce = offload_plan.build_apply_script(plan, run_dir, keep_backup=args["backup"])
+        probe_nonce = None
+        if args["probe_after"]:
+            # the re-detection that follows (exposure_facts reuse_probe) rides along
+            probe_script, probe_nonce = build_probe()
+            script = combine([script, probe_script])
         rc, out, err, n, secs = self.run_sh(script, task_vars, "offload apply")
         trips += n
+        if probe_nonce is not None:
+            refs["probe"] = read_cache.store(host, "probe", probe_nonce, out)
         result["round_trips"] = trips
         try:
             res = offload_plan.parse_apply(out, nonce, plan, run_dir, args["backup"], host)

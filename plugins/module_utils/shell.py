@@ -170,6 +170,24 @@ class Script(object):
         return head + "".join(self._parts)
 
 
+def combine(scripts):
+    """Shell text running several rendered :class:`Script` texts in ONE round trip.
+
+    Each runs in its own subshell (its own temp directory, traps and ``exit``), in order.
+    The exit status is the first script's; the others report through their sections.
+    Their answers are told apart by their nonces: :func:`split_sections` with one script's
+    nonce ignores the other scripts' output.
+    """
+    scripts = list(scripts)
+    if not scripts:
+        raise KcrashInputError("scripts", "nothing to combine")
+    out = [PREAMBLE, "kc_first=0\n"]
+    for i, text in enumerate(scripts):
+        out.append("(\n%s\n)%s\n" % (text.rstrip("\n"), "\nkc_first=$?" if i == 0 else ""))
+    out.append("exit $kc_first\n")
+    return "".join(out)
+
+
 def split_sections(text, nonce, command="probe"):
     """Split framed output into ``{name: Section}`` preserving order of appearance.
 

@@ -45,6 +45,29 @@ options:
       - Also return the probe's raw framed output as C(probe_stdout) (for debugging parsers).
     type: bool
     default: false
+  strategy_reads:
+    description:
+      - Strategies whose read script rides along in the same round trip (still one trip).
+        The answers stay on the controller, in the run's private temporary directory (never in
+        facts, so fact caches and AWX job events do not get file contents), for the
+        strategy's task of the same run (C(kcrash.nfqueue.offload) O(kcrash.nfqueue.offload#action:reuse_read)).
+        Facts get references only, in C(ansible_facts.kcrash_nfqueue_reads).
+    type: list
+    elements: str
+    choices: [drop, offload]
+    default: []
+  reuse_probe:
+    description:
+      - Use the probe answer that a strategy's apply trip carried earlier in this run
+        (C(kcrash.nfqueue.offload) O(kcrash.nfqueue.offload#action:probe_after=true)) instead
+        of a new trip, when there is one for this host and it is at most O(reuse_max_age)
+        seconds old; it is used once. Without one the probe runs as usual.
+    type: bool
+    default: false
+  reuse_max_age:
+    description: Oldest carried probe answer (seconds) that O(reuse_probe) accepts.
+    type: int
+    default: 300
 attributes:
   check_mode:
     support: full
@@ -96,6 +119,12 @@ ansible_facts:
   returned: success
   type: dict
   contains:
+    kcrash_nfqueue_reads:
+      description:
+        - References (C(id), C(kind), C(taken) epoch seconds) to answers kept on the controller
+          for later tasks of this run, by kind (C(offload), C(drop); C(probe) is set by a
+          strategy's O(kcrash.nfqueue.offload#action:probe_after)). Empty when nothing is kept.
+      type: dict
     kcrash_nfqueue:
       description: Everything the probe found and the verdict.
       type: dict
@@ -376,8 +405,11 @@ ansible_facts:
           type: dict
           contains:
             round_trips:
-              description: Remote executions used (1; 3 when the script had to be transferred).
+              description: Remote executions used (1; 3 when the script had to be transferred; 0 when O(reuse_probe) used a carried answer).
               type: int
+            source:
+              description: C(probe trip), or where the carried answer came from (O(reuse_probe)).
+              type: str
             seconds:
               description: Wall time of the remote part.
               type: float

@@ -73,6 +73,35 @@ options:
         (C(<backup_dir>/offload-<UTC timestamp>/<path with / turned into _>)).
     type: path
     default: /var/backups/kcrash-nfqueue
+  reuse_read:
+    description:
+      - Plan from the read that the detection trip carried earlier in this run
+        (C(kcrash.nfqueue.exposure_facts) with O(kcrash.nfqueue.exposure_facts#action:strategy_reads=[offload]))
+        instead of a read trip of its own. The answer stays on the controller (never in facts);
+        it is used when it belongs to this host and is at most O(read_max_age) seconds old.
+        A real run uses it once. The apply is safe on a read that is seconds old: every file is
+        replaced only if it still has the content planned from (else nothing is changed),
+        C(ethtool -K ... off) is idempotent, and the result is verified from a fresh C(ethtool -k).
+    type: bool
+    default: true
+  read_max_age:
+    description: Oldest read (seconds) that O(reuse_read) accepts; older means a read trip of its own.
+    type: int
+    default: 600
+  detect:
+    description:
+      - When O(interfaces=auto) and the host has no C(kcrash_nfqueue) facts, carry the detection
+        probe in the read trip (no extra trip), choose interfaces from its verdict and return
+        the facts as C(ansible_facts.kcrash_nfqueue).
+    type: bool
+    default: true
+  probe_after:
+    description:
+      - Carry the detection probe in the apply trip (after the change and its verification), for
+        a following C(kcrash.nfqueue.exposure_facts) with
+        O(kcrash.nfqueue.exposure_facts#action:reuse_probe=true), which then needs no trip.
+    type: bool
+    default: false
 attributes:
   check_mode:
     description: Runs the read round trip only and reports what would change.
@@ -194,8 +223,21 @@ backup_dir:
   description: Directory holding the copies of the replaced files.
   returned: when files were changed and O(backup) is true
   type: str
+read:
+  description:
+    - Where the read came from; C(source) is C(detection trip) (with C(age) in seconds) or
+      C(own trip) (with C(why) the detection read was not used, and C(detection_carried)
+      whether the trip also carried the detection probe).
+  returned: always
+  type: dict
+ansible_facts:
+  description:
+    - C(kcrash_nfqueue_reads) (references to answers kept on the controller, see O(probe_after))
+      and, when O(detect) carried the probe, C(kcrash_nfqueue) (the detection facts).
+  returned: always
+  type: dict
 round_trips:
-  description: Shell executions on the host (1 read, plus 1 apply when something changed; more only for scripts over 96 KiB).
+  description: Shell executions on the host (0 or 1 read, plus 1 apply when something changed; more only for scripts over 96 KiB).
   returned: always
   type: int
 diff:

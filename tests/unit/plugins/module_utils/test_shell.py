@@ -53,6 +53,36 @@ def test_sections_roundtrip_in_real_sh():
     assert secs["missing"].missing and "command not found" in secs["missing"].stderr
 
 
+@pytest.mark.parametrize("shell_cmd", [["dash"], ["busybox", "sh"], ["bash", "--posix"]])
+def test_combined_scripts_come_back_apart_in_one_run(shell_cmd, tmp_path):
+    """combine(): two scripts, one exec; each answer split by its own nonce, the same
+    sections as when run alone; exit status of the first; every temp dir removed."""
+    first, second = shell.Script(), shell.Script()
+    first.section("kernel", "echo one; echo warn >&2")
+    first.section("tmp", "printf '%s' \"$KC_T\"")
+    first.raw("exit 3")
+    second.section("kernel", "echo two")
+    second.section("tmp", "printf '%s' \"$KC_T\"")
+    second.section("fails", "exit 9")
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    p = subprocess.run(shell_cmd + ["-c", shell.combine([first.render(), second.render()])],
+                       capture_output=True, text=True, env=env, check=False)
+    assert p.returncode == 3, p.stderr
+    a = shell.split_sections(p.stdout, first.nonce)
+    b = shell.split_sections(p.stdout, second.nonce)
+    assert list(a) == ["kernel", "tmp"] and list(b) == ["kernel", "tmp", "fails"]
+    assert a["kernel"].stdout == "one\n" and a["kernel"].stderr == "warn\n"
+    assert b["kernel"].stdout == "two\n" and b["fails"].rc == 9
+    assert a["tmp"].stdout != b["tmp"].stdout, "each script has its own temp dir"
+    for section in (a["tmp"], b["tmp"]):
+        assert section.stdout.startswith("/tmp/kcrash.") and not os.path.exists(section.stdout)
+
+
+def test_combine_needs_a_script():
+    with pytest.raises(KcrashInputError):
+        shell.combine([])
+
+
 def test_truncated_output_is_a_parse_error():
     s = shell.Script()
     s.section("a", "echo hello")

@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+"""Round trips carried by other round trips, on a real lab host (podman, incident image).
+
+exposure_facts(strategy_reads=[offload]) -> offload plans from that read with no trip of its
+own, and plans exactly what its own read gives; offload(probe_after) -> the re-detection
+exposure_facts(reuse_probe) needs no trip and sees the change; each carried answer is used
+once by a real run; an answer older than the limit is not used; offload with no facts carries
+the probe in its read trip.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO
+
+COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
+BIN = os.path.dirname(sys.executable)
+CONTAINERS_CONF = os.path.join(REPO, "lab", "containers.conf")
+NAME = "carried-test-incident"
+
+
+def _podman(*args, check=True):
+    env = dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF)
+    return subprocess.run(["podman"] + list(args), capture_output=True, text=True, env=env, check=check)
+
+
+@pytest.fixture
+def host():
+    if not shutil.which("podman"):
+        pytest.skip("podman not installed")
+    if _podman("image", "exists", "localhost/kcrash-lab/incident:latest", check=False).returncode != 0:
+        pytest.skip("lab image incident not built (scripts/lab.sh build)")
+    _podman("rm", "-f", "-t", "0", NAME, check=False)
+    _podman("run", "-d", "--name", NAME, "--hostname", "incident", "--cap-add", "NET_ADMIN",
+            "--cap-add", "NET_RAW", "localhost/kcrash-lab/incident:latest")
+    try:
+        for dummy in range(60):
+            if _podman("exec", NAME, "test", "-e", "/run/kcrash-lab/ready", check=False).returncode == 0:
+                break
+            time.sleep(0.5)
+        yield NAME
+    finally:
+        _podman("rm", "-f", "-t", "0", NAME, check=False)
+
+
+def run_play(tmp_path, tasks):
+    import ansible_collections.containers.podman as cp
+    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
+    (tmp_path / "inv.yml").write_text("all:\n  hosts:\n    labhost:\n      ansible_connection: containers.podman.podman\n"
+                                      "      ansible_host: %s\n" % NAME)
+    (tmp_path / "play.yml").write_text(json.dumps([{"hosts": "all", "gather_facts": False, "tasks": tasks}]))
+    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS + ":" + bundled, ANSIBLE_STDOUT_CALLBACK="json",
+               ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "ltmp"),
+               CONTAINERS_CONF=CONTAINERS_CONF)
+    p = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "inv.yml"),
+                        str(tmp_path / "play.yml")], capture_output=True, text=True, env=env, timeout=300, check=False)
+    try:
+        out = json.loads(p.stdout)
+    except ValueError:
+        raise AssertionError(p.stdout[-3000:] + p.stderr[-3000:])
+    results = dict((t["task"]["name"], t["hosts"]["labhost"]) for t in out["plays"][0]["tasks"])
+    assert p.returncode == 0, "rc %s: %s %s" % (p.returncode, p.stderr[-2000:], json.dumps(results, indent=1)[-3000:])
+    # the run's private controller directory is gone with the run: nothing outlives it
+    assert not any("kcrash-reads" in dirs for dummy, dirs, dummy2 in os.walk(str(tmp_path / "ltmp")))
+    return results
+
+
+def test_reads_ride_along_and_are_used_once(tmp_path, host):
+    r = run_play(tmp_path, [
+        {"name": "detect", "kcrash.nfqueue.exposure_facts": {"strategy_reads": ["offload"]}},
+        {"name": "plan from the carried read", "kcrash.nfqueue.offload": {}, "check_mode": True},
+        {"name": "plan from an own read", "kcrash.nfqueue.offload": {"reuse_read": False}, "check_mode": True},
+        {"name": "apply from the carried read", "kcrash.nfqueue.offload": {"probe_after": True}},
+        {"name": "re-detect from the carried probe", "kcrash.nfqueue.exposure_facts": {"reuse_probe": True}},
+        {"name": "re-detect again", "kcrash.nfqueue.exposure_facts": {"reuse_probe": True}},
+        {"name": "offload again", "kcrash.nfqueue.offload": {}},
+    ])
+    d = r["detect"]
+    assert d["ansible_facts"]["kcrash_nfqueue"]["probe"]["round_trips"] == 1
+    assert d["exposure"] == "exposed"
+    assert set(d["ansible_facts"]["kcrash_nfqueue_reads"]) == {"offload"}
+    assert "stdout" not in json.dumps(d["ansible_facts"]["kcrash_nfqueue_reads"]), "facts carry references only"
+
+    carried, own = r["plan from the carried read"], r["plan from an own read"]
+    assert carried["read"]["source"] == "detection trip" and carried["round_trips"] == 0
+    assert own["read"]["source"] == "own trip" and own["round_trips"] == 1
+    assert carried["changed"] and own["changed"]
+    for key in ("interfaces", "files", "runtime_commands", "nm_commands"):
+        assert carried[key] == own[key], key
+
+    applied = r["apply from the carried read"]
+    assert applied["read"]["source"] == "detection trip", "check mode does not use the answer up"
+    assert applied["changed"] and applied["round_trips"] == 1
+    assert applied["interfaces"]["eth0"]["after"]["lro"]["active"] is False
+
+    redetect = r["re-detect from the carried probe"]["ansible_facts"]["kcrash_nfqueue"]
+    assert redetect["probe"]["round_trips"] == 0 and "apply trip" in redetect["probe"]["source"]
+    assert redetect["exposure"]["level"] != "exposed"
+    assert redetect["interfaces"]["eth0"]["features"]["lro"]["active"] is False
+    again = r["re-detect again"]["ansible_facts"]["kcrash_nfqueue"]
+    assert again["probe"]["round_trips"] == 1, "a carried probe is used once"
+    assert again["exposure"]["level"] == redetect["exposure"]["level"]
+
+    last = r["offload again"]
+    assert last["read"]["source"] == "own trip" and "no offload read" in last["read"]["why"]
+    assert not last["changed"]
+    live = _podman("exec", NAME, "ethtool", "-k", "eth0").stdout
+    assert "large-receive-offload: off" in live
+
+
+def test_old_answer_is_not_used_and_a_lone_offload_detects_in_its_read(tmp_path, host):
+    r = run_play(tmp_path, [
+        {"name": "detect", "kcrash.nfqueue.exposure_facts": {"strategy_reads": ["offload"]}},
+        {"name": "too old", "kcrash.nfqueue.offload": {"read_max_age": 0}, "check_mode": True},
+    ])
+    assert r["too old"]["read"]["source"] == "own trip" and "old" in r["too old"]["read"]["why"]
+    assert r["too old"]["round_trips"] == 1
+
+    r = run_play(tmp_path, [
+        {"name": "offload alone", "kcrash.nfqueue.offload": {}, "check_mode": True},
+    ])
+    alone = r["offload alone"]
+    assert alone["round_trips"] == 1 and alone["read"]["detection_carried"] is True
+    facts = alone["ansible_facts"]["kcrash_nfqueue"]
+    assert facts["exposure"]["level"] == "exposed" and "offload read trip" in facts["probe"]["source"]
+    assert alone["interfaces_source"] == "ansible_facts.kcrash_nfqueue.interfaces"
+    assert alone["changed"] and list(alone["interfaces"]) == ["eth0"]

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+"""plugin_utils/read_cache.py: answers kept on the controller, referenced from facts."""
+
+import os
+import stat
+import time
+
+import pytest
+
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
+
+
+def _vars(ref, kind="offload", under_facts=False):
+    refs = {kind: ref}
+    return {"ansible_facts": {read_cache.FACT: refs}} if under_facts else {read_cache.FACT: refs}
+
+
+def test_store_then_load_gives_the_answer_back(tmp_path):
+    ref = read_cache.store("web1", "offload", "abc123", "answer\ntext", root=str(tmp_path))
+    assert set(ref) == {"id", "kind", "taken"} and ref["kind"] == "offload"
+    path = tmp_path / "kcrash-reads" / (ref["id"] + ".json")
+    assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(str(tmp_path / "kcrash-reads")).st_mode) == 0o700
+    for under_facts in (False, True):
+        nonce, out, age, why = read_cache.load(_vars(ref, under_facts=under_facts), "web1", "offload", 60,
+                                               root=str(tmp_path))
+        assert (nonce, out, why) == ("abc123", "answer\ntext", None) and 0 <= age < 60
+
+
+def test_the_answer_is_bound_to_its_host_and_kind(tmp_path):
+    ref = read_cache.store("web1", "offload", "n", "x", root=str(tmp_path))
+    assert read_cache.load(_vars(ref), "web2", "offload", 60, root=str(tmp_path))[1] is None
+    assert "another host" in read_cache.load(_vars(ref), "web2", "offload", 60, root=str(tmp_path))[3]
+    # a reference filed under another kind is refused too
+    assert read_cache.load(_vars(ref, kind="drop"), "web1", "drop", 60, root=str(tmp_path))[1] is None
+
+
+def test_too_old_an_answer_is_not_used(tmp_path):
+    ref = read_cache.store("web1", "probe", "n", "x", root=str(tmp_path))
+    time.sleep(0.05)
+    nonce, out, age, why = read_cache.load(_vars(ref, "probe"), "web1", "probe", 0, root=str(tmp_path))
+    assert out is None and "old" in why
+
+
+def test_missing_or_forged_reference(tmp_path):
+    assert "no offload read" in read_cache.load({}, "web1", "offload", 60, root=str(tmp_path))[3]
+    forged = {"id": "../../etc/passwd", "kind": "offload", "taken": 0}
+    nonce, out, age, why = read_cache.load(_vars(forged), "web1", "offload", 60, root=str(tmp_path))
+    assert out is None and "not available" in why
+    gone = {"id": "0" * 32, "kind": "offload", "taken": 0}
+    assert read_cache.load(_vars(gone), "web1", "offload", 60, root=str(tmp_path))[1] is None
+
+
+def test_discard_removes_the_file_and_the_reference(tmp_path):
+    a = read_cache.store("web1", "offload", "n", "x", root=str(tmp_path))
+    b = read_cache.store("web1", "probe", "n", "y", root=str(tmp_path))
+    tv = {read_cache.FACT: {"offload": a, "probe": b}}
+    left = read_cache.discard(tv, "offload", root=str(tmp_path))
+    assert left == {"probe": b}
+    assert not (tmp_path / "kcrash-reads" / (a["id"] + ".json")).exists()
+    assert (tmp_path / "kcrash-reads" / (b["id"] + ".json")).exists()
+    assert tv[read_cache.FACT] == {"offload": a, "probe": b}, "the caller's facts are not mutated"
+    assert read_cache.discard(tv, "drop", root=str(tmp_path)) == {"offload": a, "probe": b}
+
+
+def test_unknown_kind_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        read_cache.store("web1", "kernel", "n", "x", root=str(tmp_path))
