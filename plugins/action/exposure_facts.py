@@ -18,19 +18,28 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
+
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfplan
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as offload_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
-# the read script of each strategy that can ride along with the probe
+# the read script of each strategy that can ride along with the probe: (planner module,
+# function). Imported only when asked for: every task imports its action afresh in each
+# worker process, and the planners are the largest modules of the collection.
 STRATEGY_READS = {
-    "offload": offload_plan.build_read_script,
-    "drop": nfplan.read_script,
+    "offload": ("plans.offload", "build_read_script"),
+    "drop": ("plans.nfqueue", "read_script"),
 }
+
+
+def strategy_read_script(kind):
+    """``(script, nonce)`` of the read round trip of strategy ``kind``."""
+    module, func = STRATEGY_READS[kind]
+    mod = importlib.import_module("ansible_collections.kcrash.nfqueue.plugins.module_utils." + module)
+    return getattr(mod, func)()
 
 ARGSPEC = {
     "include_raw": {"type": "bool", "default": False},
@@ -60,7 +69,7 @@ class ActionModule(ShellActionBase):
             script, nonce = build_probe()
             reads = []
             for kind in dict.fromkeys(args["strategy_reads"]):
-                text, read_nonce = STRATEGY_READS[kind]()
+                text, read_nonce = strategy_read_script(kind)
                 reads.append((kind, text, read_nonce))
             if reads:
                 script = combine([script] + [text for dummy, text, dummy2 in reads])

@@ -22,7 +22,6 @@ import time
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ALL as BACKENDS, SUPPORTED_FEATURES
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as offload_plan
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine, validate_abs_path, validate_ifname
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
@@ -90,6 +89,7 @@ class ActionModule(ShellActionBase):
             probe_nonce = None
             if args["detect"] and interfaces == "auto" and not facts:
                 # the interface choice follows detection: carry the probe in the same trip
+                from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts
                 probe_script, probe_nonce = build_probe()
                 script = combine([script, probe_script])
             rc, out, err, n, secs = self.run_sh(script, task_vars, "offload read probe")
@@ -135,6 +135,7 @@ class ActionModule(ShellActionBase):
         probe_nonce = None
         if args["probe_after"]:
             # the re-detection that follows (exposure_facts reuse_probe) rides along
+            from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe
             probe_script, probe_nonce = build_probe()
             script = combine([script, probe_script])
         rc, out, err, n, secs = self.run_sh(script, task_vars, "offload apply")

@@ -79,7 +79,6 @@ PERSIST_PATTERN = (
     "ethtool +--offload|ethtool +--features"
 )
 
-MAX_INTERFACES = 512
 LIMIT_FILE = 16384          # os files
 LIMIT_SAVED = 65536         # filtered saved rule files
 LIMIT_CRASH = 16384         # matching lines per vmcore-dmesg file
@@ -106,51 +105,6 @@ def _ipt_section(tool, backend):
             "then exit %d; fi; %s" % (base, base, RC_SKIPPED, cmd)
         )
     return cmd
-
-
-def _interfaces_script(marker):
-    m = quote(marker)
-    return (
-        "M=%(m)s\n"
-        "kc_et=''; command -v ethtool >/dev/null 2>&1 && kc_et=1\n"
-        "[ -n \"$kc_et\" ] || printf '%%sNO_ETHTOOL\\n' \"$M\"\n"
-        "kc_n=0\n"
-        "for d in /sys/class/net/*; do\n"
-        "  [ -d \"$d\" ] || continue\n"
-        "  n=${d##*/}\n"
-        "  kc_n=$((kc_n+1))\n"
-        "  if [ \"$kc_n\" -gt %(max)d ]; then printf '%%sTRUNCATED\\n' \"$M\"; break; fi\n"
-        "  printf '%%sIF %%s\\n' \"$M\" \"$n\"\n"
-        "  for a in type ifindex iflink operstate mtu; do\n"
-        "    kc_v=''; [ -r \"$d/$a\" ] && read -r kc_v < \"$d/$a\" 2>/dev/null; printf '%%s=%%s\\n' \"$a\" \"$kc_v\"\n"
-        "  done\n"
-        "  [ -e \"$d/device\" ] && printf 'device=1\\n'\n"
-        "  if [ -L \"$d/device/driver\" ]; then kc_l=$(readlink \"$d/device/driver\" 2>/dev/null); "
-        "printf 'device_driver=%%s\\n' \"${kc_l##*/}\"; fi\n"
-        "  if [ -d \"$d/bonding\" ]; then kc_v=''; read -r kc_v < \"$d/bonding/slaves\" 2>/dev/null; "
-        "printf 'bonding=1\\nbond_slaves=%%s\\n' \"$kc_v\"; fi\n"
-        "  [ -d \"$d/bonding_slave\" ] && printf 'bonding_slave=1\\n'\n"
-        "  [ -d \"$d/bridge\" ] && printf 'bridge=1\\n'\n"
-        "  [ -d \"$d/brport\" ] && printf 'brport=1\\n'\n"
-        "  [ -e \"$d/tun_flags\" ] && printf 'tun=1\\n'\n"
-        "  if [ -L \"$d/master\" ]; then kc_l=$(readlink \"$d/master\" 2>/dev/null); printf 'master=%%s\\n' \"${kc_l##*/}\"; fi\n"
-        "  for l in \"$d\"/lower_*; do [ -L \"$l\" ] && printf 'lower=%%s\\n' \"${l##*/lower_}\"; done\n"
-        "  for l in \"$d\"/upper_*; do [ -L \"$l\" ] && printf 'upper=%%s\\n' \"${l##*/upper_}\"; done\n"
-        "  if [ -r \"$d/uevent\" ]; then while IFS='=' read -r kc_k kc_v; do "
-        "[ \"$kc_k\" = DEVTYPE ] && printf 'devtype=%%s\\n' \"$kc_v\"; done < \"$d/uevent\"; fi\n"
-        "  if [ -n \"$kc_et\" ]; then\n"
-        "    ethtool -i \"$n\" > \"$KC_T/i\" 2>/dev/null\n"
-        "    while read -r kc_k kc_v; do [ \"$kc_k\" = driver: ] && printf 'driver=%%s\\n' \"$kc_v\"; done < \"$KC_T/i\"\n"
-        "    printf '%%sETHTOOL_K\\n' \"$M\"\n"
-        "    ethtool -k \"$n\" 2>\"$KC_T/e\"\n"
-        "    printf '\\n%%sETHTOOL_RC %%s\\n' \"$M\" \"$?\"\n"
-        "    [ -s \"$KC_T/e\" ] && head -c 2048 \"$KC_T/e\" 2>/dev/null\n"
-        "  fi\n"
-        "  printf '\\n%%sEND\\n' \"$M\"\n"
-        "done\n"
-        "if [ -r /proc/net/vlan/config ]; then printf '%%sVLAN\\n' \"$M\"; head -c 65536 /proc/net/vlan/config; fi\n"
-        "exit 0"
-    ) % {"m": marker, "max": MAX_INTERFACES}
 
 
 def _crash_script(marker):
@@ -276,7 +230,7 @@ def build_probe(nonce=None):
         s.section(saved_section_name(path), _saved_script(path, "iptables"))
     for path in SAVED_NFT_FILES:
         s.section(saved_section_name(path), _saved_script(path, "nft"))
-    s.section("interfaces", _interfaces_script(marker))
+    s.section("interfaces", netdev.walk_script(marker))
     s.section(
         "forwarding",
         "kc_v=''; read -r kc_v < /proc/sys/net/ipv4/ip_forward 2>/dev/null; printf 'ipv4=%s\\n' \"$kc_v\"\n"
@@ -554,73 +508,6 @@ def parse_saved_nft(text, path):
     return out
 
 
-def parse_interfaces(text, marker):
-    """The ``interfaces`` section -> (interfaces {name: raw}, vlan_config_text, flags)."""
-    ifaces = {}
-    order = []
-    cur = None
-    mode = None  # None | "k"
-    buf = []
-    vlan = None
-    flags = {"no_ethtool": False, "truncated": False}
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if line.startswith(marker):
-            tag = line[len(marker):]
-            if tag == "NO_ETHTOOL":
-                flags["no_ethtool"] = True
-            elif tag == "TRUNCATED":
-                flags["truncated"] = True
-            elif tag.startswith("IF "):
-                name = tag[3:]
-                cur = {"name": name, "attrs": {}, "lower": [], "upper": [], "ethtool_k": None,
-                       "ethtool_rc": None, "ethtool_err": ""}
-                ifaces[name] = cur
-                order.append(name)
-                mode = None
-            elif tag == "ETHTOOL_K":
-                mode = "k"
-                buf = []
-            elif tag.startswith("ETHTOOL_RC "):
-                if cur is not None:
-                    # the script adds one newline before the RC marker
-                    cur["ethtool_k"] = "\n".join(buf)
-                    try:
-                        cur["ethtool_rc"] = int(tag.split()[1])
-                    except (ValueError, IndexError):
-                        cur["ethtool_rc"] = None
-                mode = "err"
-                buf = []
-            elif tag == "END":
-                if cur is not None and mode == "err":
-                    cur["ethtool_err"] = "\n".join(buf).strip()
-                mode = None
-                cur = None
-            elif tag == "VLAN":
-                vlan = "\n".join(lines[i:])
-                break
-            continue
-        if mode in ("k", "err"):
-            buf.append(line)
-            continue
-        if cur is None:
-            continue
-        m = _KV_RE.match(line.strip())
-        if not m:
-            continue
-        k, v = m.group(1), m.group(2)
-        if k == "lower":
-            cur["lower"].append(v)
-        elif k == "upper":
-            cur["upper"].append(v)
-        else:
-            cur["attrs"][k] = v
-    return [ifaces[n] for n in order], vlan, flags
-
-
 def parse_forwarding(text):
     kv = _kv(text)
     out = {}
@@ -889,11 +776,11 @@ def parse_sections(sections, marker, host=None):
     sec = _section_ok(ctx, sections, "interfaces")
     iface_flags = {"no_ethtool": False, "truncated": False}
     if sec is not None:
-        raw, vlan_text, iface_flags = parse_interfaces(sec.stdout, marker)
+        raw, vlan_text, iface_flags = netdev.parse_walk(sec.stdout, marker)
         if iface_flags["no_ethtool"]:
             ctx.missing_tool("ethtool")
         if iface_flags["truncated"]:
-            ctx.error("interfaces", "more than %d interfaces: the rest were not examined" % MAX_INTERFACES)
+            ctx.error("interfaces", "more than %d interfaces: the rest were not examined" % netdev.MAX_INTERFACES)
         vlans = netdev.parse_vlan_config(vlan_text or "")
         interfaces = netdev.build_interfaces(raw, vlans)
         for name, info in interfaces.items():

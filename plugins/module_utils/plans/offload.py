@@ -19,7 +19,7 @@ import difflib
 import posixpath
 import re
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool, netdev, probe
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool, netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
     KcrashError,
     KcrashInputError,
@@ -143,7 +143,7 @@ def build_read_script(nonce=None):
     s = Script(nonce)
     marker = "@@KCOFF:%s:" % s.nonce
     # the detection probe's interface walk (kinds, drivers, ethtool -k of every device)
-    s.section("interfaces", probe._interfaces_script(marker))
+    s.section("interfaces", netdev.walk_script(marker))
     s.section("managers", _managers_script())
     s.section("nm", _nm_script(marker))
     s.section("files", _dump_files_script(marker))
@@ -246,7 +246,7 @@ def parse_read(stdout, nonce, host=None):
         for name in ("interfaces", "managers", "nm", "files"):
             if name not in secs:
                 raise KcrashParseError(READ_COMMAND, "section '%s' missing" % name)
-        raw, vlan_text, flags = probe.parse_interfaces(secs["interfaces"].stdout, marker)
+        raw, vlan_text, flags = netdev.parse_walk(secs["interfaces"].stdout, marker)
         live = netdev.build_interfaces(raw, netdev.parse_vlan_config(vlan_text or ""))
         mgr = _kv(secs["managers"].stdout)
         files, unreadable = parse_files(secs["files"].stdout, marker)
