@@ -21,7 +21,7 @@ __metaclass__ = type
 import importlib
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts, walk_answer
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
@@ -29,17 +29,19 @@ from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import
 # the read script of each strategy that can ride along with the probe: (planner module,
 # function). Imported only when asked for: every task imports its action afresh in each
 # worker process, and the planners are the largest modules of the collection.
+# The offload read leaves out its interface walk: the probe walks already (the offload action
+# gets the probe's walk from the kept answer's extra "walk").
 STRATEGY_READS = {
-    "offload": ("plans.offload", "build_read_script"),
-    "drop": ("plans.nfqueue", "read_script"),
+    "offload": ("plans.offload", "build_read_script", {"walk": False}),
+    "drop": ("plans.nfqueue", "read_script", {}),
 }
 
 
 def strategy_read_script(kind):
     """``(script, nonce)`` of the read round trip of strategy ``kind``."""
-    module, func = STRATEGY_READS[kind]
+    module, func, kwargs = STRATEGY_READS[kind]
     mod = importlib.import_module("ansible_collections.kcrash.nfqueue.plugins.module_utils." + module)
-    return getattr(mod, func)()
+    return getattr(mod, func)(**kwargs)
 
 ARGSPEC = {
     "include_raw": {"type": "bool", "default": False},
@@ -59,15 +61,16 @@ class ActionModule(ShellActionBase):
         refs = read_cache.references(task_vars)
         out = nonce = None
         err = ""
+        reads = []
         trips, secs, source = 0, 0.0, "probe trip"
         if args["reuse_probe"]:
-            nonce, out, age, dummy_reason = read_cache.load(task_vars, host, "probe", args["reuse_max_age"])
-            if out is not None:
-                source = "probe carried by the apply trip %.1f s earlier" % age
+            kept, dummy_reason = read_cache.load(task_vars, host, "probe", args["reuse_max_age"])
+            if kept is not None:
+                nonce, out = kept["nonce"], kept["stdout"]
+                source = "probe carried by the apply trip %.1f s earlier" % kept["age"]
             refs = read_cache.discard(task_vars, "probe")
         if out is None:
             script, nonce = build_probe()
-            reads = []
             for kind in dict.fromkeys(args["strategy_reads"]):
                 text, read_nonce = strategy_read_script(kind)
                 reads.append((kind, text, read_nonce))
@@ -80,15 +83,17 @@ class ActionModule(ShellActionBase):
                     "detection probe: /bin/sh exited %s: %s" % (rc, (err or "").strip()[:500] or "(no message)"),
                     rc=rc,
                 )
-            for kind, dummy, read_nonce in reads:
-                refs[kind] = read_cache.store(host, kind, read_nonce, out)
         try:
             facts = collect_facts(out, nonce, host=host)
+            walk = list(walk_answer(out, nonce, host)) if reads else None
         except KcrashError as e:
             extra = {"probe_stderr": (err or "")[:2000]}
             if args["include_raw"]:
                 extra["probe_stdout"] = out
             return self.fail(task_vars, str(e).replace("host %s: " % host, "", 1), **extra)
+        for kind, dummy, read_nonce in reads:
+            refs[kind] = read_cache.store(host, kind, read_nonce, out,
+                                          extra={"walk": walk} if kind == "offload" else None)
         facts["probe"]["round_trips"] = trips
         facts["probe"]["seconds"] = round(secs, 3)
         facts["probe"]["source"] = source

@@ -73,12 +73,15 @@ class ActionModule(ShellActionBase):
         new_facts = {}
 
         trips = 0
-        out = nonce = None
+        out = nonce = walk = None
         read_source = None
         if args["reuse_read"]:
-            nonce, out, age, why = read_cache.load(task_vars, host, "offload", args["read_max_age"])
-            if out is not None:
-                read_source = {"source": "detection trip", "age": round(age, 1)}
+            kept, why = read_cache.load(task_vars, host, "offload", args["read_max_age"])
+            if kept is not None:
+                nonce, out = kept["nonce"], kept["stdout"]
+                # the read rode with the probe and left the interface walk to it
+                walk = kept["extra"].get("walk")
+                read_source = {"source": "detection trip", "age": round(kept["age"], 1)}
                 if not check:
                     # a change follows: this answer is used once
                     refs = read_cache.discard(task_vars, "offload")
@@ -105,7 +108,7 @@ class ActionModule(ShellActionBase):
                 facts["probe"]["source"] = "carried by the offload read trip"
                 new_facts["kcrash_nfqueue"] = facts
         try:
-            read = offload_plan.parse_read(out, nonce, host)
+            read = offload_plan.parse_read(out, nonce, host, walk=tuple(walk) if walk else None)
             plan = offload_plan.plan(read, args["features"], interfaces, args["persist"], args["backend"],
                                      facts=facts, host=host)
         except KcrashError as e:

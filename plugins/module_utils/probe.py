@@ -212,6 +212,16 @@ def saved_section_name(path):
     return "saved." + path.strip("/").replace("/", "_")
 
 
+def walk_answer(stdout, nonce, host=None):
+    """``(text, marker)`` of the interface walk in a probe answer (for a strategy read that
+    rode along without walking again). Raises KcrashParseError when it is not there."""
+    sections = split_sections(stdout, nonce, command="detection probe")
+    sec = sections.get("interfaces")
+    if sec is None:
+        raise KcrashParseError("detection probe", "section 'interfaces' missing", host=host)
+    return sec.stdout, "@@KCDATA:%s:" % nonce
+
+
 def build_probe(nonce=None):
     """Return ``(script_text, nonce)`` of the detection probe."""
     s = Script(nonce)

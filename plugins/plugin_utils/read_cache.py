@@ -51,14 +51,16 @@ def _path(ref_id, root=None):
     return os.path.join(_dir(root), ref_id + ".json")
 
 
-def store(host, kind, nonce, stdout, root=None):
-    """Keep ``stdout`` (answer of a script with ``nonce``) of ``host``; return the reference."""
+def store(host, kind, nonce, stdout, extra=None, root=None):
+    """Keep ``stdout`` (answer of a script with ``nonce``) of ``host``, with ``extra`` data
+    for its user (JSON-able); return the reference."""
     if kind not in KINDS:
         raise ValueError("unknown read kind %r" % (kind,))
     ref = {"id": binascii.hexlify(os.urandom(16)).decode(), "kind": kind, "taken": round(time.time(), 3)}
     fd = os.open(_path(ref["id"], root), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
-        json.dump({"host": host, "kind": kind, "nonce": nonce, "stdout": stdout, "taken": ref["taken"]}, f)
+        json.dump({"host": host, "kind": kind, "nonce": nonce, "stdout": stdout, "taken": ref["taken"],
+                   "extra": extra or {}}, f)
     return ref
 
 
@@ -72,23 +74,25 @@ def references(task_vars):
 
 
 def load(task_vars, host, kind, max_age, root=None):
-    """``(nonce, stdout, age_seconds, None)`` of the host's kept answer of ``kind``, or
-    ``(None, None, None, reason)`` when there is none to use (then the caller reads itself)."""
+    """``(kept, None)`` with ``kept`` = ``{"nonce", "stdout", "age", "extra"}`` of the host's
+    kept answer of ``kind``, or ``(None, reason)`` when there is none to use (then the caller
+    reads itself)."""
     ref = references(task_vars).get(kind)
     if not isinstance(ref, dict) or not ref.get("id"):
-        return None, None, None, "no %s read was taken earlier in this run" % kind
+        return None, "no %s read was taken earlier in this run" % kind
     try:
         with open(_path(ref["id"], root)) as f:
             data = json.load(f)
     except (OSError, ValueError) as e:
-        return None, None, None, "the %s read taken earlier is not available (%s)" % (kind, e)
+        return None, "the %s read taken earlier is not available (%s)" % (kind, e)
     if data.get("host") != host or data.get("kind") != kind:
-        return None, None, None, "the %s read reference belongs to another host" % kind
+        return None, "the %s read reference belongs to another host" % kind
     # "taken" is rounded to the millisecond: a fresh answer can look a little younger than 0
     age = max(0.0, time.time() - float(data.get("taken") or 0))
     if age > max_age:
-        return None, None, None, "the %s read taken earlier is %.0f s old (limit %d s)" % (kind, age, max_age)
-    return data.get("nonce"), data.get("stdout") or "", age, None
+        return None, "the %s read taken earlier is %.0f s old (limit %d s)" % (kind, age, max_age)
+    return {"nonce": data.get("nonce"), "stdout": data.get("stdout") or "", "age": age,
+            "extra": data.get("extra") or {}}, None
 
 
 def discard(task_vars, kind, root=None):

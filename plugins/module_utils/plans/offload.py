@@ -138,12 +138,15 @@ def _nm_script(marker):
     ) % {"m": quote(marker), "props": props}
 
 
-def build_read_script(nonce=None):
-    """``(script, nonce)`` of the single read round trip."""
+def build_read_script(nonce=None, walk=True):
+    """``(script, nonce)`` of the single read round trip. ``walk=False`` leaves out the
+    interface walk, for a read that rides with the detection probe (which walks already:
+    :func:`parse_read` then gets the probe's walk)."""
     s = Script(nonce)
     marker = "@@KCOFF:%s:" % s.nonce
     # the detection probe's interface walk (kinds, drivers, ethtool -k of every device)
-    s.section("interfaces", netdev.walk_script(marker))
+    if walk:
+        s.section("interfaces", netdev.walk_script(marker))
     s.section("managers", _managers_script())
     s.section("nm", _nm_script(marker))
     s.section("files", _dump_files_script(marker))
@@ -238,15 +241,18 @@ def parse_nm(text, marker):
     return {"status": status, "connections": values}
 
 
-def parse_read(stdout, nonce, host=None):
-    """Everything the read trip saw, as data. Raises KcrashParseError (with host)."""
+def parse_read(stdout, nonce, host=None, walk=None):
+    """Everything the read trip saw, as data. ``walk`` = ``(text, marker)`` of the interface
+    walk when the read left it out (``build_read_script(walk=False)``). Raises
+    KcrashParseError (with host)."""
     try:
         secs = split_sections(stdout, nonce, READ_COMMAND)
         marker = "@@KCOFF:%s:" % nonce
-        for name in ("interfaces", "managers", "nm", "files"):
+        for name in ("managers", "nm", "files") + (() if walk else ("interfaces",)):
             if name not in secs:
                 raise KcrashParseError(READ_COMMAND, "section '%s' missing" % name)
-        raw, vlan_text, flags = netdev.parse_walk(secs["interfaces"].stdout, marker)
+        walk_text, walk_marker = walk or (secs["interfaces"].stdout, marker)
+        raw, vlan_text, flags = netdev.parse_walk(walk_text, walk_marker)
         live = netdev.build_interfaces(raw, netdev.parse_vlan_config(vlan_text or ""))
         mgr = _kv(secs["managers"].stdout)
         files, unreadable = parse_files(secs["files"].stdout, marker)

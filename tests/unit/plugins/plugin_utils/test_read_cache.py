@@ -16,39 +16,40 @@ def _vars(ref, kind="offload", under_facts=False):
 
 
 def test_store_then_load_gives_the_answer_back(tmp_path):
-    ref = read_cache.store("web1", "offload", "abc123", "answer\ntext", root=str(tmp_path))
+    ref = read_cache.store("web1", "offload", "abc123", "answer\ntext", extra={"walk": ["t", "m"]},
+                           root=str(tmp_path))
     assert set(ref) == {"id", "kind", "taken"} and ref["kind"] == "offload"
     path = tmp_path / "kcrash-reads" / (ref["id"] + ".json")
     assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(str(tmp_path / "kcrash-reads")).st_mode) == 0o700
     for under_facts in (False, True):
-        nonce, out, age, why = read_cache.load(_vars(ref, under_facts=under_facts), "web1", "offload", 60,
-                                               root=str(tmp_path))
-        assert (nonce, out, why) == ("abc123", "answer\ntext", None) and 0 <= age < 60
+        kept, why = read_cache.load(_vars(ref, under_facts=under_facts), "web1", "offload", 60, root=str(tmp_path))
+        assert why is None and 0 <= kept.pop("age") < 60
+        assert kept == {"nonce": "abc123", "stdout": "answer\ntext", "extra": {"walk": ["t", "m"]}}
 
 
 def test_the_answer_is_bound_to_its_host_and_kind(tmp_path):
     ref = read_cache.store("web1", "offload", "n", "x", root=str(tmp_path))
-    assert read_cache.load(_vars(ref), "web2", "offload", 60, root=str(tmp_path))[1] is None
-    assert "another host" in read_cache.load(_vars(ref), "web2", "offload", 60, root=str(tmp_path))[3]
+    kept, why = read_cache.load(_vars(ref), "web2", "offload", 60, root=str(tmp_path))
+    assert kept is None and "another host" in why
     # a reference filed under another kind is refused too
-    assert read_cache.load(_vars(ref, kind="drop"), "web1", "drop", 60, root=str(tmp_path))[1] is None
+    assert read_cache.load(_vars(ref, kind="drop"), "web1", "drop", 60, root=str(tmp_path))[0] is None
 
 
 def test_too_old_an_answer_is_not_used(tmp_path):
     ref = read_cache.store("web1", "probe", "n", "x", root=str(tmp_path))
     time.sleep(0.05)
-    nonce, out, age, why = read_cache.load(_vars(ref, "probe"), "web1", "probe", 0, root=str(tmp_path))
-    assert out is None and "old" in why
+    kept, why = read_cache.load(_vars(ref, "probe"), "web1", "probe", 0, root=str(tmp_path))
+    assert kept is None and "old" in why
 
 
 def test_missing_or_forged_reference(tmp_path):
-    assert "no offload read" in read_cache.load({}, "web1", "offload", 60, root=str(tmp_path))[3]
+    assert "no offload read" in read_cache.load({}, "web1", "offload", 60, root=str(tmp_path))[1]
     forged = {"id": "../../etc/passwd", "kind": "offload", "taken": 0}
-    nonce, out, age, why = read_cache.load(_vars(forged), "web1", "offload", 60, root=str(tmp_path))
-    assert out is None and "not available" in why
+    kept, why = read_cache.load(_vars(forged), "web1", "offload", 60, root=str(tmp_path))
+    assert kept is None and "not available" in why
     gone = {"id": "0" * 32, "kind": "offload", "taken": 0}
-    assert read_cache.load(_vars(gone), "web1", "offload", 60, root=str(tmp_path))[1] is None
+    assert read_cache.load(_vars(gone), "web1", "offload", 60, root=str(tmp_path))[0] is None
 
 
 def test_discard_removes_the_file_and_the_reference(tmp_path):

@@ -316,3 +316,25 @@ def test_nm_keyfile_secrets_stay_out_of_diffs():
     shown = [d for d in p["diff"] if d["after_header"] == path][0]
     assert "hunter2" not in shown["before"] + shown["after"] + p["files"][0]["unified_diff"]
     assert "password=<redacted>" in shown["after"]
+
+
+def test_read_riding_with_the_probe_uses_the_probes_walk():
+    """build_read_script(walk=False) + the probe's walk (both run for real on this machine,
+    read-only) parses to the same read as a read that walks itself."""
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine
+    full, full_nonce = P.build_read_script()
+    lean, lean_nonce = P.build_read_script(walk=False)
+    assert "BEGIN:interfaces" in full and "BEGIN:interfaces" not in lean
+    probe_script, probe_nonce = probe.build_probe()
+    answer = subprocess.run(["/bin/sh", "-c", combine([probe_script, lean])], capture_output=True,
+                            text=True, check=False).stdout
+    alone = subprocess.run(["/bin/sh", "-c", full], capture_output=True, text=True, check=False).stdout
+    walk = probe.walk_answer(answer, probe_nonce)
+    carried = P.parse_read(answer, lean_nonce, walk=walk)
+    own = P.parse_read(alone, full_nonce)
+    assert carried["interfaces"] and set(carried["interfaces"]) == set(own["interfaces"])
+    for key in ("interfaces", "managers", "files", "nm", "no_ethtool"):
+        assert carried[key] == own[key], key
+    with pytest.raises(KcrashParseError):
+        P.parse_read(answer, lean_nonce)    # no walk of its own and none given
