@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import itertools
 import re
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
@@ -155,7 +156,7 @@ class Rule(object):
 
     __slots__ = (
         "table", "chain", "position", "text", "counters", "sep", "words", "target",
-        "target_index", "goto", "line",
+        "target_index", "goto", "line", "index",
     )
 
     def __init__(self, table, chain, text, words, counters=None, sep=" ", line=None):
@@ -167,6 +168,7 @@ class Rule(object):
         self.sep = sep
         self.words = words
         self.line = line
+        self.index = None  # index among all the rule lines of its table (see Table.rule_texts)
         self.target_index = find_target(words)
         if self.target_index is None:
             self.target = None
@@ -209,7 +211,14 @@ class Chain(object):
 
 
 class Table(object):
-    __slots__ = ("name", "chains", "rules", "line", "commit_line", "start_item", "end_item")
+    """One ``*table`` block. ``rules`` holds its :class:`Rule` objects; after :func:`scan`
+    only those that can matter to a planner (see there), with their true positions.
+    ``rule_texts`` holds the text (without counters) of every rule line in order, whichever
+    function parsed it; ``rule_chains`` their chains (None after scan's text-level path,
+    which only keeps ``chains_with_rules``, the set)."""
+
+    __slots__ = ("name", "chains", "rules", "line", "commit_line", "start_item", "end_item",
+                 "rule_texts", "rule_chains", "chains_with_rules")
 
     def __init__(self, name, line):
         self.name = name
@@ -219,14 +228,18 @@ class Table(object):
         self.commit_line = None
         self.start_item = None  # index in Ruleset.items of the "*table" line
         self.end_item = None    # index in Ruleset.items of its COMMIT line
+        self.rule_texts = []
+        self.rule_chains = []
+        self.chains_with_rules = None  # set by scan(); else set(rule_chains)
 
     def chain_rules(self, chain):
         return [r for r in self.rules if r.chain == chain]
 
     def builtin_chains(self):
         names = [c.name for c in self.chains.values() if c.builtin]
+        with_rules = self.chains_with_rules if self.chains_with_rules is not None else set(self.rule_chains)
         for n in BUILTIN_CHAINS.get(self.name, ()):
-            if n not in self.chains and any(r.chain == n for r in self.rules):
+            if n not in self.chains and n in with_rules:
                 names.append(n)
         return names
 
@@ -272,6 +285,216 @@ def find_target(words):
 
 def parse(text, command="iptables-save"):
     """Parse iptables-save output (or a saved rules file) into a :class:`Ruleset`."""
+    return _parse(text, command, False)
+
+
+def scan(text, command="iptables-save"):
+    """:func:`parse` for big live dumps, when only queue targets and jumps matter.
+
+    Every line is checked as :func:`parse` checks it (same errors), :func:`render` gives the
+    text back byte for byte, and ``Table.rule_texts`` lists every rule, but
+    ``Table.rules`` holds a :class:`Rule` only for the lines that could matter to a
+    planner: a rule whose target is a queue target or a chain of the table, and any line
+    the quick check cannot settle exactly (quotes, tabs or other non-printable characters,
+    ``-g``/``--goto``/``--jump``, a ``-j`` after a free-text option, counters). A rule left
+    out has a plain word after its first ``-j`` (or none) that is neither ``NFQUEUE``/
+    ``QUEUE`` nor a chain name, so it neither queues nor jumps: positions, reachability and
+    the queue rules come out exactly as with :func:`parse` (tests compare both).
+    """
+    fast = _scan_text(text, command)
+    if fast is not None:
+        return fast
+    try:
+        return _parse(text, command, True)
+    except _Unordered:
+        return _parse(text, command, False)
+
+
+# what scan's text-level path leaves to the per-line parser: quotes, queue targets, other
+# target flags; and the words after -j/-g it cannot accept without a look (invalid names)
+_SCAN_MARKS = ('"', "'", "QUEUE", " -g ", " --goto ", " --jump ")
+_SCAN_BAD_TARGET_RE = re.compile(r" -j (?:[-!]|[^ \n]{30})")
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"
+
+
+def _scan_text(text, command):
+    """scan() at C speed for the usual dump (ASCII, no counters, single blanks, one run of
+    rule lines per table): string searches find the lines that need a :class:`Rule`, only
+    those (with every non-rule line) go through the per-line parser, and the positions
+    come from the chain of every rule line. None when the text is not that simple: the
+    caller then parses line by line."""
+    if (not isinstance(text, str) or not text or text[:1] == "[" or "\n[" in text or "  " in text
+            or not text.isascii() or text.encode("ascii").translate(None, _PRINTABLE_ASCII)
+            or _SCAN_BAD_TARGET_RE.search(text)):
+        return None
+    lines = text.split("\n")
+    final_newline = lines[-1] == ""
+    if final_newline:
+        lines.pop()
+    # lines that need the parser: every non-rule line, and the marked rule lines
+    other = [i for i, l in enumerate(lines) if l[:3] != "-A "]
+    marked = set()
+    for needle in _SCAN_MARKS:
+        at = text.find(needle)
+        while at >= 0:
+            marked.add(at)
+            nl = text.find("\n", at)
+            if nl < 0:
+                break
+            at = text.find(needle, nl + 1)
+    # table runs: [start, end) of the rule lines of each table (one run each, inside it)
+    runs = []
+    open_table = False
+    prev = -1
+    for i in other + [len(lines)]:
+        if i > prev + 1:
+            if not open_table or (runs and runs[-1][2] == open_table):
+                return None
+            runs.append((prev + 1, i, open_table))
+        if i < len(lines):
+            l = lines[i]
+            if l[:1] == "*":
+                open_table = i + 1  # a token naming this table (its line number)
+            elif l.rstrip(" \t") == "COMMIT":
+                open_table = False
+            elif l[:1] == ":" and runs and runs[-1][2] == open_table:
+                return None  # a chain declared after rules of its table: line by line
+        prev = i
+    chain_names = set()
+    for l in (lines[i] for i in other):
+        if l[:1] == ":":
+            chain_names.add(l[1:].split(" ", 1)[0])
+    names = chain_names | set(n for b in BUILTIN_CHAINS.values() for n in b)
+    if names:
+        jump_re = re.compile(r" -j (?:%s)(?= |$)" % "|".join(re.escape(n) for n in sorted(names)), re.M)
+        for m in jump_re.finditer(text):
+            marked.add(m.start())
+    # offsets -> line indices (one pass)
+    keep_rules = set()
+    if marked:
+        offs = sorted(marked)
+        line_no = 0
+        pos = 0
+        for off in offs:
+            line_no += text.count("\n", pos, off)
+            pos = off
+            keep_rules.add(line_no)
+    keep = sorted(set(other) | keep_rules)
+    skeleton = "\n".join(lines[i] for i in keep) + ("\n" if final_newline else "")
+    try:
+        rs = _parse(skeleton, command, False)
+    except KcrashParseError:
+        return None  # the per-line parser says what is wrong, with the right line number
+    orig = keep  # skeleton line index -> original line index
+    items = list(lines)
+    run_of = {}
+    for start, end, tok in runs:
+        run_of[tok] = (start, end)
+    for t in rs.table_list:
+        t_start = orig[t.start_item]
+        t.line = t_start + 1
+        if t.end_item is not None:
+            t.end_item = orig[t.end_item]
+            t.commit_line = t.end_item + 1
+        t.start_item = t_start
+        for c in t.chains.values():
+            c.line = orig[c.line - 1] + 1
+        start, end = run_of.get(t_start + 1, (0, 0))
+        texts = lines[start:end]
+        first = _chain_starts(t, texts)
+        if first is None:
+            return None
+        t.rule_texts = texts
+        t.rule_chains = None
+        for r in t.rules:
+            i = orig[r.line - 1]
+            k = i - start
+            if not 0 <= k < len(texts) or r.chain not in first:
+                return None
+            r.line = i + 1
+            r.index = k
+            r.position = k - first[r.chain] + 1
+            items[i] = r
+    rs.items = items
+    rs.final_newline = final_newline
+    return rs
+
+
+def _chain_starts(table, texts):
+    """For :func:`_scan_text`: check that every rule line of ``table`` (``texts``, one run)
+    belongs to a declared or built-in chain and that the rules of each chain holding a
+    parsed rule are printed together; return ``{chain: index of its first rule}``, or
+    None when that does not hold (the caller then parses line by line). Sets
+    ``table.chains_with_rules``."""
+    allowed = sorted(set(table.chains) | set(BUILTIN_CHAINS.get(table.name, ())))
+    wanted = set(r.chain for r in table.rules)
+    if len(allowed) > 32:
+        # many chains: one pass over the lines is cheaper than a count per chain
+        chains = [l.split(" ", 2)[1] for l in texts]
+        if not set(chains) <= set(allowed):
+            return None
+        first = {}
+        for c, grp in itertools.groupby(enumerate(chains), key=lambda kc: kc[1]):
+            if c in first:
+                return None
+            first[c] = next(grp)[0]
+        table.chains_with_rules = set(first)
+        return first
+    blk = "\n" + "\n".join(texts) + "\n"
+    counts = {}
+    for c in allowed:
+        if ("\n-A %s\n" % c) in blk:
+            return None  # a rule without matches or target: line by line
+        n = blk.count("\n-A %s " % c)
+        if n:
+            counts[c] = n
+    # "\n-A CHAIN " only matches at the start of a line: the counts split the lines
+    if sum(counts.values()) != len(texts):
+        return None
+    first = {}
+    for c in wanted:
+        pat = "\n-A %s " % c
+        f = blk.find(pat)
+        last = blk.rfind(pat)
+        fo = blk.count("\n", 0, f)
+        if f < 0 or blk.count("\n", f, last) + 1 != counts[c]:
+            return None
+        first[c] = fo
+    table.chains_with_rules = set(counts)
+    return first
+
+
+class _Unordered(Exception):
+    """scan(): a chain declared after rules of its table (never so in a save): parse fully."""
+
+
+def _quick_chain(raw, chainset, ok_names):
+    """Chain of the rule line ``raw`` when it provably neither queues nor jumps to a chain
+    of its table (and is valid as :func:`parse` would find it), else None."""
+    if '"' in raw or "QUEUE" in raw or not raw.isprintable():
+        return None
+    sp = raw.find(" ", 3)
+    chain = raw[3:] if sp < 0 else raw[3:sp]
+    if chain not in chainset:
+        return None
+    if sp < 0:
+        return chain
+    if " -g " in raw or " --goto " in raw or " --jump " in raw:
+        return None
+    k = raw.find(" -j ", sp)
+    if k < 0:
+        return chain  # no "-j WORD": no target (a last word "-j" is none either)
+    prev = raw[:k].rsplit(" ", 1)[-1]
+    if not prev or prev in FREE_TEXT_OPTIONS:
+        return None
+    e = raw.find(" ", k + 4)
+    tgt = raw[k + 4:] if e < 0 else raw[k + 4:e]
+    if not tgt or tgt in chainset or tgt not in ok_names:
+        return None
+    return chain
+
+
+def _parse(text, command, light):
     if not isinstance(text, str):
         raise KcrashParseError(command, "expected text, got %s" % type(text).__name__)
     rs = Ruleset(command)
@@ -287,9 +510,18 @@ def parse(text, command="iptables-save"):
     table = None
     positions = {}
     ok_names = set()  # chain and target names already validated
+    chainset = set()  # chains of the current table (declared and built-in): for scan()
     items = rs.items
     for idx, raw in enumerate(lines):
         c = raw[:1]
+        if light and c == "-" and table is not None and raw[:3] == "-A ":
+            chain = _quick_chain(raw, chainset, ok_names)
+            if chain is not None:
+                positions[chain] = positions.get(chain, 0) + 1
+                table.rule_texts.append(raw)
+                table.rule_chains.append(chain)
+                items.append(raw)
+                continue
         if c == "-" or c == "[":
             # rules first: nearly every line of a big dump is one
             lineno = idx + 1
@@ -328,6 +560,9 @@ def parse(text, command="iptables-save"):
                 pos = positions.get(chain, 0) + 1
                 positions[chain] = pos
                 rule.position = pos
+                rule.index = len(table.rule_texts)
+                table.rule_texts.append(body)
+                table.rule_chains.append(chain)
                 table.rules.append(rule)
                 items.append(rule)
                 continue
@@ -351,6 +586,7 @@ def parse(text, command="iptables-save"):
             table = Table(m.group(1), lineno)
             table.start_item = len(rs.items)
             positions = {}
+            chainset = set(BUILTIN_CHAINS.get(table.name, ()))
             rs.items.append(raw)
             rs.table_list.append(table)
             rs.tables.setdefault(table.name, table)
@@ -374,10 +610,13 @@ def parse(text, command="iptables-save"):
                 raise _err(command, lineno, "bad chain name %r" % _short(name))
             if name in table.chains:
                 raise _err(command, lineno, "chain '%s' declared twice" % name)
+            if light and table.rule_texts:
+                raise _Unordered()
             counters = None
             if m.group(3) is not None:
                 counters = (int(m.group(3)), int(m.group(4)))
             table.chains[name] = Chain(name, policy, counters, lineno)
+            chainset.add(name)
             rs.items.append(raw)
             continue
         raise _err(command, lineno, "unrecognised line %r" % _short(raw))

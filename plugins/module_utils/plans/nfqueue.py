@@ -558,6 +558,10 @@ def ipt_replacement(rule, target):
 def _target_offset(text, words, index):
     """Character offset of word ``index`` in ``text`` (re-scanning with the tokenizer's
     rules, so quoted words containing '-j' do not confuse it)."""
+    if '"' not in text:
+        head = " ".join(words[:index]) + " "
+        if text.startswith(head):
+            return len(head)  # single blanks, no quotes: the words are the text
     count = -1
     i = 0
     n = len(text)
@@ -601,23 +605,72 @@ def nft_replacement(rule_text, verdict):
 
 # ------------------------------------------------------------------------ digests
 
+def digest_needles(chains):
+    """The fixed strings the apply script greps for in ``<tool>-save -c -t TABLE``: a rule
+    line there reads ``[p:b] -A CHAIN ...``, so ``] -A CHAIN`` finds the rules of CHAIN
+    (and of chains whose name starts with it, or a quoted text holding it: more lines than
+    needed, never fewer, and the controller counts the same ones)."""
+    return ["] -A %s" % c for c in sorted(set(chains))]
+
+
+def digest_lines(texts, chains):
+    """The lines (counters cut) the apply script's ``grep -F -e <needle>... | cut -d ' '
+    -f 2-`` prints from a ``-save -c`` whose rule texts are ``texts``, in order."""
+    needles = tuple(digest_needles(chains))
+    prefixes = tuple(n[2:] for n in needles)
+    if len(needles) == 1:
+        n = needles[0]
+        return [t for t in texts if t.startswith(prefixes) or n in t]
+    return [t for t in texts if t.startswith(prefixes) or any(n in t for n in needles)]
+
+
+def digest_ranges(texts, chains):
+    """``[(start, end)]`` slices of ``texts`` that :func:`digest_lines` selects, when that
+    is simply the rules of ``chains``, each printed together (what iptables-save does):
+    no other chain's name starts with one of them and no rule text holds a needle. None
+    otherwise (then :func:`digest_lines` goes line by line)."""
+    blk = "\n" + "\n".join(texts) + "\n"
+    out = []
+    for c in sorted(set(chains)):
+        if ("] -A " + c) in blk or ("\n-A %s\n" % c) in blk:
+            return None
+        pat = "\n-A %s " % c
+        n = blk.count(pat)
+        if n != blk.count("\n-A " + c):
+            return None  # a chain whose name starts with c
+        if n == 0:
+            continue
+        f = blk.find(pat)
+        fo = blk.count("\n", 0, f)
+        if blk.count("\n", f, blk.rfind(pat)) + 1 != n:
+            return None
+        out.append((fo, fo + n))
+    out.sort()
+    return out
+
+
+def _digest_text(texts, chains, ranges):
+    if ranges is None:
+        lines = digest_lines(texts, chains)
+    else:
+        lines = [x for a, b in ranges for x in texts[a:b]] if len(ranges) != 1 else texts[ranges[0][0]:ranges[0][1]]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
 def chain_lines(table, chains):
-    """The rule lines (without counters) of ``chains`` of ``table``, as the apply script's
-    ``sed`` prints them from a fresh ``-save -c -t TABLE``."""
-    chains = set(chains)
-    return "".join(r.text + "\n" for r in table.rules if r.chain in chains)
+    """The text :func:`chain_digest` sums (see :func:`digest_lines`)."""
+    return _digest_text(table.rule_texts, chains, digest_ranges(table.rule_texts, chains))
 
 
 def chain_digest(table, chains):
     return posix_cksum(chain_lines(table, chains))
 
 
-def sed_chain_filter(chains):
-    """sed arguments printing the rule lines of ``chains`` with counters stripped."""
-    args = ["-e", r"s/^\[[0-9]*:[0-9]*\] //"]
-    for c in sorted(chains):
-        args += ["-e", "/^-A %s /p" % re.sub(r"([.\[\]*^$\\/])", r"\\\1", c)]
-    return args
+def digest_command(chains, path):
+    """Shell text printing the ``cksum`` of the affected chains' lines of ``path`` (a
+    ``<tool>-save -c -t TABLE``), counters cut: the host side of :func:`chain_digest`."""
+    return "grep -F %s %s | cut -d ' ' -f 2- | cksum" % (
+        " ".join("-e %s" % quote(n) for n in digest_needles(chains)), quote(path))
 
 
 # ------------------------------------------------------------------------ saved files
@@ -675,7 +728,9 @@ class Dump(object):
         self.backend = backend
         self.tool = tool
         self.text = text
-        self.ruleset = ips.parse(text, command=tool)
+        # only queue rules and jumps are tokenized; every rule line is still checked and
+        # counted (ips.scan gives the same positions and queue rules as ips.parse)
+        self.ruleset = ips.scan(text, command=tool)
 
     @property
     def restore_tool(self):
@@ -780,9 +835,11 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
             lines.append("COMMIT")
             chains = sorted(set(pair[0].chain for pair in items))
             # el6's iptables-save ends every rule with a blank: expect the new rule the same way
-            new_text = dict((id(r), info["new_rule"] + (" " if r.text.endswith(" ") else "")) for r, info in items)
-            chain_set = set(chains)
-            post = "".join(new_text.get(id(r), r.text) + "\n" for r in t.rules if r.chain in chain_set)
+            after = list(t.rule_texts)
+            for r, info in items:
+                after[r.index] = info["new_rule"] + (" " if r.text.endswith(" ") else "")
+            # the replaced lines keep their chain and hold no needle the old ones did not
+            ranges = digest_ranges(t.rule_texts, chains)
             result["iptables"].append({
                 "family": d.family,
                 "backend": d.backend,
@@ -791,9 +848,8 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                 "wait": bool(restore_wait) and d.backend == "legacy",
                 "table": tname,
                 "chains": chains,
-                "digest": chain_digest(t, chains),
-                "post_digest": posix_cksum(post),
-                "sed": sed_chain_filter(chains),
+                "digest": posix_cksum(_digest_text(t.rule_texts, chains, ranges)),
+                "post_digest": posix_cksum(_digest_text(after, chains, ranges)),
                 "text": "\n".join(lines) + "\n",
                 "count": len(items),
             })
@@ -1035,31 +1091,57 @@ RC_SKIPPED = 4
 NFT_INCLUDE_DEPTH = 3
 
 
-def _save_section(tool, backend, family, index):
-    """Run ``tool``; keep its ``*table`` lines in ``$KC_T/own.<family>`` so the nft section
-    can leave the tables iptables-nft owns to it (a legacy table never shows in nft)."""
-    run = ("%s > \"$KC_T/save.%d\"; kc_s=$?; cat \"$KC_T/save.%d\"; "
-           "grep '^\\*' \"$KC_T/save.%d\" >> \"$KC_T/own.%s\" 2>/dev/null; rm -f \"$KC_T/save.%d\"; exit $kc_s"
-           % (quote(tool), index, index, index, family, index))
-    cmd = ("if command -v %s >/dev/null 2>&1; then %s; "
-           "else echo 'kcrash: %s: command not found' >&2; exit 127; fi" % (quote(tool), run, tool))
+def _save_launch(tool, backend, index):
+    """Shell text starting ``tool`` in the background into ``$KC_T/save.<index>`` (the
+    saves run side by side; the script waits for all of them before the sections)."""
+    run = ("if command -v %s >/dev/null 2>&1; then ( %s > \"$KC_T/save.%d\" 2> \"$KC_T/save.%d.err\"; "
+           "echo $? > \"$KC_T/save.%d.rc\" ) & fi\n" % (quote(tool), quote(tool), index, index, index))
     if backend is None:
         base = tool[:-len("-save")]
         return ("if command -v %s-legacy-save >/dev/null 2>&1 || command -v %s-nft-save >/dev/null 2>&1; "
-                "then exit %d; fi\n%s" % (quote(base), quote(base), RC_SKIPPED, cmd))
-    return cmd
+                "then : > \"$KC_T/save.%d.skip\"; else %sfi\n" % (quote(base), quote(base), index, run))
+    return run
+
+
+def _save_section(tool, backend, family, index):
+    """Print what ``tool`` wrote (see :func:`_save_launch`); keep its ``*table`` lines in
+    ``$KC_T/own.<family>`` so the nft section can leave the tables iptables-nft owns to it
+    (a legacy table never shows in nft), and those of the nft back end in
+    ``$KC_T/nftown.<family>`` (the tables ``nft list flowtables`` must show)."""
+    f = "\"$KC_T/save.%d" % index
+    nftown = ("grep '^\\*' %s\" >> \"$KC_T/nftown.%s\" 2>/dev/null; " % (f, family)) if backend == "nft" else ""
+    return ("[ -e %s.skip\" ] && exit %d\n"
+            "[ -e %s.rc\" ] || { echo 'kcrash: %s: command not found' >&2; exit 127; }\n"
+            "cat %s\"; cat %s.err\" >&2; grep '^\\*' %s\" >> \"$KC_T/own.%s\" 2>/dev/null; %s"
+            "exit \"$(cat %s.rc\")\""
+            % (f, RC_SKIPPED, f, tool, f, f, f, family, nftown, f))
 
 
 def _nft_section():
     """``nft -a list table`` for every table except those an iptables save printed
-    (iptables-nft's own: read and changed through iptables-nft-save/-restore)."""
+    (iptables-nft's own: read and changed through iptables-nft-save/-restore).
+
+    The table names come from ``nft list flowtables`` (started in the background next to
+    the saves): it prints the header of every table and costs nothing, where ``nft list
+    tables`` (nft 1.0.6) fetches every rule, as long as a full dump on a big iptables-nft
+    rule set. It is trusted only when it ran, printed at least one table and holds every
+    table the iptables-nft saves printed; else ``nft list tables`` is run."""
     return (
         "if ! command -v nft >/dev/null 2>&1; then echo 'kcrash: nft: command not found' >&2; exit 127; fi\n"
-        "kc_i=0\n"
-        "while [ ! -e \"$KC_T/tables.rc\" ] && [ $kc_i -lt 6000 ]; do sleep 0.05 2>/dev/null || sleep 1; kc_i=$((kc_i + 1)); done\n"
-        "kc_t=$(cat \"$KC_T/tables.rc\" 2>/dev/null)\n"
-        "[ \"$kc_t\" = 0 ] || { cat \"$KC_T/tables.err\" >&2; exit \"${kc_t:-1}\"; }\n"
-        "while read -r kc_kw kc_fam kc_name; do\n"
+        "kc_ok=0\n"
+        "if [ \"$(cat \"$KC_T/ft.rc\" 2>/dev/null)\" = 0 ] && grep -q '^table ' \"$KC_T/ft\"; then kc_ok=1; fi\n"
+        "for kc_fam in ipv4 ipv6; do\n"
+        "  [ $kc_ok = 1 ] && [ -f \"$KC_T/nftown.$kc_fam\" ] || continue\n"
+        "  kc_nf=ip; [ $kc_fam = ipv6 ] && kc_nf=ip6\n"
+        "  while read -r kc_n; do\n"
+        "    grep -q -x -F \"table $kc_nf ${kc_n#?} {\" \"$KC_T/ft\" || kc_ok=0\n"
+        "  done < \"$KC_T/nftown.$kc_fam\"\n"
+        "done\n"
+        "if [ $kc_ok = 1 ]; then kc_tl=\"$KC_T/ft\"; else\n"
+        "  kc_tl=\"$KC_T/tables\"\n"
+        "  nft list tables > \"$kc_tl\" || exit $?\n"
+        "fi\n"
+        "while read -r kc_kw kc_fam kc_name kc_rest; do\n"
         "  [ \"$kc_kw\" = table ] || continue\n"
         "  kc_own=''\n"
         "  case \"$kc_fam\" in ip) kc_own=\"$KC_T/own.ipv4\";; ip6) kc_own=\"$KC_T/own.ipv6\";; esac\n"
@@ -1067,7 +1149,7 @@ def _nft_section():
         "    printf '# kcrash: table %s %s is iptables-nft'\"'\"'s (see its save output)\\n' \"$kc_fam\" \"$kc_name\"; continue\n"
         "  fi\n"
         "  nft -a list table \"$kc_fam\" \"$kc_name\" || exit $?\n"
-        "done < \"$KC_T/tables\"\n"
+        "done < \"$kc_tl\"\n"
         "exit 0"
     )
 
@@ -1111,11 +1193,14 @@ def read_script(nonce=None):
     saved rule files, nftables.conf with its
     includes, ``$SSH_CONNECTION`` and the effective user id."""
     s = Script(nonce)
-    # `nft list tables` costs about as much as a full dump on a big iptables-nft ruleset:
-    # start it now, in the background, next to the saves; the nft section waits for it
+    # every save and `nft list flowtables` (the table names, see _nft_section) run side by
+    # side in the background; the sections print their results in a fixed order
     s.raw("if command -v nft >/dev/null 2>&1; then "
-          "( nft list tables > \"$KC_T/tables\" 2> \"$KC_T/tables.err\"; echo $? > \"$KC_T/tables.rc\" ) & fi")
+          "( nft list flowtables > \"$KC_T/ft\" 2>/dev/null; echo $? > \"$KC_T/ft.rc\" ) & fi")
+    for i, (fam, backend, tool) in enumerate(IPTABLES_TOOLS):
+        s.raw(_save_launch(tool, backend, i))
     s.section("version.iptables", tool_command("iptables", "--version"))
+    s.raw("wait")
     for i, (fam, backend, tool) in enumerate(IPTABLES_TOOLS):
         s.section("save." + tool, _save_section(tool, backend, fam, i))
     s.section("nft", _nft_section())

@@ -416,3 +416,79 @@ def test_el6_trailing_blank_is_expected_after_the_change():
     assert tx["post_digest"] == posix_cksum("-A FORWARD -p udp -j ACCEPT \n-A FORWARD -p tcp -j DROP \n")
     post = table(["-A FORWARD -p udp -j ACCEPT ", "-A FORWARD -p tcp -j DROP "])
     assert P.verify(p, {("ipt", 0): post}) == {"ok": True, "problems": [], "moved": []}
+
+
+# ------------------------------------------------------------------ fast path == full parse
+
+import importlib.util  # noqa: E402
+
+from hypothesis import HealthCheck  # noqa: E402
+
+# the dump strategies of the parser's tests
+_spec = importlib.util.spec_from_file_location("kc_test_iptables_save", os.path.join(HERE, "..", "test_iptables_save.py"))
+TIS = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(TIS)
+
+
+def _full_dump(text, family="ipv4", backend="legacy", tool="iptables-legacy-save"):
+    d = P.Dump.__new__(P.Dump)
+    d.family, d.backend, d.tool, d.text = family, backend, tool, text
+    d.ruleset = ips.parse(text, command=tool)
+    return d
+
+
+def _plans_agree(text, opts=None):
+    try:
+        full = _full_dump(text)
+    except Exception:
+        return
+    opts = opts or P.Options(force=True)
+    a = P.plan([dump(text)], opts, MG)
+    b = P.plan([full], opts, MG)
+    assert a == b
+    for tx in a["iptables"]:
+        t = full.ruleset.tables[tx["table"]]
+        assert tx["digest"] == posix_cksum("".join(r.text + "\n" for r in t.rules if any(
+            ("[0:0] " + r.text).find("] -A " + c) >= 0 for c in tx["chains"])))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TIS.grouped_dumps())
+def test_plan_from_scan_equals_plan_from_full_parse(text):
+    _plans_agree(text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TIS.dumps())
+def test_plan_from_scan_equals_plan_from_full_parse_any_order(text):
+    _plans_agree(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TIS.grouped_dumps(), st.data())
+def test_digest_ranges_give_the_lines_grep_gives(text, data):
+    try:
+        rs = ips.parse(text)
+    except Exception:
+        return
+    for t in rs.table_list:
+        names = sorted(set(t.chains) | set(ips.BUILTIN_CHAINS.get(t.name, ())))
+        chains = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
+        want = P.digest_lines(t.rule_texts, chains)
+        assert P._digest_text(t.rule_texts, chains, P.digest_ranges(t.rule_texts, chains)) == (
+            "\n".join(want) + "\n" if want else "")
+
+
+def test_digest_mimics_grep_cut_on_a_real_counter_save():
+    """The controller's digest is what `grep -F -e '] -A C' | cut -d ' ' -f 2- | cksum` prints
+    on the -c save of the same rules (prefix-named chains and a quoted needle included)."""
+    import subprocess
+    text = table(["-A FORWARD -p tcp -j ACCEPT", "-A FORWARDX -j DROP",
+                  '-A INPUT -m comment --comment "x] -A FORWARD y" -j ACCEPT', "-A FORWARD -j NFQUEUE"],
+                 extra=("FORWARDX",))
+    counted = "".join(("[1:2] " + l if l.startswith("-A ") else l) + "\n" for l in text.splitlines())
+    t = ips.parse(text).tables["filter"]
+    cmd = P.digest_command(["FORWARD"], "/dev/stdin")
+    real = subprocess.run(["sh", "-c", cmd], input=counted.encode(), capture_output=True, check=True).stdout.decode().strip()
+    assert real == P.chain_digest(t, ["FORWARD"])
+    assert len(P.digest_lines(t.rule_texts, ["FORWARD"])) == 4
