@@ -4,11 +4,14 @@ For each back end (legacy, nft) a fresh network namespace gets a 100,000-rule fi
 (FORWARD) of which 1,000 rules are NFQUEUE. Printed, per back end:
 
 * plan      controller time to parse the read answer and plan (target < 1 s)
-* action    the whole action as it runs: read script, parse+plan, apply script (backup +
-            digest check + watchdog + [--test] + restore + verification listing), controller
-            verification, confirm script - every script through /bin/sh in the namespace, the
-            way ShellActionBase sends it (one exec per round trip); ansible's own process
-            start-up is not included (printed separately with --ansible)
+* action    the whole action as it runs: read script, parse+plan, apply script (--test next
+            to the backup save + digest check, watchdog, restore [, verification save]),
+            controller verification (verify: true), confirm script - every script through
+            /bin/sh in the namespace, the way ShellActionBase sends it (one exec per round
+            trip); ansible's own process start-up is not included (--ansible). Three
+            configurations: the defaults (test_first: true, verify: false), test_first:
+            false, verify: true. Each figure is the best of --repeat runs on a fresh copy.
+* pieces    each command of the read and apply trips timed alone (the breakdown)
 * floor     one `<tool>-save` plus one bare `<tool>-restore --noflush` of the same transaction
             (target: action <= 1.5 x floor)
 * one-by-one  `iptables -R CHAIN N ...` for 50 rules, extrapolated to 1,000
@@ -91,7 +94,7 @@ def load(ns, backend, text):
     return t
 
 
-def run_action(ns, backend, broot, test_first=True):
+def run_action(ns, backend, broot, test_first=True, verify=False):
     """Everything nfqueue_target does, minus ansible: returns (timings, plan)."""
     tm = {}
     t0 = time.perf_counter()
@@ -100,23 +103,66 @@ def run_action(ns, backend, broot, test_first=True):
     assert rc == 0, err
     t1 = time.perf_counter()
     rr = P.parse_read(out, nonce)
+    tm["parse"] = time.perf_counter() - t1
     opts = P.Options()
     mgmt = P.management(rr.ssh_connection, opts)
     plan = P.plan(rr.dumps, opts, mgmt, rr.nft_text, rr.saved, rr.nft_saved, P.restore_supports_wait(rr.version))
     tm["plan"] = time.perf_counter() - t1
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
     bdir = R.backup_dir(broot, stamp)
-    script = R.apply_script(plan, bdir, seconds=600, test_first=test_first, wait=P.restore_supports_wait(rr.version))
+    script = R.apply_script(plan, bdir, seconds=600, test_first=test_first, wait=P.restore_supports_wait(rr.version),
+                            verify=verify)
     tm["apply"], rc, out, err = ns.timed(script)
     assert rc == 0, err[-2000:]
     t2 = time.perf_counter()
-    ver = P.verify(plan, R.split_verify(out))
+    if verify:
+        ver = P.verify(plan, R.split_verify(out))
+        assert ver["ok"], ver
     tm["verify"] = time.perf_counter() - t2
-    assert ver["ok"], ver
     tm["confirm"], rc, out, err = ns.timed(R.confirm_script(bdir, broot, 3))
     assert rc == 0, err
     tm["total"] = time.perf_counter() - t0
     return tm, plan, rr
+
+
+def pieces(ns, backend, plan, broot):
+    """Each command of the read and apply trips timed alone, as the scripts send them."""
+    tx = plan["iptables"][0]
+    d = tempfile.mkdtemp(prefix="kcrash-bench-pieces-", dir=broot)
+    with open(os.path.join(d, "tx.rules"), "w") as f:
+        f.write(tx["text"])
+    w = " -w" if tx["wait"] else ""
+    steps = [
+        ("read: iptables-%s-save" % backend, "iptables-%s-save > %s/s" % (backend, d)),
+        ("read: the other 3 saves", "iptables-%s-save >/dev/null; ip6tables-legacy-save >/dev/null; "
+         "ip6tables-nft-save >/dev/null" % ("nft" if backend == "legacy" else "legacy")),
+        ("read: nft list flowtables (table names)", "nft list flowtables >/dev/null"),
+        ("(not sent) nft list tables", "nft list tables >/dev/null"),
+        ("apply: %s -c -t filter (backup)" % tx["save_tool"], "%s -c -t filter > %s/c" % (tx["save_tool"], d)),
+        ("apply: digest (grep -F | cut | cksum)", P.digest_command(tx["chains"], "%s/c" % d)),
+        ("apply: %s --test --noflush" % tx["restore_tool"], "%s%s --test --noflush < %s/tx.rules" % (tx["restore_tool"], w, d)),
+        ("apply: backup save + --test side by side", "( %s%s --test --noflush < %s/tx.rules ) & %s -c -t filter > %s/c2; wait"
+         % (tx["restore_tool"], w, d, tx["save_tool"], d)),
+        ("apply: %s --noflush" % tx["restore_tool"], "%s%s --noflush < %s/tx.rules" % (tx["restore_tool"], w, d)),
+        ("(verify: true) post save -c -t filter", "%s -c -t filter > %s/p" % (tx["save_tool"], d)),
+    ]
+    out = []
+    for name, cmd in steps:
+        t, rc, _o, err = ns.timed(cmd)
+        assert rc == 0, (cmd, err)
+        out.append((name, t))
+    subprocess.run(["rm", "-rf", d], check=False)
+    return out
+
+
+def fresh(backend, text):
+    ns = NS()
+    load(ns, backend, text)
+    return ns
+
+
+def best(runs, key="total"):
+    return min(runs, key=lambda r: r[key])
 
 
 def main():
@@ -125,58 +171,74 @@ def main():
     ap.add_argument("--queue", type=int, default=1000)
     ap.add_argument("--backends", default="legacy,nft")
     ap.add_argument("--one-by-one", type=int, default=50)
+    ap.add_argument("--repeat", type=int, default=2, help="runs per figure (the best is printed)")
     ap.add_argument("--ansible", action="store_true")
     a = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root (network namespaces)")
     text = ruleset(a.rules, a.queue)
-    print("drop_bench: %d-rule filter table, %d NFQUEUE rules; iptables %s; nft %s; kernel %s" % (
+    print("drop_bench: %d-rule filter table, %d NFQUEUE rules; iptables %s; nft %s; kernel %s; best of %d" % (
         a.rules, text.count("NFQUEUE"),
         subprocess.run(["iptables", "--version"], capture_output=True, text=True, check=False).stdout.strip(),
         subprocess.run(["nft", "--version"], capture_output=True, text=True, check=False).stdout.strip(),
-        os.uname().release))
+        os.uname().release, a.repeat))
+    configs = [("default: test_first, no verify", True, False), ("test_first: false", False, False),
+               ("verify: true", True, True)]
     for backend in a.backends.split(","):
-        rows = []
         broot = tempfile.mkdtemp(prefix="kcrash-bench-")
-        for test_first in (True, False):
-            ns = NS()
+        rows = []
+        plan = None
+        for label, test_first, verify in configs:
+            runs = []
+            for _i in range(a.repeat):
+                ns = fresh(backend, text)
+                try:
+                    tm, plan, rr = run_action(ns, backend, broot, test_first, verify)
+                    n = sum(t["count"] for t in plan["iptables"])
+                    assert n == text.count("NFQUEUE"), n
+                    runs.append(tm)
+                finally:
+                    ns.close()
+            rows.append((label, best(runs)))
+        floors = []
+        for _i in range(a.repeat):
+            ns2 = fresh(backend, text)
             try:
-                load(ns, backend, text)
-                tm, plan, rr = run_action(ns, backend, broot, test_first)
-                n = sum(t["count"] for t in plan["iptables"])
-                assert n == text.count("NFQUEUE"), n
-                rows.append((test_first, tm))
-                if test_first:
-                    # floor: one save + one bare restore of the same transaction, on a fresh copy
-                    ns2 = NS()
-                    try:
-                        load(ns2, backend, text)
-                        tx = plan["iptables"][0]["text"]
-                        ts, rc, out, err = ns2.timed("iptables-%s-save >/dev/null" % backend)
-                        tr, rc, out, err = ns2.timed("iptables-%s-restore --noflush" % backend, stdin=tx)
-                        assert rc == 0, err
-                        floor = (ts, tr)
-                        # one by one: iptables -R for the first K planned rules, extrapolated
-                        k = min(a.one_by_one, len(plan["changes"]))
-                        load(ns2, backend, text)
-                        cmds = []
-                        for ch in plan["changes"][:k]:
-                            spec = ch["new_rule"][len("-A FORWARD "):]
-                            cmds.append("iptables-%s -R FORWARD %d %s" % (backend, ch["position"], spec))
-                        t1, rc, out, err = ns2.timed("\n".join(cmds))
-                        assert rc == 0, err
-                        one = t1 / k
-                    finally:
-                        ns2.close()
+                tx = plan["iptables"][0]["text"]
+                ts, rc, out, err = ns2.timed("iptables-%s-save >/dev/null" % backend)
+                tr, rc, out, err = ns2.timed("iptables-%s-restore --noflush" % backend, stdin=tx)
+                assert rc == 0, err
+                floors.append({"save": ts, "restore": tr, "total": ts + tr})
             finally:
-                ns.close()
-        fl = floor[0] + floor[1]
-        print("\n[%s] floor: save %.2f s + restore --noflush %.2f s = %.2f s" % (backend, floor[0], floor[1], fl))
-        for test_first, tm in rows:
-            print("[%s] action (test_first=%s): read %.2f + plan %.2f + apply %.2f + verify %.2f + confirm %.2f"
-                  " = %.2f s -> %.2f x floor" % (backend, test_first, tm["read"], tm["plan"], tm["apply"],
-                                                 tm["verify"], tm["confirm"], tm["total"], tm["total"] / fl))
-        print("[%s] planning on the controller: %.3f s (parse + plan of %d rules)" % (backend, rows[0][1]["plan"], a.rules))
+                ns2.close()
+        floor = best(floors)
+        ns2 = fresh(backend, text)
+        try:
+            parts = pieces(ns2, backend, plan, broot)
+            # one by one: iptables -R for the first K planned rules, extrapolated
+            load(ns2, backend, text)
+            k = min(a.one_by_one, len(plan["changes"]))
+            cmds = []
+            for ch in plan["changes"][:k]:
+                spec = ch["new_rule"][len("-A FORWARD "):]
+                cmds.append("iptables-%s -R FORWARD %d %s" % (backend, ch["position"], spec))
+            t1, rc, out, err = ns2.timed("\n".join(cmds))
+            assert rc == 0, err
+            one = t1 / k
+        finally:
+            ns2.close()
+        fl = floor["total"]
+        print("\n[%s] floor: save %.2f s + restore --noflush %.2f s = %.2f s (target: action <= %.2f s)"
+              % (backend, floor["save"], floor["restore"], fl, 1.5 * fl))
+        for label, tm in rows:
+            print("[%s] action (%s): read %.2f + parse %.2f + plan %.2f + apply %.2f + verify %.2f + confirm %.2f"
+                  " = %.2f s -> %.2f x floor" % (backend, label, tm["read"], tm["parse"], tm["plan"] - tm["parse"],
+                                                 tm["apply"], tm["verify"], tm["confirm"], tm["total"], tm["total"] / fl))
+        print("[%s] planning on the controller: %.3f s (parse %.3f + plan %.3f of %d rules)"
+              % (backend, rows[0][1]["plan"], rows[0][1]["parse"], rows[0][1]["plan"] - rows[0][1]["parse"], a.rules))
+        print("[%s] pieces, each alone:" % backend)
+        for name, t in parts:
+            print("[%s]   %-48s %.3f s" % (backend, name, t))
         print("[%s] one by one (iptables -R): %.3f s per rule (%d timed) -> %.0f s for %d rules"
               % (backend, one, a.one_by_one, one * text.count("NFQUEUE"), text.count("NFQUEUE")))
         subprocess.run(["rm", "-rf", broot], check=False)

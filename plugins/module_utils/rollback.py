@@ -49,6 +49,7 @@ RC_FILES = 3        # saved files could not be written: nothing done
 RC_APPLY = 5        # a restore failed: everything put back
 RC_NOBACKUP = 6     # rollback: no backup found
 RC_LATE = 7         # confirm came after the watchdog had already restored
+RC_TEST = 8         # a transaction failed its --test (nft -c): nothing changed
 _STAMP_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4,32}\Z")
 _TOOL_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-restore\Z")
 
@@ -125,7 +126,6 @@ def watchdog_script(bdir, seconds):
     return (
         "#!/bin/sh\n# kcrash.nfqueue rollback timer\n"
         "cd %s || exit 1\n"
-        "echo $$ > watchdog.pid\n"
         "sleep %d\n"
         "if [ ! -e confirmed ]; then\n"
         "  date > rolled-back\n"
@@ -137,21 +137,22 @@ def watchdog_script(bdir, seconds):
 
 
 def arm_watchdog(bdir):
-    """Shell text starting watchdog.sh detached from the connection."""
+    """Shell text starting watchdog.sh detached from the connection. The launcher records
+    the timer's pid (``$!``: ``setsid``/``nohup`` exec the shell in the same process), so
+    nothing polls; the timer must be alive before anything changes."""
     b = quote(bdir)
     return (
         "touch %s/armed\n"
         "if command -v setsid >/dev/null 2>&1; then\n"
-        "  ( cd / && setsid sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & )\n"
+        "  ( cd / && { setsid sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & echo $! > %s/watchdog.pid; } )\n"
         "elif command -v nohup >/dev/null 2>&1; then\n"
-        "  ( cd / && nohup sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & )\n"
+        "  ( cd / && { nohup sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & echo $! > %s/watchdog.pid; } )\n"
         "else\n"
-        "  ( cd / && trap '' HUP && sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & )\n"
+        "  ( cd / && trap '' HUP && { sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & echo $! > %s/watchdog.pid; } )\n"
         "fi\n"
-        "kc_i=0\nwhile [ ! -s %s/watchdog.pid ] && [ $kc_i -lt 50 ]; do sleep 0.1 2>/dev/null || sleep 1; "
-        "kc_i=$((kc_i + 1)); done\n"
-        "[ -s %s/watchdog.pid ] || { echo 'KCRASH-FAIL: the rollback timer did not start' >&2; exit %d; }\n"
-        % (b, b, b, b, b, b, RC_APPLY)
+        "kill -0 \"$(cat %s/watchdog.pid 2>/dev/null)\" 2>/dev/null "
+        "|| { echo 'KCRASH-FAIL: the rollback timer did not start' >&2; exit %d; }\n"
+        % (b, b, b, b, b, b, b, b, RC_APPLY)
     )
 
 
@@ -186,9 +187,16 @@ def retention(root, keep):
     )
 
 
-def apply_script(plan, bdir, seconds=60, test_first=True, wait=False):
-    """The apply round trip for ``plan`` (see plans/nfqueue.py). Prints framed post-state
-    listings for verification: ``@@KCRASH-VERIFY:<n>`` blocks."""
+def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=True):
+    """The apply round trip for ``plan`` (see plans/nfqueue.py).
+
+    Order: transaction files; ``--test`` of every transaction (``test_first``) in the
+    background while each changed table is saved with counters into the backup directory
+    and the digest of its affected chains compared with the plan (both only read); exit
+    ``RC_CHANGED`` (rules moved since the read) or ``RC_TEST`` (a transaction failed its
+    test) with nothing changed; restore.sh; the watchdog; saved files; the restores.
+    With ``verify`` each changed table is saved again and its affected chains compared with
+    the planned result (``@@KCRASH-VERIFY:<n>`` blocks for the controller)."""
     b = quote(bdir)
     txs = plan["iptables"]
     nft_tx = plan.get("nft")
@@ -197,30 +205,51 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False):
     out.append("mkdir -p %s && chmod 700 %s && mkdir %s || { echo 'KCRASH-FAIL: cannot create backup dir %s' >&2; exit %d; }\n"
                % (quote(posixpath.dirname(bdir)), quote(posixpath.dirname(bdir)), b, bdir.replace("'", ""), RC_APPLY))
     out.append("cd %s || exit %d\n" % (b, RC_APPLY))
+    # nothing changed yet: wait for the background test, drop the backup dir
+    out.append("kc_abort() {\n  wait\n  cd / && rm -rf %s\n}\n" % b)
     out.append("kc_changed=''\n")
-    # 1. backups that double as the "nothing moved since the probe" check
+    # 1. the transactions, and their --test in the background (read-only, like the saves)
+    for i, tx in enumerate(txs):
+        out.append(_heredoc(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"]))
+    if nft_tx:
+        out.append(_heredoc(posixpath.join(bdir, "tx.nft"), nft_tx["text"]))
+    if test_first and (txs or nft_tx):
+        job = []
+        for i, tx in enumerate(txs):
+            tool = _tool(tx["restore_tool"])
+            w = " -w" if wait and tx["backend"] == "legacy" else ""
+            job.append("%s%s --test --noflush < tx-%d.rules || { echo '%s --test of table %s' > test.fail; exit 1; }\n"
+                       % (tool, w, i, tool, tx["table"]))
+        if nft_tx:
+            job.append("nft -c -f tx.nft || { echo 'nft -c -f (check)' > test.fail; exit 1; }\n")
+        out.append("( %s) > test.log 2>&1 &\nkc_tp=$!\n" % "".join(job))
+    # 2. backups that double as the "nothing moved since the read" check
     for i, tx in enumerate(txs):
         save = quote(tx["save_tool"])
-        sed = " ".join(quote(a) for a in tx["sed"])
         out.append(
-            "%s -c -t %s > live-%d.rules || { echo 'KCRASH-FAIL: %s -t %s failed' >&2; cd /; rm -rf %s; exit %d; }\n"
-            % (save, quote(tx["table"]), i, tx["save_tool"], tx["table"], b, RC_APPLY)
+            "%s -c -t %s > live-%d.rules || { echo 'KCRASH-FAIL: %s -t %s failed' >&2; kc_abort; exit %d; }\n"
+            % (save, quote(tx["table"]), i, tx["save_tool"], tx["table"], RC_APPLY)
         )
         out.append("echo %s > live-%d.tool\n" % (quote(_tool(tx["restore_tool"])), i))
         out.append(
-            "[ \"$(sed -n %s live-%d.rules | cksum)\" = %s ] || kc_changed=\"$kc_changed %s:%s\"\n"
-            % (sed, i, quote(tx["digest"]), tx["save_tool"], tx["table"])
+            "[ \"$(%s)\" = %s ] || kc_changed=\"$kc_changed %s:%s\"\n"
+            % (_digest_command(tx, "live-%d.rules" % i), quote(tx["digest"]), tx["save_tool"], tx["table"])
         )
+    if test_first and (txs or nft_tx):
+        out.append("wait $kc_tp\nkc_trc=$?\n")
     out.append(
-        "if [ -n \"$kc_changed\" ]; then echo \"KCRASH-CHANGED:$kc_changed\"; cd /; rm -rf %s; exit %d; fi\n"
-        % (b, RC_CHANGED)
+        "if [ -n \"$kc_changed\" ]; then echo \"KCRASH-CHANGED:$kc_changed\"; kc_abort; exit %d; fi\n" % RC_CHANGED
     )
+    if test_first and (txs or nft_tx):
+        out.append(
+            "if [ \"$kc_trc\" != 0 ]; then echo \"KCRASH-TEST: $(cat test.fail 2>/dev/null) failed: nothing changed\" >&2; "
+            "cat test.log >&2; kc_abort; exit %d; fi\n" % RC_TEST)
     for i, (fam, name) in enumerate(nft_tables):
         words = _nft_words(fam, name)
-        out.append("nft list table %s > nft-%d.nft || { echo 'KCRASH-FAIL: nft list table %s failed' >&2; cd /; rm -rf %s; exit %d; }\n"
-                   % (words, i, words, b, RC_APPLY))
+        out.append("nft list table %s > nft-%d.nft || { echo 'KCRASH-FAIL: nft list table %s failed' >&2; kc_abort; exit %d; }\n"
+                   % (words, i, words, RC_APPLY))
         out.append("echo '%s' > nft-%d.name\n" % (words, i))
-    # 2. restore.sh, watchdog
+    # 3. restore.sh, watchdog
     out.append(_heredoc(posixpath.join(bdir, "restore.sh"), restore_script(txs, nft_tables, wait)))
     out.append(_heredoc(posixpath.join(bdir, "watchdog.sh"), watchdog_script(bdir, seconds)))
     changes = [FileChange(f["path"], f["after"], "0600", f["expect"]) for f in plan.get("files", [])]
@@ -231,38 +260,37 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False):
     out.append(disarm(bdir))
     out.append("kc_undo() {\n  echo \"KCRASH-FAIL: $1: rules and files put back from %s\" >&2\n"
                "  sh ./restore.sh >&2\n  kc_disarm\n  exit %d\n}\n" % (bdir.replace('"', ""), RC_APPLY))
-    # 3. saved files first (all or nothing, before any live change)
+    # 4. saved files first (all or nothing, before any live change)
     if changes:
         out.append("(\n%s) || { kc_disarm; echo 'KCRASH-FAIL: saved files not written (nothing changed)' >&2; exit %d; }\n"
                    % (file_transaction(changes, posixpath.join(bdir, "files")), RC_FILES))
-    # 4. live
+    # 5. live: one restore per table, one nft -f
     for i, tx in enumerate(txs):
         tool = _tool(tx["restore_tool"])
         w = " -w" if wait and tx["backend"] == "legacy" else ""
-        out.append(_heredoc(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"]))
-        if test_first:
-            out.append("%s --test --noflush < tx-%d.rules || kc_undo '%s --test of %s'\n" % (tool, i, tool, tx["table"]))
         out.append("%s%s --noflush < tx-%d.rules || kc_undo '%s --noflush of %s'\n" % (tool, w, i, tool, tx["table"]))
     if nft_tx:
-        out.append(_heredoc(posixpath.join(bdir, "tx.nft"), nft_tx["text"]))
-        out.append("nft -c -f tx.nft || kc_undo 'nft -c -f (check)'\n")
         out.append("nft -f tx.nft || kc_undo 'nft -f'\n")
-    # 5. verification listings (the controller compares them with the plan)
-    for i, tx in enumerate(txs):
-        # compare the affected chains with the planned result on the host; send the whole
-        # table back only when they differ (the controller then says what is wrong)
-        sed = " ".join(quote(a) for a in tx["sed"])
-        out.append(
-            "%s -t %s > post-%d.rules || kc_undo 'verify %s -t %s'\n"
-            "if [ \"$(sed -n %s post-%d.rules | cksum)\" = %s ]; then printf '\\n@@KCRASH-VERIFY:ipt:%d:ok\\n'; "
-            "else printf '\\n@@KCRASH-VERIFY:ipt:%d\\n'; cat post-%d.rules; fi\nrm -f post-%d.rules\n"
-            % (quote(tx["save_tool"]), quote(tx["table"]), i, tx["save_tool"], tx["table"],
-               sed, i, quote(tx["post_digest"]), i, i, i, i))
-    for i, (fam, name) in enumerate(nft_tables):
-        out.append("printf '\\n@@KCRASH-VERIFY:nft:%d\\n'\nnft -a list table %s || kc_undo 'verify nft'\n"
-                   % (i, _nft_words(fam, name)))
+    # 6. verification (optional): the affected chains against the planned result; the whole
+    #    table goes back only when they differ (the controller then says what is wrong)
+    if verify:
+        for i, tx in enumerate(txs):
+            out.append(
+                "%s -c -t %s > post-%d.rules || kc_undo 'verify %s -t %s'\n"
+                "if [ \"$(%s)\" = %s ]; then printf '\\n@@KCRASH-VERIFY:ipt:%d:ok\\n'; "
+                "else printf '\\n@@KCRASH-VERIFY:ipt:%d\\n'; cat post-%d.rules; fi\nrm -f post-%d.rules\n"
+                % (quote(tx["save_tool"]), quote(tx["table"]), i, tx["save_tool"], tx["table"],
+                   _digest_command(tx, "post-%d.rules" % i), quote(tx["post_digest"]), i, i, i, i))
+        for i, (fam, name) in enumerate(nft_tables):
+            out.append("printf '\\n@@KCRASH-VERIFY:nft:%d\\n'\nnft -a list table %s || kc_undo 'verify nft'\n"
+                       % (i, _nft_words(fam, name)))
     out.append("printf '\\n@@KCRASH-VERIFY:end\\n'\nexit 0\n")
     return "".join(out)
+
+
+def _digest_command(tx, path):
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.nfqueue import digest_command
+    return digest_command(tx["chains"], path)
 
 
 def split_verify(stdout):

@@ -81,11 +81,14 @@ def test_check_apply_idempotence_rollback(ns, tmp_path):
 
     rc, res = play(ns, tmp_path, {})
     assert rc == 0, res
-    assert res["changed"] and res["round_trips"] == 3 and res["verify"]["ok"] and res["watchdog"]["confirmed"]
+    assert res["changed"] and res["round_trips"] == 3 and res["watchdog"]["confirmed"]
+    # verify is off by default: nothing compared after the restores, and said so
+    assert res["verify"] == {"checked": False, "ok": None, "problems": [], "moved": []}
     assert forward(ns) == ["-A FORWARD -p tcp -m tcp --dport 1 -j ACCEPT", "-A FORWARD -j DROP"]
     assert forward(ns, "ip6tables-nft-save") == ["-A FORWARD -p udp -j DROP"]
     assert all(c["persisted"] is False and c["persist_reason"] for c in res["changes"])
     assert os.path.exists(os.path.join(res["backup_dir"], "confirmed"))
+    first_backup = res["backup_dir"]
 
     rc, res = play(ns, tmp_path, {})
     assert rc == 0 and not res["changed"] and res["round_trips"] == 1
@@ -95,6 +98,15 @@ def test_check_apply_idempotence_rollback(ns, tmp_path):
     rc, res = play(ns, tmp_path, {"rollback": "latest"})
     assert rc == 0 and res["changed"], res
     assert forward(ns) == before
+    assert res["backup_dir"] == first_backup
+
+    # verify: true compares the changed tables after the restores (on the host, by digest)
+    rc, res = play(ns, tmp_path, {"verify": True})
+    assert rc == 0, res
+    assert res["changed"] and res["verify"] == {"checked": True, "ok": True, "problems": [], "moved": []}
+    assert forward(ns) == ["-A FORWARD -p tcp -m tcp --dport 1 -j ACCEPT", "-A FORWARD -j DROP"]
+    rc, res = play(ns, tmp_path, {"rollback": "latest"})
+    assert rc == 0 and forward(ns) == before
     assert forward(ns, "ip6tables-nft-save") == ["-A FORWARD -p udp -j NFQUEUE --queue-num 4"]
 
 
