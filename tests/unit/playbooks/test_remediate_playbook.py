@@ -45,6 +45,10 @@ def test_syntax_check_by_fqcn(tmp_path):
     ({"kcrash_interfaces": "eth0;reboot"}, "kcrash_interfaces"),
     ({"kcrash_interfaces": ["eth0", "x" * 16]}, "kcrash_interfaces"),
     ({"kcrash_confirm": "maybe"}, "kcrash_confirm"),
+    # the strategy roles' own variables, checked once against their specs before any host
+    ({"kcrash_offload_features": ["lro", "rss"]}, "kcrash_offload_features"),
+    ({"kcrash_drop_target": "BOUNCE"}, "kcrash_drop_target"),
+    ({"kcrash_kernel_min_boot_free_mb": "lots"}, "kcrash_kernel_min_boot_free_mb"),
 ])
 def test_bad_values_stop_before_any_host_is_touched(tmp_path, extra, variable):
     res = run(tmp_path, "--check", "-e", json.dumps(extra))
