@@ -21,7 +21,12 @@ __metaclass__ = type
 import importlib
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts, walk_answer
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import (
+    build_probe,
+    collect_facts,
+    collect_facts_reread,
+    walk_answer,
+)
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
@@ -63,11 +68,18 @@ class ActionModule(ShellActionBase):
         err = ""
         reads = []
         trips, secs, source = 0, 0.0, "probe trip"
+        reread = None
         if args["reuse_probe"]:
             kept, dummy_reason = read_cache.load(task_vars, host, "probe", args["reuse_max_age"])
             if kept is not None:
                 nonce, out = kept["nonce"], kept["stdout"]
-                source = "probe carried by the apply trip %.1f s earlier" % kept["age"]
+                reread = kept["extra"].get("reread")
+                if reread:
+                    source = ("%s re-read by the apply trip %.1f s earlier; the other sections from this "
+                              "run's detection trip %.1f s earlier" % (", ".join(reread["sections"]), kept["age"],
+                                                                       kept["age"] + reread["base_age"]))
+                else:
+                    source = "probe carried by the apply trip %.1f s earlier" % kept["age"]
             refs = read_cache.discard(task_vars, "probe")
         if out is None:
             script, nonce = build_probe()
@@ -84,7 +96,10 @@ class ActionModule(ShellActionBase):
                     rc=rc,
                 )
         try:
-            facts = collect_facts(out, nonce, host=host)
+            if reread:
+                facts = collect_facts_reread(out, reread["stdout"], nonce, reread["sections"], host=host)
+            else:
+                facts = collect_facts(out, nonce, host=host)
             walk = list(walk_answer(out, nonce, host)) if reads else None
         except KcrashError as e:
             extra = {"probe_stderr": (err or "")[:2000]}
@@ -92,8 +107,10 @@ class ActionModule(ShellActionBase):
                 extra["probe_stdout"] = out
             return self.fail(task_vars, str(e).replace("host %s: " % host, "", 1), **extra)
         for kind, dummy, read_nonce in reads:
+            # the offload read left its interface walk to the probe; the full probe answer is
+            # also what a later partial re-read (offload probe_after) completes
             refs[kind] = read_cache.store(host, kind, read_nonce, out,
-                                          extra={"walk": walk} if kind == "offload" else None)
+                                          extra={"walk": walk, "probe_nonce": nonce} if kind == "offload" else None)
         facts["probe"]["round_trips"] = trips
         facts["probe"]["seconds"] = round(secs, 3)
         facts["probe"]["source"] = source

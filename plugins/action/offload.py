@@ -74,6 +74,7 @@ class ActionModule(ShellActionBase):
 
         trips = 0
         out = nonce = walk = None
+        kept = None
         read_source = None
         if args["reuse_read"]:
             kept, why = read_cache.load(task_vars, host, "offload", args["read_max_age"])
@@ -135,16 +136,26 @@ class ActionModule(ShellActionBase):
 
         run_dir = posixpath.join(args["backup_dir"], "offload-%s" % time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
         script, nonce = offload_plan.build_apply_script(plan, run_dir, keep_backup=args["backup"])
-        probe_nonce = None
+        probe_nonce = reread = None
         if args["probe_after"]:
-            # the re-detection that follows (exposure_facts reuse_probe) rides along
-            from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe
-            probe_script, probe_nonce = build_probe()
+            # the re-detection that follows (exposure_facts reuse_probe) rides along: when this
+            # run's full detection answer is at hand, only what offload changes is read again
+            from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
+            base_nonce = (kept or {}).get("extra", {}).get("probe_nonce")
+            if base_nonce:
+                reread = probe.REREAD["offload"]
+                probe_script, probe_nonce = probe.build_probe(base_nonce, only=reread)
+            else:
+                probe_script, probe_nonce = probe.build_probe()
             script = combine([script, probe_script])
         rc, out, err, n, secs = self.run_sh(script, task_vars, "offload apply")
         trips += n
         if probe_nonce is not None:
-            refs["probe"] = read_cache.store(host, "probe", probe_nonce, out)
+            if reread:
+                refs["probe"] = read_cache.store(host, "probe", probe_nonce, kept["stdout"], extra={
+                    "reread": {"sections": list(reread), "stdout": out, "base_age": round(kept["age"], 1)}})
+            else:
+                refs["probe"] = read_cache.store(host, "probe", probe_nonce, out)
         result["round_trips"] = trips
         try:
             res = offload_plan.parse_apply(out, nonce, plan, run_dir, args["backup"], host)

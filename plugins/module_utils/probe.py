@@ -36,7 +36,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils import kernel as ke
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import nft as nft_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import oops
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError, KcrashParseError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError, KcrashInputError, KcrashParseError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     Script,
     quote,
@@ -222,36 +222,64 @@ def walk_answer(stdout, nonce, host=None):
     return sec.stdout, "@@KCDATA:%s:" % nonce
 
 
-def build_probe(nonce=None):
-    """Return ``(script_text, nonce)`` of the detection probe."""
+# The sections a strategy changes on a host: what its re-detection must read again. The
+# other sections (kernel, rules, crash evidence ...) are not touched by that strategy, so a
+# re-detection carried by its apply trip reads only these and takes the rest from the full
+# detection answer of the same run (:func:`collect_facts_reread`).
+REREAD = {
+    "offload": ("interfaces", "persist"),
+}
+
+
+def build_probe(nonce=None, only=None):
+    """Return ``(script_text, nonce)`` of the detection probe. ``only``: run just these
+    sections (a partial re-read, given the ``nonce`` of the full answer it completes)."""
     s = Script(nonce)
     marker = "@@KCDATA:%s:" % s.nonce
-    s.section("kernel", "uname -r")
-    s.section("nodename", "uname -n")
+    if only is not None:
+        unknown = set(only) - set(SECTION_NAMES)
+        if unknown or not only:
+            raise KcrashInputError("only", "not probe sections: %s" % ", ".join(sorted(unknown)))
+
+    def add(name, command):
+        if only is None or name in only:
+            s.section(name, command)
+
+    add("kernel", "uname -r")
+    add("nodename", "uname -n")
     for name, path in OS_FILES:
-        s.section(name, _file(path))
-    s.section("kernel_pkgs", _kernel_pkgs_script())
-    s.section("version.iptables", tool_command("iptables", "--version"))
-    s.section("version.ip6tables", tool_command("ip6tables", "--version"))
+        add(name, _file(path))
+    add("kernel_pkgs", _kernel_pkgs_script())
+    add("version.iptables", tool_command("iptables", "--version"))
+    add("version.ip6tables", tool_command("ip6tables", "--version"))
     for name, _family, backend, tool in IPTABLES_TOOLS:
-        s.section(name, _ipt_section(tool, backend))
-    s.section("nft", tool_command("nft", "-a list ruleset"))
+        add(name, _ipt_section(tool, backend))
+    add("nft", tool_command("nft", "-a list ruleset"))
     for path, _fam in SAVED_IPTABLES_FILES:
-        s.section(saved_section_name(path), _saved_script(path, "iptables"))
+        add(saved_section_name(path), _saved_script(path, "iptables"))
     for path in SAVED_NFT_FILES:
-        s.section(saved_section_name(path), _saved_script(path, "nft"))
-    s.section("interfaces", netdev.walk_script(marker))
-    s.section(
+        add(saved_section_name(path), _saved_script(path, "nft"))
+    add("interfaces", netdev.walk_script(marker))
+    add(
         "forwarding",
         "kc_v=''; read -r kc_v < /proc/sys/net/ipv4/ip_forward 2>/dev/null; printf 'ipv4=%s\\n' \"$kc_v\"\n"
         "kc_v=''; read -r kc_v < /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null; printf 'ipv6=%s\\n' \"$kc_v\"",
     )
-    s.section("crash", _crash_script(marker))
-    s.section("dmesg", _dmesg_script())
-    s.section("wtmp", _wtmp_script())
-    s.section("kdump", _kdump_script())
-    s.section("persist", _persist_script())
+    add("crash", _crash_script(marker))
+    add("dmesg", _dmesg_script())
+    add("wtmp", _wtmp_script())
+    add("kdump", _kdump_script())
+    add("persist", _persist_script())
     return s.render(), s.nonce
+
+
+SECTION_NAMES = (
+    ("kernel", "nodename") + tuple(name for name, dummy in OS_FILES)
+    + ("kernel_pkgs", "version.iptables", "version.ip6tables") + tuple(t[0] for t in IPTABLES_TOOLS)
+    + ("nft",) + tuple(saved_section_name(p) for p, dummy in SAVED_IPTABLES_FILES)
+    + tuple(saved_section_name(p) for p in SAVED_NFT_FILES)
+    + ("interfaces", "forwarding", "crash", "dmesg", "wtmp", "kdump", "persist")
+)
 
 
 # ============================================================================ parse
@@ -636,6 +664,27 @@ def kernel_facts(release, os_info, packages, manager=None):
 def collect_facts(stdout, nonce, host=None):
     """:func:`parse_probe` plus the ``exposure`` verdict: the whole ``kcrash_nfqueue`` facts."""
     facts = parse_probe(stdout, nonce, host)
+    facts["exposure"] = exposure.assess(facts)
+    return facts
+
+
+def collect_facts_reread(stdout, fresh_stdout, nonce, reread, host=None):
+    """Facts of the full probe answer ``stdout`` with the sections ``reread`` taken from
+    ``fresh_stdout`` (the answer of ``build_probe(nonce, only=reread)``), plus the verdict.
+    Raises KcrashParseError when a re-read section did not come back."""
+    try:
+        sections = split_sections(stdout, nonce, command="detection probe")
+        fresh = split_sections(fresh_stdout, nonce, command="detection probe (re-read)")
+        lost = [name for name in reread if name not in fresh]
+        if lost:
+            raise KcrashParseError("detection probe (re-read)", "section(s) %s did not come back" % ", ".join(lost))
+        if "kernel" not in sections or "persist" not in sections:
+            raise KcrashParseError("detection probe", "the probe did not run to its end")
+        for name in reread:
+            sections[name] = fresh[name]
+        facts = parse_sections(sections, "@@KCDATA:%s:" % nonce, host)
+    except KcrashParseError as e:
+        raise e.with_host(host) if host and not e.host else e
     facts["exposure"] = exposure.assess(facts)
     return facts
 

@@ -62,6 +62,8 @@ options:
         (C(kcrash.nfqueue.offload) O(kcrash.nfqueue.offload#action:probe_after=true)) instead
         of a new trip, when there is one for this host and it is at most O(reuse_max_age)
         seconds old; it is used once. Without one the probe runs as usual.
+      - When the apply trip re-read only the sections its strategy changes, they replace the
+        old ones in this run's detection answer; C(probe.source) names them and the ages.
     type: bool
     default: false
   reuse_max_age:

@@ -97,9 +97,14 @@ options:
     default: true
   probe_after:
     description:
-      - Carry the detection probe in the apply trip (after the change and its verification), for
+      - Carry the re-detection in the apply trip (after the change and its verification), for
         a following C(kcrash.nfqueue.exposure_facts) with
         O(kcrash.nfqueue.exposure_facts#action:reuse_probe=true), which then needs no trip.
+      - When the plan came from the detection trip's answer (O(reuse_read)), only the probe
+        sections offload changes are read again (the interface walk with C(ethtool -k), and the
+        offload persistence hints); the re-detection puts them in place of the old ones in that
+        answer of the same run (kernel, rules and crash evidence are not changed by offload)
+        and says so in C(probe.source). Otherwise the whole probe is carried.
     type: bool
     default: false
 attributes:

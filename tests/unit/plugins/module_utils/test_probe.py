@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import catalog, netdev, probe
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError, KcrashParseError
 
 from conftest import REPO
 
@@ -56,8 +56,8 @@ class NetNS(object):
         return subprocess.run(["ip", "netns", "exec", self.name] + list(args), check=kw.get("check", True),
                               capture_output=True)
 
-    def probe(self, shell=("dash",), path_prefix=None, crash_dir=None, env_extra=None):
-        script, nonce = probe.build_probe()
+    def probe(self, shell=("dash",), path_prefix=None, crash_dir=None, env_extra=None, built=None):
+        script, nonce = built or probe.build_probe()
         env = dict(os.environ)
         if path_prefix:
             env["PATH"] = path_prefix + ":" + env.get("PATH", "/usr/bin:/bin")
@@ -195,6 +195,47 @@ def test_incident_replica_is_exposed(tmp_path, shell):
     assert any("nf_queue+0x98" in x for x in e["reasons"] if x.startswith("crash:"))
     assert e["interfaces"] == ["eth0"]
     assert any("lro off" in x for x in e["recommended"])
+
+
+@needs_root
+@pytest.mark.skipif(not os.path.isdir(STANDIN_BIN) or not shutil.which("ipset"),
+                    reason="lab stand-ins or ipset missing")
+def test_reread_after_offload_completes_the_detection_answer(tmp_path):
+    """The re-detection an offload apply trip carries: only the sections offload changes are
+    run again (same nonce); merged over the full answer they give the new verdict, and every
+    other fact is the full answer's."""
+    state = str(tmp_path / "ethtool-state")
+    with NetNS() as ns:
+        _incident_ns(ns, state)
+        env = {"KCRASH_LAB_ETHTOOL_STATE": state}
+        base, nonce = ns.probe(path_prefix=STANDIN_BIN, env_extra=env)
+        with open(os.path.join(state, "eth0.k")) as f:
+            text = f.read()
+        assert "large-receive-offload: on" in text
+        with open(os.path.join(state, "eth0.k"), "w") as f:
+            f.write(text.replace("large-receive-offload: on", "large-receive-offload: off"))
+        partial = probe.build_probe(nonce, only=probe.REREAD["offload"])
+        assert partial[1] == nonce and partial[0].count(":BEGIN:") == len(probe.REREAD["offload"])
+        fresh, dummy = ns.probe(path_prefix=STANDIN_BIN, env_extra=env, built=partial)
+    before = probe.collect_facts(base, nonce)
+    after = probe.collect_facts_reread(base, fresh, nonce, probe.REREAD["offload"], host="incident-ns")
+    assert before["exposure"]["level"] == "exposed"
+    assert after["interfaces"]["eth0"]["features"]["lro"]["active"] is False
+    assert after["exposure"]["level"] != "exposed" and after["exposure"]["legs"]["lro"] != "live"
+    for key in ("kernel", "os", "nfqueue_rules", "saved_nfqueue_rules", "forwarding", "crash_evidence"):
+        assert after[key] == before[key], key
+    # a re-read that did not come back is an error, not a silent use of the old answer
+    with pytest.raises(KcrashParseError) as e:
+        probe.collect_facts_reread(base, "", nonce, probe.REREAD["offload"], host="incident-ns")
+    assert "incident-ns" in str(e.value) and "interfaces" in str(e.value)
+
+
+def test_partial_probe_names_real_sections():
+    with pytest.raises(KcrashInputError):
+        probe.build_probe(only=("interfaces", "no-such-section"))
+    with pytest.raises(KcrashInputError):
+        probe.build_probe(only=())
+    assert set(probe.REREAD["offload"]) <= set(probe.SECTION_NAMES)
 
 
 @needs_root
