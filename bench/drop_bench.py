@@ -139,7 +139,9 @@ def pieces(ns, backend, plan, broot):
         ("read: nft list flowtables (table names)", "nft list flowtables >/dev/null"),
         ("(not sent) nft list tables", "nft list tables >/dev/null"),
         ("apply: %s -c -t filter (backup)" % tx["save_tool"], "%s -c -t filter > %s/c" % (tx["save_tool"], d)),
-        ("apply: digest (grep -F | cut | cksum)", P.digest_command(tx["chains"], "%s/c" % d)),
+        ("apply: digest alone (grep -F | cut | cksum)", P.digest_command(tx["chains"], "%s/c" % d)),
+        ("apply: backup save | tee | digest (as sent)", "%s -c -t filter | tee %s/c3 | %s"
+         % (tx["save_tool"], d, P.digest_command(tx["chains"]))),
         ("apply: %s --test --noflush" % tx["restore_tool"], "%s%s --test --noflush < %s/tx.rules" % (tx["restore_tool"], w, d)),
         ("apply: backup save + --test side by side", "( %s%s --test --noflush < %s/tx.rules ) & %s -c -t filter > %s/c2; wait"
          % (tx["restore_tool"], w, d, tx["save_tool"], d)),

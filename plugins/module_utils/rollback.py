@@ -224,16 +224,18 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
             job.append("nft -c -f tx.nft || { echo 'nft -c -f (check)' > test.fail; exit 1; }\n")
         out.append("( %s) > test.log 2>&1 &\nkc_tp=$!\n" % "".join(job))
     # 2. backups that double as the "nothing moved since the read" check
+    # (the digest reads the save through tee while it is written: no second pass)
     for i, tx in enumerate(txs):
         save = quote(tx["save_tool"])
         out.append(
-            "%s -c -t %s > live-%d.rules || { echo 'KCRASH-FAIL: %s -t %s failed' >&2; kc_abort; exit %d; }\n"
-            % (save, quote(tx["table"]), i, tx["save_tool"], tx["table"], RC_APPLY)
+            "kc_d=$({ %s -c -t %s; echo $? > live-%d.rc; } | tee live-%d.rules | %s)\n"
+            "[ \"$(cat live-%d.rc 2>/dev/null)\" = 0 ] || { echo 'KCRASH-FAIL: %s -t %s failed' >&2; kc_abort; exit %d; }\n"
+            % (save, quote(tx["table"]), i, i, _digest_command(tx), i, tx["save_tool"], tx["table"], RC_APPLY)
         )
         out.append("echo %s > live-%d.tool\n" % (quote(_tool(tx["restore_tool"])), i))
         out.append(
-            "[ \"$(%s)\" = %s ] || kc_changed=\"$kc_changed %s:%s\"\n"
-            % (_digest_command(tx, "live-%d.rules" % i), quote(tx["digest"]), tx["save_tool"], tx["table"])
+            "[ \"$kc_d\" = %s ] || kc_changed=\"$kc_changed %s:%s\"\n"
+            % (quote(tx["digest"]), tx["save_tool"], tx["table"])
         )
     if test_first and (txs or nft_tx):
         out.append("wait $kc_tp\nkc_trc=$?\n")
@@ -276,11 +278,12 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
     if verify:
         for i, tx in enumerate(txs):
             out.append(
-                "%s -c -t %s > post-%d.rules || kc_undo 'verify %s -t %s'\n"
-                "if [ \"$(%s)\" = %s ]; then printf '\\n@@KCRASH-VERIFY:ipt:%d:ok\\n'; "
-                "else printf '\\n@@KCRASH-VERIFY:ipt:%d\\n'; cat post-%d.rules; fi\nrm -f post-%d.rules\n"
-                % (quote(tx["save_tool"]), quote(tx["table"]), i, tx["save_tool"], tx["table"],
-                   _digest_command(tx, "post-%d.rules" % i), quote(tx["post_digest"]), i, i, i, i))
+                "kc_d=$({ %s -c -t %s; echo $? > post-%d.rc; } | tee post-%d.rules | %s)\n"
+                "[ \"$(cat post-%d.rc 2>/dev/null)\" = 0 ] || kc_undo 'verify %s -t %s'\n"
+                "if [ \"$kc_d\" = %s ]; then printf '\\n@@KCRASH-VERIFY:ipt:%d:ok\\n'; "
+                "else printf '\\n@@KCRASH-VERIFY:ipt:%d\\n'; cat post-%d.rules; fi\nrm -f post-%d.rules post-%d.rc\n"
+                % (quote(tx["save_tool"]), quote(tx["table"]), i, i, _digest_command(tx), i, tx["save_tool"], tx["table"],
+                   quote(tx["post_digest"]), i, i, i, i, i))
         for i, (fam, name) in enumerate(nft_tables):
             out.append("printf '\\n@@KCRASH-VERIFY:nft:%d\\n'\nnft -a list table %s || kc_undo 'verify nft'\n"
                        % (i, _nft_words(fam, name)))
@@ -288,9 +291,9 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
     return "".join(out)
 
 
-def _digest_command(tx, path):
+def _digest_command(tx):
     from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.nfqueue import digest_command
-    return digest_command(tx["chains"], path)
+    return digest_command(tx["chains"])
 
 
 def split_verify(stdout):

@@ -666,11 +666,12 @@ def chain_digest(table, chains):
     return posix_cksum(chain_lines(table, chains))
 
 
-def digest_command(chains, path):
+def digest_command(chains, path=None):
     """Shell text printing the ``cksum`` of the affected chains' lines of ``path`` (a
-    ``<tool>-save -c -t TABLE``), counters cut: the host side of :func:`chain_digest`."""
-    return "grep -F %s %s | cut -d ' ' -f 2- | cksum" % (
-        " ".join("-e %s" % quote(n) for n in digest_needles(chains)), quote(path))
+    ``<tool>-save -c -t TABLE``; standard input when None), counters cut: the host side of
+    :func:`chain_digest`."""
+    return "grep -F %s%s | cut -d ' ' -f 2- | cksum" % (
+        " ".join("-e %s" % quote(n) for n in digest_needles(chains)), "" if path is None else " " + quote(path))
 
 
 # ------------------------------------------------------------------------ saved files

@@ -289,6 +289,18 @@ def test_failed_test_changes_nothing_across_tables(ns, broot, tmp_path, flavour)
     assert not os.path.exists(bdir)
 
 
+def test_failing_backup_save_changes_nothing(ns, broot):
+    """The backup save runs in a pipeline (tee into the digest); its own exit status is what
+    counts: a failing save stops the apply, nothing changed, no backup directory left."""
+    ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num 3")
+    _rr, plan = read_and_plan(ns)
+    plan["iptables"][0]["save_tool"] = "false"
+    bdir, rc, out, err = apply(ns, plan, broot)
+    assert rc == R.RC_APPLY and "KCRASH-FAIL: false -t filter failed" in err, (rc, out, err)
+    assert "NFQUEUE --queue-num 3" in ns.ok("iptables-legacy-save")
+    assert not os.path.exists(bdir)
+
+
 def test_without_verification_the_result_is_the_plan(ns, broot):
     """verify=False: no verification save, no listing; the result is still exactly the plan."""
     ns.ok("iptables-legacy -A FORWARD -p tcp --dport 1 -j ACCEPT; iptables-legacy -A FORWARD -j NFQUEUE; "
@@ -377,6 +389,34 @@ def test_read_lists_native_nft_tables_and_leaves_iptables_nft_ones(ns):
     assert "# kcrash: table ip filter is iptables-nft's" in rr.nft_text
     assert "NFQUEUE" not in rr.nft_text and "queue" not in rr.nft_text.replace("iptables-nft", "")
     assert [(c["backend"], c["chain"]) for c in plan["changes"]] == [("nft", "FORWARD")]
+
+
+@pytest.mark.parametrize("flowtables", ["fails", "empty", "misses-iptables-nft-table", "real"])
+def test_read_table_names_from_nft_list_flowtables_with_fallback(ns, tmp_path, flowtables):
+    """The nft table names come from `nft list flowtables` (every table header, no rules
+    fetched); when it fails, prints no table or misses a table iptables-nft printed, the read
+    falls back to `nft list tables`. Either way the same tables are read."""
+    ns.ok("iptables-nft -A FORWARD -j NFQUEUE --queue-num 1")
+    ns.ok("nft add table inet fw; nft add chain inet fw in '{ type filter hook input priority 0; }'; "
+          "nft add rule inet fw in tcp dport 22 accept")
+    real = shutil.which("nft")
+    log = tmp_path / "nft.log"
+    wrapper = tmp_path / "bin" / "nft"
+    wrapper.parent.mkdir()
+    fake = {"fails": "exit 1", "empty": "exit 0", "misses-iptables-nft-table": "printf 'table inet fw {\\n}\\n'; exit 0",
+            "real": 'exec %s "$@"' % real}[flowtables]
+    wrapper.write_text("#!/bin/sh\necho \"$*\" >> %s\nif [ \"$*\" = 'list flowtables' ]; then %s; fi\nexec %s \"$@\"\n"
+                       % (log, fake, real))
+    wrapper.chmod(0o755)
+    script, nonce = P.read_script()
+    rc, out, err = ns.sh("PATH=%s:$PATH; export PATH\n%s" % (wrapper.parent, script))
+    assert rc == 0, err
+    rr = P.parse_read(out, nonce)
+    assert "table inet fw {" in rr.nft_text and "tcp dport 22 accept # handle" in rr.nft_text
+    assert "# kcrash: table ip filter is iptables-nft's" in rr.nft_text
+    calls = log.read_text().splitlines()
+    assert "list flowtables" in calls
+    assert ("list tables" in calls) == (flowtables != "real")
 
 
 def test_native_nft_transaction_machinery_live(ns, broot):
