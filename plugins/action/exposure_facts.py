@@ -48,6 +48,7 @@ def strategy_read_script(kind):
     mod = importlib.import_module("ansible_collections.kcrash.nfqueue.plugins.module_utils." + module)
     return getattr(mod, func)(**kwargs)
 
+
 ARGSPEC = {
     "include_raw": {"type": "bool", "default": False},
     "strategy_reads": {"type": "list", "elements": "str", "default": [], "choices": sorted(STRATEGY_READS)},

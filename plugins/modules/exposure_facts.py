@@ -50,7 +50,7 @@ options:
       - Strategies whose read script rides along in the same round trip (still one trip).
         The answers stay on the controller, in the run's private temporary directory (never in
         facts, so fact caches and AWX job events do not get file contents), for the
-        strategy's task of the same run (C(kcrash.nfqueue.offload) O(kcrash.nfqueue.offload#action:reuse_read)).
+        strategy's task of the same run (C(kcrash.nfqueue.offload) O(kcrash.nfqueue.offload#module:reuse_read)).
         Facts get references only, in C(ansible_facts.kcrash_nfqueue_reads).
     type: list
     elements: str
@@ -59,7 +59,7 @@ options:
   reuse_probe:
     description:
       - Use the probe answer that a strategy's apply trip carried earlier in this run
-        (C(kcrash.nfqueue.offload) O(kcrash.nfqueue.offload#action:probe_after=true)) instead
+        (C(kcrash.nfqueue.offload) O(kcrash.nfqueue.offload#module:probe_after=true)) instead
         of a new trip, when there is one for this host and it is at most O(reuse_max_age)
         seconds old; it is used once. Without one the probe runs as usual.
       - When the apply trip re-read only the sections its strategy changes, they replace the
@@ -125,7 +125,7 @@ ansible_facts:
       description:
         - References (C(id), C(kind), C(taken) epoch seconds) to answers kept on the controller
           for later tasks of this run, by kind (C(offload), C(drop); C(probe) is set by a
-          strategy's O(kcrash.nfqueue.offload#action:probe_after)). Empty when nothing is kept.
+          strategy's O(kcrash.nfqueue.offload#module:probe_after)). Empty when nothing is kept.
       type: dict
     kcrash_nfqueue:
       description: Everything the probe found and the verdict.

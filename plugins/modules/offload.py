@@ -76,10 +76,10 @@ options:
   reuse_read:
     description:
       - Plan from the read that the detection trip carried earlier in this run
-        (C(kcrash.nfqueue.exposure_facts) with O(kcrash.nfqueue.exposure_facts#action:strategy_reads=[offload]))
+        (C(kcrash.nfqueue.exposure_facts) with O(kcrash.nfqueue.exposure_facts#module:strategy_reads=[offload]))
         instead of a read trip of its own. The answer stays on the controller (never in facts);
         it is used when it belongs to this host and is at most O(read_max_age) seconds old.
-        A real run uses it once. The apply is safe on a read that is seconds old: every file is
+        A real run uses it once. The apply is safe on a read that is seconds old. Every file is
         replaced only if it still has the content planned from (else nothing is changed),
         C(ethtool -K ... off) is idempotent, and the result is verified from a fresh C(ethtool -k).
     type: bool
@@ -99,7 +99,7 @@ options:
     description:
       - Carry the re-detection in the apply trip (after the change and its verification), for
         a following C(kcrash.nfqueue.exposure_facts) with
-        O(kcrash.nfqueue.exposure_facts#action:reuse_probe=true), which then needs no trip.
+        O(kcrash.nfqueue.exposure_facts#module:reuse_probe=true), which then needs no trip.
       - When the plan came from the detection trip's answer (O(reuse_read)), only the probe
         sections offload changes are read again (the interface walk with C(ethtool -k), and the
         offload persistence hints); the re-detection puts them in place of the old ones in that
