@@ -10,43 +10,25 @@ the probe in its read trip.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import REPO
+from conftest import CONTAINERS_CONF, REPO, lab_hosts, podman
 
 COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
 BIN = os.path.dirname(sys.executable)
-CONTAINERS_CONF = os.path.join(REPO, "lab", "containers.conf")
 NAME = "carried-test-incident"
 
 
-def _podman(*args, check=True):
-    env = dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF)
-    return subprocess.run(["podman"] + list(args), capture_output=True, text=True, env=env, check=check)
+_podman = podman
 
 
 @pytest.fixture
 def host():
-    if not shutil.which("podman"):
-        pytest.skip("podman not installed")
-    if _podman("image", "exists", "localhost/kcrash-lab/incident:latest", check=False).returncode != 0:
-        pytest.skip("lab image incident not built (scripts/lab.sh build)")
-    _podman("rm", "-f", "-t", "0", NAME, check=False)
-    _podman("run", "-d", "--name", NAME, "--hostname", "incident", "--cap-add", "NET_ADMIN",
-            "--cap-add", "NET_RAW", "localhost/kcrash-lab/incident:latest")
-    try:
-        for dummy in range(60):
-            if _podman("exec", NAME, "test", "-e", "/run/kcrash-lab/ready", check=False).returncode == 0:
-                break
-            time.sleep(0.5)
-        yield NAME
-    finally:
-        _podman("rm", "-f", "-t", "0", NAME, check=False)
+    with lab_hosts("carried-test", ("incident",)) as names:
+        yield names["incident"]
 
 
 def run_play(tmp_path, tasks):

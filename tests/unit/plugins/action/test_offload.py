@@ -9,19 +9,16 @@ image with ethtool removed) and an unreadable ifcfg (incident image, dangling sy
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
-from conftest import REPO
+from conftest import CONTAINERS_CONF, REPO, lab_hosts, podman
 
 COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
 BIN = os.path.dirname(sys.executable)
 ANSIBLE_PLAYBOOK = os.path.join(BIN, "ansible-playbook")
-CONTAINERS_CONF = os.path.join(REPO, "lab", "containers.conf")
 
 PLAY = """
 - hosts: all
@@ -117,34 +114,13 @@ def test_feature_fixed_on(tmp_path):
 
 # ------------------------------------------------------------------ lab containers
 
-def _podman(*args, check=True):
-    env = dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF)
-    return subprocess.run(["podman"] + list(args), capture_output=True, text=True, env=env, check=check)
+_podman = podman
 
 
 @pytest.fixture(scope="module")
 def lab():
-    if not shutil.which("podman"):
-        pytest.skip("podman not installed")
-    names = {}
-    for image in ("bare", "incident"):
-        if _podman("image", "exists", "localhost/kcrash-lab/%s:latest" % image, check=False).returncode != 0:
-            pytest.skip("lab image %s not built (scripts/lab.sh build)" % image)
-        name = "offload-test-%s" % image
-        _podman("rm", "-f", "-t", "0", name, check=False)
-        _podman("run", "-d", "--name", name, "--hostname", image, "--cap-add", "NET_ADMIN",
-                "--cap-add", "NET_RAW", "localhost/kcrash-lab/%s:latest" % image)
-        names[image] = name
-    try:
-        for name in names.values():
-            for dummy in range(60):
-                if _podman("exec", name, "test", "-e", "/run/kcrash-lab/ready", check=False).returncode == 0:
-                    break
-                time.sleep(0.5)
+    with lab_hosts("offload-test", ("bare", "incident")) as names:
         yield names
-    finally:
-        for name in names.values():
-            _podman("rm", "-f", "-t", "0", name, check=False)
 
 
 def _inventory(tmp_path, name):
