@@ -76,11 +76,11 @@ class ActionModule(ShellActionBase):
                 nonce, out = kept["nonce"], kept["stdout"]
                 reread = kept["extra"].get("reread")
                 if reread:
-                    source = ("%s re-read by the apply trip %.1f s earlier; the other sections from this "
-                              "run's detection trip %.1f s earlier" % (", ".join(reread["sections"]), kept["age"],
-                                                                       kept["age"] + reread["base_age"]))
+                    source = ("%s re-read after the change by the strategy's trip %.1f s earlier; the other "
+                              "sections from this run's detection trip %.1f s earlier"
+                              % (", ".join(reread["sections"]), kept["age"], kept["age"] + reread["base_age"]))
                 else:
-                    source = "probe carried by the apply trip %.1f s earlier" % kept["age"]
+                    source = "probe carried after the change by the strategy's trip %.1f s earlier" % kept["age"]
             refs = read_cache.discard(task_vars, "probe")
         if out is None:
             script, nonce = build_probe()
@@ -110,8 +110,10 @@ class ActionModule(ShellActionBase):
         for kind, dummy, read_nonce in reads:
             # the offload read left its interface walk to the probe; the full probe answer is
             # also what a later partial re-read (offload probe_after) completes
-            refs[kind] = read_cache.store(host, kind, read_nonce, out,
-                                          extra={"walk": walk, "probe_nonce": nonce} if kind == "offload" else None)
+            extra = {"probe_nonce": nonce}
+            if kind == "offload":
+                extra["walk"] = walk
+            refs[kind] = read_cache.store(host, kind, read_nonce, out, extra=extra)
         facts["probe"]["round_trips"] = trips
         facts["probe"]["seconds"] = round(secs, 3)
         facts["probe"]["source"] = source

@@ -18,7 +18,8 @@ import time
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfplan
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_abs_path
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine, validate_abs_path
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 ARGSPEC = {
@@ -42,6 +43,9 @@ ARGSPEC = {
     "backup_keep": {"type": "int", "default": 10},
     "max_attempts": {"type": "int", "default": 3},
     "rollback": {"type": "str"},
+    "reuse_read": {"type": "bool", "default": True},
+    "read_max_age": {"type": "int", "default": 600},
+    "probe_after": {"type": "bool", "default": False},
 }
 
 _RULE_KEYS = ("family", "backend", "table", "chain", "position", "handle", "rule", "new_rule", "queue",
@@ -74,6 +78,8 @@ class ActionModule(ShellActionBase):
                 return self.fail(task_vars, "backup_keep must be 1..1000")
             if not 1 <= args["max_attempts"] <= 10:
                 return self.fail(task_vars, "max_attempts must be 1..10")
+            if not 0 <= args["read_max_age"] <= 86400:
+                return self.fail(task_vars, "read_max_age must be 0..86400 seconds")
         except KcrashError as e:
             return self.fail(task_vars, str(e))
 
@@ -82,15 +88,32 @@ class ActionModule(ShellActionBase):
 
         trips = [0]
         timings = {}
+        check = self._task.check_mode
+        refs = read_cache.references(task_vars)
+        kept = None
+        read_source = {"source": "own trip"}
+        if args["reuse_read"]:
+            kept, why = read_cache.load(task_vars, host, "drop", args["read_max_age"])
+            if kept is not None:
+                read_source = {"source": "detection trip", "age": round(kept["age"], 1)}
+                if not check:
+                    # a change follows: the answer is used once (a stale one is caught by the
+                    # apply trip's check of the affected chains, which then reads again)
+                    refs = read_cache.discard(task_vars, "drop")
+            else:
+                read_source["why"] = why
 
-        def read_and_plan():
+        def read_and_plan(carried=None):
             t0 = time.time()
-            script, nonce = nfplan.read_script()
-            rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target read")
-            trips[0] += n
+            if carried is not None:
+                out, nonce = carried["stdout"], carried["nonce"]
+            else:
+                script, nonce = nfplan.read_script()
+                rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target read")
+                trips[0] += n
+                if rc != 0:
+                    raise KcrashError("read round trip exited %s: %s" % (rc, (err or out)[-500:]))
             timings["read"] = timings.get("read", 0) + time.time() - t0
-            if rc != 0:
-                raise KcrashError("read round trip exited %s: %s" % (rc, (err or out)[-500:]))
             t0 = time.time()
             rr = nfplan.parse_read(out, nonce, host)
             mgmt = nfplan.management(rr.ssh_connection, options, task_vars.get("ansible_port"))
@@ -100,9 +123,11 @@ class ActionModule(ShellActionBase):
             return rr, plan
 
         try:
-            rr, plan = read_and_plan()
+            rr, plan = read_and_plan(kept)
         except KcrashError as e:
             return self.fail(task_vars, str(e))
+        result["read"] = read_source
+        result["ansible_facts"] = {read_cache.FACT: refs}
 
         result.update(self._report(plan, rr))
         warnings = list(plan["warnings"]) + ["cannot parse %s: %s" % (s["path"], s["error"])
@@ -207,9 +232,17 @@ class ActionModule(ShellActionBase):
             return result
         t0 = time.time()
         script = rollback.confirm_script(bdir, args["backup_root"], args["backup_keep"])
+        probe_nonce = reread = None
+        if args["probe_after"]:
+            # the re-detection that follows (exposure_facts reuse_probe) rides with the
+            # confirmation: it sees the rules as they stay
+            probe_script, probe_nonce, reread = read_cache.carried_probe(kept, "drop")
+            script = combine([script, probe_script])
         rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target confirm")
         trips[0] += n
         timings["confirm"] = time.time() - t0
+        if probe_nonce is not None and rc == 0:
+            refs["probe"] = read_cache.store_carried_probe(host, kept, probe_nonce, reread, out)
         result["round_trips"] = trips[0]
         result["timings"] = self._timings(timings, started)
         if rc != 0 or "KCRASH-CONFIRMED" not in out:

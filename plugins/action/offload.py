@@ -138,24 +138,13 @@ class ActionModule(ShellActionBase):
         script, nonce = offload_plan.build_apply_script(plan, run_dir, keep_backup=args["backup"])
         probe_nonce = reread = None
         if args["probe_after"]:
-            # the re-detection that follows (exposure_facts reuse_probe) rides along: when this
-            # run's full detection answer is at hand, only what offload changes is read again
-            from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
-            base_nonce = (kept or {}).get("extra", {}).get("probe_nonce")
-            if base_nonce:
-                reread = probe.REREAD["offload"]
-                probe_script, probe_nonce = probe.build_probe(base_nonce, only=reread)
-            else:
-                probe_script, probe_nonce = probe.build_probe()
+            # the re-detection that follows (exposure_facts reuse_probe) rides along
+            probe_script, probe_nonce, reread = read_cache.carried_probe(kept, "offload")
             script = combine([script, probe_script])
         rc, out, err, n, secs = self.run_sh(script, task_vars, "offload apply")
         trips += n
         if probe_nonce is not None:
-            if reread:
-                refs["probe"] = read_cache.store(host, "probe", probe_nonce, kept["stdout"], extra={
-                    "reread": {"sections": list(reread), "stdout": out, "base_age": round(kept["age"], 1)}})
-            else:
-                refs["probe"] = read_cache.store(host, "probe", probe_nonce, out)
+            refs["probe"] = read_cache.store_carried_probe(host, kept, probe_nonce, reread, out)
         result["round_trips"] = trips
         try:
             res = offload_plan.parse_apply(out, nonce, plan, run_dir, args["backup"], host)

@@ -228,6 +228,9 @@ def walk_answer(stdout, nonce, host=None):
 # detection answer of the same run (:func:`collect_facts_reread`).
 REREAD = {
     "offload": ("interfaces", "persist"),
+    "drop": tuple(t[0] for t in IPTABLES_TOOLS) + ("nft",)
+    + tuple(saved_section_name(p) for p, dummy in SAVED_IPTABLES_FILES)
+    + tuple(saved_section_name(p) for p in SAVED_NFT_FILES),
 }
 
 

@@ -143,6 +143,32 @@ options:
         docs/drop.md.
     type: bool
     default: false
+  reuse_read:
+    description:
+      - Plan from the read that the detection trip carried earlier in this run
+        (C(kcrash.nfqueue.exposure_facts) with O(kcrash.nfqueue.exposure_facts#module:strategy_reads=[drop]))
+        instead of a read trip of its own, when it belongs to this host and is at most
+        O(read_max_age) seconds old. The answer stays on the controller (never in facts); a real
+        run uses it once. A read that is seconds old is safe to apply from. The apply trip
+        compares the affected chains with the ones planned from right before the restores,
+        and reads again when they differ (O(max_attempts)).
+    type: bool
+    default: true
+  read_max_age:
+    description: Oldest read (seconds) that O(reuse_read) accepts; older means a read trip of its own.
+    type: int
+    default: 600
+  probe_after:
+    description:
+      - Carry the re-detection in the confirmation trip (so it sees the rules as they stay), for
+        a following C(kcrash.nfqueue.exposure_facts) with
+        O(kcrash.nfqueue.exposure_facts#module:reuse_probe=true), which then needs no trip.
+        When the plan came from the detection trip's answer, only the probe sections of the
+        rules are read again (the iptables saves, C(nft list ruleset), the saved rule files)
+        and completed with that answer; otherwise the whole probe is carried. Nothing is
+        carried with O(confirm=false).
+    type: bool
+    default: false
   backup_root:
     description: Directory on the host that holds one backup directory per run.
     type: path
@@ -310,9 +336,19 @@ attempts:
   returned: when something was applied
   type: int
 round_trips:
-  description: Connection round trips used on this host.
+  description: Connection round trips used on this host (0 for a check-mode run planned from the detection trip's read).
   returned: always
   type: int
+read:
+  description:
+    - Where the read came from; C(source) is C(detection trip) (with C(age) in seconds) or
+      C(own trip) (with C(why) the detection read was not used).
+  returned: unless O(rollback) is set
+  type: dict
+ansible_facts:
+  description: C(kcrash_nfqueue_reads), references to answers kept on the controller (see O(probe_after)).
+  returned: unless O(rollback) is set
+  type: dict
 timings:
   description: Seconds spent per phase (read, plan, apply, confirm, total).
   returned: when the run got past the read

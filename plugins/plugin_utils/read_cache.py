@@ -105,3 +105,28 @@ def discard(task_vars, kind, root=None):
         except (OSError, ValueError):
             pass
     return refs
+
+
+def carried_probe(kept, kind):
+    """``(script, nonce, reread)``: the re-detection a strategy's trip carries (``probe_after``).
+
+    When ``kept`` (the strategy's read kept from this run's detection trip) holds that trip's
+    full probe answer, only the probe sections strategy ``kind`` changes are read again
+    (``probe.REREAD[kind]``, same nonce) and ``reread`` names them; else the whole probe."""
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
+    base_nonce = ((kept or {}).get("extra") or {}).get("probe_nonce")
+    if base_nonce and kind in probe.REREAD:
+        reread = probe.REREAD[kind]
+        script, nonce = probe.build_probe(base_nonce, only=reread)
+        return script, nonce, reread
+    script, nonce = probe.build_probe()
+    return script, nonce, None
+
+
+def store_carried_probe(host, kept, nonce, reread, stdout):
+    """Keep the answer of :func:`carried_probe` for ``exposure_facts`` ``reuse_probe``; a
+    partial one is kept with the full answer it completes. Returns the reference."""
+    if reread:
+        return store(host, "probe", nonce, kept["stdout"], extra={
+            "reread": {"sections": list(reread), "stdout": stdout, "base_age": round(kept["age"], 1)}})
+    return store(host, "probe", nonce, stdout)

@@ -85,7 +85,7 @@ def test_reads_ride_along_and_are_used_once(tmp_path, host):
     redetect = r["re-detect from the carried probe"]["ansible_facts"]["kcrash_nfqueue"]
     # only what offload changes was read again, the rest is this run's detection answer
     assert redetect["probe"]["round_trips"] == 0
-    assert redetect["probe"]["source"].startswith("interfaces, persist re-read by the apply trip")
+    assert redetect["probe"]["source"].startswith("interfaces, persist re-read after the change by the strategy's trip")
     before = d["ansible_facts"]["kcrash_nfqueue"]
     for key in ("kernel", "nfqueue_rules", "crash_evidence"):
         assert redetect[key] == before[key], key
@@ -119,3 +119,37 @@ def test_old_answer_is_not_used_and_a_lone_offload_detects_in_its_read(tmp_path,
     assert facts["exposure"]["level"] == "exposed" and "offload read trip" in facts["probe"]["source"]
     assert alone["interfaces_source"] == "ansible_facts.kcrash_nfqueue.interfaces"
     assert alone["changed"] and list(alone["interfaces"]) == ["eth0"]
+
+
+def test_drop_reads_ride_along_too(tmp_path, host):
+    """The drop strategy: its read rides with the detection, the re-detection rides with its
+    confirmation trip and re-reads only the rule sections."""
+    r = run_play(tmp_path, [
+        {"name": "detect", "kcrash.nfqueue.exposure_facts": {"strategy_reads": ["drop"]}},
+        {"name": "plan from the carried read", "kcrash.nfqueue.nfqueue_target": {}, "check_mode": True},
+        {"name": "plan from an own read", "kcrash.nfqueue.nfqueue_target": {"reuse_read": False}, "check_mode": True},
+        {"name": "apply", "kcrash.nfqueue.nfqueue_target": {"probe_after": True, "backup_root": "/root/kc-drop"}},
+        {"name": "re-detect", "kcrash.nfqueue.exposure_facts": {"reuse_probe": True}},
+    ])
+    before = r["detect"]["ansible_facts"]["kcrash_nfqueue"]
+    assert r["detect"]["exposure"] == "exposed" and len(before["nfqueue_rules"]) == 1
+    carried, own = r["plan from the carried read"], r["plan from an own read"]
+    assert carried["read"]["source"] == "detection trip" and carried["round_trips"] == 0
+    assert own["read"]["source"] == "own trip" and own["round_trips"] == 1
+    for key in ("changes", "files", "transactions", "refused"):
+        assert carried[key] == own[key], key
+    assert [c["new_rule"].endswith("-j DROP") for c in carried["changes"]] == [True]
+
+    applied = r["apply"]
+    assert applied["changed"] and applied["read"]["source"] == "detection trip"
+    assert applied["watchdog"]["confirmed"] is True
+    assert applied["round_trips"] == 2, "apply + confirm (which carries the re-detection), no read trip"
+
+    after = r["re-detect"]["ansible_facts"]["kcrash_nfqueue"]
+    assert after["probe"]["round_trips"] == 0 and "re-read after the change" in after["probe"]["source"]
+    assert "save.iptables-legacy-save" in after["probe"]["source"]
+    assert after["nfqueue_rules"] == [] and after["saved_nfqueue_rules"] == []
+    assert after["exposure"]["level"] != "exposed"
+    assert after["kernel"] == before["kernel"] and after["interfaces"] == before["interfaces"]
+    live = _podman("exec", NAME, "iptables-save", "-t", "mangle").stdout
+    assert "-j DROP" in live and "NFQUEUE" not in live
