@@ -134,7 +134,7 @@ def _dmesg_script():
         "if ! command -v dmesg >/dev/null 2>&1; then echo 'kcrash: dmesg: command not found' >&2; exit 127; fi\n"
         "dmesg > \"$KC_T/dmesg\" || exit $?\n"
         "grep -F %s \"$KC_T/dmesg\" | head -c %d\n"
-        "rm -f \"$KC_T/dmesg\"\nexit 0" % (words, LIMIT_DMESG)
+        "exit 0" % (words, LIMIT_DMESG)
     )
 
 
@@ -143,7 +143,7 @@ def _wtmp_script():
         "if ! command -v last >/dev/null 2>&1; then echo 'kcrash: last: command not found' >&2; exit 127; fi\n"
         "last -x > \"$KC_T/last\" || exit $?\n"
         "grep -E 'crash|^reboot|^shutdown' \"$KC_T/last\" | head -c %d\n"
-        "rm -f \"$KC_T/last\"\nexit 0" % LIMIT_WTMP
+        "exit 0" % LIMIT_WTMP
     )
 
 
@@ -203,7 +203,10 @@ def _saved_script(path, kind):
 def _persist_script():
     globs = " ".join(PERSIST_GLOBS)
     return (
-        "for f in %s; do [ -f \"$f\" ] || continue; grep -H -n -E %s \"$f\" 2>&1; done | head -c %d\nexit 0"
+        # one grep over every file found (grep -H prints the same lines as one grep per file)
+        "set --\n"
+        "for f in %s; do [ -f \"$f\" ] && set -- \"$@\" \"$f\"; done\n"
+        "[ $# -gt 0 ] && grep -H -n -E %s \"$@\" 2>&1 | head -c %d\nexit 0"
         % (globs, quote(PERSIST_PATTERN), LIMIT_PERSIST)
     )
 
