@@ -165,3 +165,33 @@ def test_offender_check_can_fail():
              {"block": [{"name": "z", "shell": "true"}]}]
     expected = ["t: x (ansible.builtin.command)", "t: z (ansible.builtin.shell)"]
     assert _offenders(tasks, "t", True) == expected
+
+
+# ------------------------------------------------------------------ tags, on a lab host
+
+@pytest.mark.parametrize("tag_args, offload_runs", [
+    (["--skip-tags", "kernel"], True),      # once skipped every strategy (include tagged with all three)
+    (["--tags", "offload"], True),
+    (["--tags", "kernel"], False),
+    (["--skip-tags", "offload"], False),
+])
+def test_strategy_tags_select_what_runs(tmp_path, tag_args, offload_runs):
+    from conftest import CONTAINERS_CONF, lab_hosts
+    import ansible_collections.containers.podman as cp
+    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
+    with lab_hosts("remediate-tags", ("incident",)) as names:
+        inv = tmp_path / "inv.yml"
+        inv.write_text("all:\n  hosts:\n    labhost:\n      ansible_connection: containers.podman.podman\n"
+                       "      ansible_host: %s\n" % names["incident"])
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS + ":" + bundled, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_FORCE_COLOR="0", CONTAINERS_CONF=CONTAINERS_CONF)
+        env.pop("ANSIBLE_CONFIG", None)
+        res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(inv), "kcrash.nfqueue.remediate",
+                              "--check", "--diff", "-e", "kcrash_report_dir=%s" % (tmp_path / "reports")] + tag_args,
+                             cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-4000:]
+    assert "TASK [Detect exposure" in out and "Write the fleet report" in out
+    assert ("TASK [kcrash.nfqueue.offload : Turn offloads off" in out) is offload_runs, out[-3000:]
+    recap = [l for l in out.splitlines() if l.startswith("labhost") and "changed=" in l][0]
+    assert ("changed=1" in recap) is offload_runs, recap
