@@ -195,3 +195,27 @@ def test_strategy_tags_select_what_runs(tmp_path, tag_args, offload_runs):
     assert ("TASK [kcrash.nfqueue.offload : Turn offloads off" in out) is offload_runs, out[-3000:]
     recap = [l for l in out.splitlines() if l.startswith("labhost") and "changed=" in l][0]
     assert ("changed=1" in recap) is offload_runs, recap
+
+
+@pytest.mark.parametrize("carry, source, trips", [("true", "detection trip", 0), ("false", "own trip", 1)])
+def test_detection_carries_the_strategy_read_unless_told_not_to(tmp_path, carry, source, trips):
+    from conftest import CONTAINERS_CONF, lab_hosts
+    import ansible_collections.containers.podman as cp
+    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
+    with lab_hosts("remediate-carry", ("incident",)) as names:
+        inv = tmp_path / "inv.yml"
+        inv.write_text("all:\n  hosts:\n    labhost:\n      ansible_connection: containers.podman.podman\n"
+                       "      ansible_host: %s\n" % names["incident"])
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS + ":" + bundled, ANSIBLE_STDOUT_CALLBACK="json",
+                   CONTAINERS_CONF=CONTAINERS_CONF)
+        env.pop("ANSIBLE_CONFIG", None)
+        res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(inv), "kcrash.nfqueue.remediate",
+                              "--check", "-e", "kcrash_report_dir=%s" % (tmp_path / "reports"),
+                              "-e", "kcrash_carry_reads=%s" % carry],
+                             cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = json.loads(res.stdout)
+    offload = [t["hosts"]["labhost"] for p in out["plays"] for t in p["tasks"]
+               if t["task"]["name"].endswith("Turn offloads off now and across reboots") and "labhost" in t["hosts"]]
+    assert len(offload) == 1 and offload[0]["changed"]
+    assert offload[0]["read"]["source"] == source and offload[0]["round_trips"] == trips
