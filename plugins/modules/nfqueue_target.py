@@ -48,6 +48,8 @@ description:
     C(kcrash.nfqueue.rollback) playbook."
 version_added: 0.1.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
+extends_documentation_fragment:
+  - kcrash.nfqueue.carried_read
 options:
   target:
     description:
@@ -143,21 +145,6 @@ options:
         docs/drop.md.
     type: bool
     default: false
-  reuse_read:
-    description:
-      - Plan from the read that the detection trip carried earlier in this run
-        (C(kcrash.nfqueue.exposure_facts) with O(kcrash.nfqueue.exposure_facts#module:strategy_reads=[drop]))
-        instead of a read trip of its own, when it belongs to this host and is at most
-        O(read_max_age) seconds old. The answer stays on the controller (never in facts); a real
-        run uses it once. A read that is seconds old is safe to apply from. The apply trip
-        compares the affected chains with the ones planned from right before the restores,
-        and reads again when they differ (O(max_attempts)).
-    type: bool
-    default: true
-  read_max_age:
-    description: Oldest read (seconds) that O(reuse_read) accepts; older means a read trip of its own.
-    type: int
-    default: 600
   probe_after:
     description:
       - Carry the re-detection in the confirmation trip (so it sees the rules as they stay), for
@@ -198,6 +185,9 @@ attributes:
     description: Returns the before/after rule lines per table and the saved files before/after.
     support: full
 notes:
+  - With O(reuse_read), a read that is seconds old is safe to apply from. The apply trip compares
+    the affected chains with the ones planned from right before the restores, and reads again
+    when they differ (O(max_attempts)).
   - Needs root on the host (C(become)) for iptables-save/restore and nft.
   - Works on el6 (iptables 1.4.7, no C(-w) for restore), el7, el8+, Debian/Ubuntu, with the
     legacy and the nf_tables back end side by side, and on hosts without Python.

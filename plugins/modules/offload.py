@@ -31,6 +31,8 @@ description:
     With C(--diff) the file diffs and the features before/after are returned.
 version_added: 0.1.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
+extends_documentation_fragment:
+  - kcrash.nfqueue.carried_read
 options:
   features:
     description:
@@ -73,21 +75,6 @@ options:
         (C(<backup_dir>/offload-<UTC timestamp>/<path with / turned into _>)).
     type: path
     default: /var/backups/kcrash-nfqueue
-  reuse_read:
-    description:
-      - Plan from the read that the detection trip carried earlier in this run
-        (C(kcrash.nfqueue.exposure_facts) with O(kcrash.nfqueue.exposure_facts#module:strategy_reads=[offload]))
-        instead of a read trip of its own. The answer stays on the controller (never in facts);
-        it is used when it belongs to this host and is at most O(read_max_age) seconds old.
-        A real run uses it once. The apply is safe on a read that is seconds old. Every file is
-        replaced only if it still has the content planned from (else nothing is changed),
-        C(ethtool -K ... off) is idempotent, and the result is verified from a fresh C(ethtool -k).
-    type: bool
-    default: true
-  read_max_age:
-    description: Oldest read (seconds) that O(reuse_read) accepts; older means a read trip of its own.
-    type: int
-    default: 600
   detect:
     description:
       - When O(interfaces=auto) and the host has no C(kcrash_nfqueue) facts, carry the detection
@@ -115,6 +102,9 @@ attributes:
     description: Returns file diffs and feature states before/after.
     support: full
 notes:
+  - With O(reuse_read), a read that is seconds old is safe to apply from. Every file is replaced
+    only if it still has the content planned from (else nothing is changed), C(ethtool -K ... off)
+    is idempotent, and the result is verified from a fresh C(ethtool -k).
   - Runtime changes use the C(ethtool) found in the host's PATH extended with C(/usr/local/sbin),
     C(/usr/sbin) and C(/sbin); files written for boot time (udev rule, ifupdown C(post-up)) use
     its absolute path.

@@ -167,7 +167,26 @@ def test_offender_check_can_fail():
     assert _offenders(tasks, "t", True) == expected
 
 
-# ------------------------------------------------------------------ tags, on a lab host
+# ------------------------------------------------------------------ on a lab host
+
+def run_on_lab_host(tmp_path, prefix, args, json_out=False):
+    """remediate.yml by FQCN on a fresh `incident` lab container (inventory name labhost)."""
+    from conftest import CONTAINERS_CONF, lab_hosts
+    import ansible_collections.containers.podman as cp
+    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
+    with lab_hosts(prefix, ("incident",)) as names:
+        inv = tmp_path / "inv.yml"
+        inv.write_text("all:\n  hosts:\n    labhost:\n      ansible_connection: containers.podman.podman\n"
+                       "      ansible_host: %s\n" % names["incident"])
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS + ":" + bundled, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_FORCE_COLOR="0", CONTAINERS_CONF=CONTAINERS_CONF)
+        if json_out:
+            env["ANSIBLE_STDOUT_CALLBACK"] = "json"
+        env.pop("ANSIBLE_CONFIG", None)
+        return subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(inv), "kcrash.nfqueue.remediate",
+                               "-e", "kcrash_report_dir=%s" % (tmp_path / "reports")] + list(args),
+                              cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)
+
 
 @pytest.mark.parametrize("tag_args, offload_runs", [
     (["--skip-tags", "kernel"], True),      # once skipped every strategy (include tagged with all three)
@@ -176,19 +195,7 @@ def test_offender_check_can_fail():
     (["--skip-tags", "offload"], False),
 ])
 def test_strategy_tags_select_what_runs(tmp_path, tag_args, offload_runs):
-    from conftest import CONTAINERS_CONF, lab_hosts
-    import ansible_collections.containers.podman as cp
-    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
-    with lab_hosts("remediate-tags", ("incident",)) as names:
-        inv = tmp_path / "inv.yml"
-        inv.write_text("all:\n  hosts:\n    labhost:\n      ansible_connection: containers.podman.podman\n"
-                       "      ansible_host: %s\n" % names["incident"])
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS + ":" + bundled, ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_FORCE_COLOR="0", CONTAINERS_CONF=CONTAINERS_CONF)
-        env.pop("ANSIBLE_CONFIG", None)
-        res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(inv), "kcrash.nfqueue.remediate",
-                              "--check", "--diff", "-e", "kcrash_report_dir=%s" % (tmp_path / "reports")] + tag_args,
-                             cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)
+    res = run_on_lab_host(tmp_path, "remediate-tags", ["--check", "--diff"] + tag_args)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-4000:]
     assert "TASK [Detect exposure" in out and "Write the fleet report" in out
@@ -199,20 +206,8 @@ def test_strategy_tags_select_what_runs(tmp_path, tag_args, offload_runs):
 
 @pytest.mark.parametrize("carry, source, trips", [("true", "detection trip", 0), ("false", "own trip", 1)])
 def test_detection_carries_the_strategy_read_unless_told_not_to(tmp_path, carry, source, trips):
-    from conftest import CONTAINERS_CONF, lab_hosts
-    import ansible_collections.containers.podman as cp
-    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
-    with lab_hosts("remediate-carry", ("incident",)) as names:
-        inv = tmp_path / "inv.yml"
-        inv.write_text("all:\n  hosts:\n    labhost:\n      ansible_connection: containers.podman.podman\n"
-                       "      ansible_host: %s\n" % names["incident"])
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS + ":" + bundled, ANSIBLE_STDOUT_CALLBACK="json",
-                   CONTAINERS_CONF=CONTAINERS_CONF)
-        env.pop("ANSIBLE_CONFIG", None)
-        res = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(inv), "kcrash.nfqueue.remediate",
-                              "--check", "-e", "kcrash_report_dir=%s" % (tmp_path / "reports"),
-                              "-e", "kcrash_carry_reads=%s" % carry],
-                             cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=300, check=False)
+    res = run_on_lab_host(tmp_path, "remediate-carry", ["--check", "-e", "kcrash_carry_reads=%s" % carry],
+                          json_out=True)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     out = json.loads(res.stdout)
     offload = [t["hosts"]["labhost"] for p in out["plays"] for t in p["tasks"]
