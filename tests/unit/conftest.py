@@ -6,9 +6,11 @@ ansible-test does it, so action and filter plugins import exactly as under Ansib
 """
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -32,6 +34,8 @@ def _link_collection():
 
 
 _ROOT = _link_collection()
+COLLECTIONS = _ROOT     # ANSIBLE_COLLECTIONS_PATH of the tests that run ansible-playbook
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
 
@@ -94,3 +98,34 @@ def lab_hosts(prefix, images):
     finally:
         for name in names.values():
             podman("rm", "-f", "-t", "0", name, check=False)
+
+
+def bundled_collections():
+    """COLLECTIONS plus the collections of the `ansible` package next to this python (the
+    podman connection plugin)."""
+    import ansible_collections.containers.podman as cp
+    return COLLECTIONS + ":" + os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
+
+
+def run_play_json(tmp_path, tasks, inventory="testhost,", extra=(), wrap=(), env=None, collections=None):
+    """Run ``tasks`` (task dicts) as one play with the real ansible-playbook and the json
+    callback; ``testhost,`` uses the local connection, ``wrap`` prefixes the command (e.g.
+    ``ip netns exec NS``). Returns ``(rc, parsed output)``; output that is not JSON fails
+    the test with the tail of stdout and stderr."""
+    if not os.path.exists(ANSIBLE_PLAYBOOK):
+        pytest.skip("ansible-playbook not next to this python")
+    (tmp_path / "play.yml").write_text(json.dumps([{"hosts": "all", "gather_facts": False, "tasks": tasks}]))
+    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
+    full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections or COLLECTIONS, ANSIBLE_STDOUT_CALLBACK="json",
+                    ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "ltmp"),
+                    ANSIBLE_REMOTE_TEMP=str(tmp_path / "rtmp"), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                    CONTAINERS_CONF=CONTAINERS_CONF)
+    full_env.update(env or {})
+    cmd = list(wrap) + [ANSIBLE_PLAYBOOK, "-i", inventory, str(tmp_path / "play.yml")] + list(extra)
+    if inventory == "testhost,":
+        cmd += ["-c", "local"]
+    p = subprocess.run(cmd, capture_output=True, env=full_env, timeout=300, check=False)
+    try:
+        return p.returncode, json.loads(p.stdout.decode())
+    except ValueError:
+        raise AssertionError(p.stdout.decode()[-2000:] + p.stderr.decode()[-2000:])

@@ -171,14 +171,12 @@ def test_offender_check_can_fail():
 
 def run_on_lab_host(tmp_path, prefix, args, json_out=False):
     """remediate.yml by FQCN on a fresh `incident` lab container (inventory name labhost)."""
-    from conftest import CONTAINERS_CONF, lab_hosts
-    import ansible_collections.containers.podman as cp
-    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
+    from conftest import CONTAINERS_CONF, bundled_collections, lab_hosts
     with lab_hosts(prefix, ("incident",)) as names:
         inv = tmp_path / "inv.yml"
         inv.write_text("all:\n  hosts:\n    labhost:\n      ansible_connection: containers.podman.podman\n"
                        "      ansible_host: %s\n" % names["incident"])
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS + ":" + bundled, ANSIBLE_NOCOLOR="1",
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=bundled_collections(), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_FORCE_COLOR="0", CONTAINERS_CONF=CONTAINERS_CONF)
         if json_out:
             env["ANSIBLE_STDOUT_CALLBACK"] = "json"

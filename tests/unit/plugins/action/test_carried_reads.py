@@ -10,15 +10,11 @@ the probe in its read trip.
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
-from conftest import CONTAINERS_CONF, REPO, lab_hosts, podman
+from conftest import bundled_collections, lab_hosts, podman, run_play_json
 
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
-BIN = os.path.dirname(sys.executable)
 NAME = "carried-test-incident"
 
 
@@ -32,23 +28,11 @@ def host():
 
 
 def run_play(tmp_path, tasks):
-    import ansible_collections.containers.podman as cp
-    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
     (tmp_path / "inv.yml").write_text("all:\n  hosts:\n    labhost:\n      ansible_connection: containers.podman.podman\n"
                                       "      ansible_host: %s\n" % NAME)
-    (tmp_path / "play.yml").write_text(json.dumps([{"hosts": "all", "gather_facts": False, "tasks": tasks}]))
-    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS + ":" + bundled, ANSIBLE_STDOUT_CALLBACK="json",
-               ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "ltmp"),
-               CONTAINERS_CONF=CONTAINERS_CONF)
-    p = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", str(tmp_path / "inv.yml"),
-                        str(tmp_path / "play.yml")], capture_output=True, text=True, env=env, timeout=300, check=False)
-    try:
-        out = json.loads(p.stdout)
-    except ValueError:
-        raise AssertionError(p.stdout[-3000:] + p.stderr[-3000:])
+    rc, out = run_play_json(tmp_path, tasks, inventory=str(tmp_path / "inv.yml"), collections=bundled_collections())
     results = dict((t["task"]["name"], t["hosts"]["labhost"]) for t in out["plays"][0]["tasks"])
-    assert p.returncode == 0, "rc %s: %s %s" % (p.returncode, p.stderr[-2000:], json.dumps(results, indent=1)[-3000:])
+    assert rc == 0, "rc %s: %s" % (rc, json.dumps(results, indent=1)[-3000:])
     # the run's private controller directory is gone with the run: nothing outlives it
     assert not any("kcrash-reads" in dirs for dummy, dirs, dummy2 in os.walk(str(tmp_path / "ltmp")))
     return results

@@ -7,15 +7,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 
 import pytest
 
-from conftest import REPO
-
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+from conftest import ANSIBLE_PLAYBOOK, run_play_json
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("iptables-legacy")
@@ -41,24 +37,10 @@ def sh(ns, script):
 
 def play(ns, tmp_path, args, check=False, diff=False):
     args = dict({"backup_root": str(tmp_path / "backups"), "persist": False}, **args)
-    (tmp_path / "play.yml").write_text(
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: drop\n      kcrash.nfqueue.nfqueue_target: %s\n"
-        % json.dumps(args))
-    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_STDOUT_CALLBACK="json",
-               ANSIBLE_CONFIG=str(tmp_path / "ansible.cfg"), ANSIBLE_LOCAL_TEMP=str(tmp_path / "ltmp"),
-               ANSIBLE_REMOTE_TEMP=str(tmp_path / "rtmp"), ANSIBLE_PYTHON_INTERPRETER=sys.executable)
-    cmd = ["ip", "netns", "exec", ns, ANSIBLE_PLAYBOOK, "-c", "local", "-i", "testhost,", str(tmp_path / "play.yml")]
-    if check:
-        cmd.append("--check")
-    if diff:
-        cmd.append("--diff")
-    p = subprocess.run(cmd, capture_output=True, env=env, timeout=300, check=False)
-    try:
-        out = json.loads(p.stdout.decode())
-    except ValueError:
-        raise AssertionError(p.stdout.decode()[-2000:] + p.stderr.decode()[-2000:])
-    return p.returncode, out["plays"][0]["tasks"][0]["hosts"]["testhost"]
+    extra = (["--check"] if check else []) + (["--diff"] if diff else [])
+    rc, out = run_play_json(tmp_path, [{"name": "drop", "kcrash.nfqueue.nfqueue_target": args}], extra=extra,
+                            wrap=["ip", "netns", "exec", ns])
+    return rc, out["plays"][0]["tasks"][0]["hosts"]["testhost"]
 
 
 def forward(ns, tool="iptables-legacy-save"):

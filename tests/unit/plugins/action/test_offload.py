@@ -9,55 +9,17 @@ image with ethtool removed) and an unreadable ifcfg (incident image, dangling sy
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
-from conftest import CONTAINERS_CONF, REPO, lab_hosts, podman
-
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
-BIN = os.path.dirname(sys.executable)
-ANSIBLE_PLAYBOOK = os.path.join(BIN, "ansible-playbook")
-
-PLAY = """
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: offload
-      kcrash.nfqueue.offload: {args}
-"""
+from conftest import bundled_collections, lab_hosts, podman, run_play_json
 
 
-def play(tmp_path, args, inventory="testhost,", extra=(), path_prefix=None, check=True, collections=COLLECTIONS):
-    if not os.path.exists(ANSIBLE_PLAYBOOK):
-        pytest.skip("ansible-playbook not next to this python")
-    (tmp_path / "play.yml").write_text(PLAY.format(args=json.dumps(args)))
-    (tmp_path / "ansible.cfg").write_text("[defaults]\n")
-    env = dict(os.environ)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": collections,
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ltmp"),
-        "ANSIBLE_REMOTE_TEMP": str(tmp_path / "rtmp"),
-        "ANSIBLE_STDOUT_CALLBACK": "json",
-        "ANSIBLE_CONFIG": str(tmp_path / "ansible.cfg"),
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        "CONTAINERS_CONF": CONTAINERS_CONF,
-    })
-    if path_prefix:
-        env["PATH"] = path_prefix + ":" + env["PATH"]
-    cmd = [ANSIBLE_PLAYBOOK, "-i", inventory, str(tmp_path / "play.yml")] + list(extra)
-    if inventory == "testhost,":
-        cmd += ["-c", "local"]
-    if check:
-        cmd.append("--check")
-    p = subprocess.run(cmd, capture_output=True, env=env, timeout=300, check=False)
-    try:
-        out = json.loads(p.stdout.decode())
-    except ValueError:
-        raise AssertionError(p.stdout.decode()[-2000:] + p.stderr.decode()[-2000:])
-    hosts = out["plays"][0]["tasks"][0]["hosts"]
-    return p.returncode, hosts
+def play(tmp_path, args, inventory="testhost,", extra=(), path_prefix=None, check=True, collections=None):
+    env = {"PATH": path_prefix + ":" + os.environ["PATH"]} if path_prefix else None
+    rc, out = run_play_json(tmp_path, [{"name": "offload", "kcrash.nfqueue.offload": args}], inventory=inventory,
+                            extra=list(extra) + (["--check"] if check else []), env=env, collections=collections)
+    return rc, out["plays"][0]["tasks"][0]["hosts"]
 
 
 def test_check_mode_on_the_controller_reads_only(tmp_path):
@@ -130,17 +92,10 @@ def _inventory(tmp_path, name):
     return str(inv)
 
 
-def _collections():
-    # the podman connection plugin ships with the `ansible` package next to this python
-    import ansible_collections.containers.podman as cp  # noqa: F401
-    bundled = os.path.dirname(os.path.dirname(os.path.dirname(cp.__file__)))
-    return COLLECTIONS + ":" + bundled
-
-
 def test_ethtool_missing(tmp_path, lab):
     name = lab["bare"]
     _podman("exec", name, "sh", "-c", "rm -f $(command -v ethtool) /sbin/ethtool /usr/sbin/ethtool")
-    rc, hosts = play(tmp_path, {}, inventory=_inventory(tmp_path, name), check=False, collections=_collections())
+    rc, hosts = play(tmp_path, {}, inventory=_inventory(tmp_path, name), check=False, collections=bundled_collections())
     res = hosts["labhost"]
     assert rc != 0 and res["failed"] and not res["changed"]
     assert res["msg"] == ("host labhost: nothing changed: ethtool is not installed "
@@ -152,7 +107,7 @@ def test_unreadable_ifcfg_writes_nothing(tmp_path, lab):
     cfg = "/etc/sysconfig/network-scripts/ifcfg-eth0"
     _podman("exec", name, "sh", "-c", "mv %s /root/ifcfg-eth0.saved && ln -s /nonexistent %s && mkdir -p /etc/udev/rules.d"
             % (cfg, cfg))
-    rc, hosts = play(tmp_path, {}, inventory=_inventory(tmp_path, name), check=False, collections=_collections())
+    rc, hosts = play(tmp_path, {}, inventory=_inventory(tmp_path, name), check=False, collections=bundled_collections())
     res = hosts["labhost"]
     assert rc != 0 and res["failed"] and not res["changed"]
     assert "cannot read it (dangling symbolic link)" in res["msg"] and cfg in res["msg"]
