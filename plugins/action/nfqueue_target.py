@@ -88,20 +88,14 @@ class ActionModule(ShellActionBase):
 
         trips = [0]
         timings = {}
-        check = self._task.check_mode
         refs = read_cache.references(task_vars)
         kept = None
         read_source = {"source": "own trip"}
         if args["reuse_read"]:
-            kept, why = read_cache.load(task_vars, host, "drop", args["read_max_age"])
-            if kept is not None:
-                read_source = {"source": "detection trip", "age": round(kept["age"], 1)}
-                if not check:
-                    # a change follows: the answer is used once (a stale one is caught by the
-                    # apply trip's check of the affected chains, which then reads again)
-                    refs = read_cache.discard(task_vars, "drop")
-            else:
-                read_source["why"] = why
+            # a stale answer is caught by the apply trip's check of the affected chains,
+            # which then reads again
+            kept, read_source, refs = read_cache.take(task_vars, host, "drop", args["read_max_age"],
+                                                      self._task.check_mode)
 
         def read_and_plan(carried=None):
             t0 = time.time()

@@ -68,26 +68,18 @@ class ActionModule(ShellActionBase):
         except KcrashError as e:
             return self.fail(task_vars, str(e))
         facts = (task_vars.get("ansible_facts") or {}).get("kcrash_nfqueue") or task_vars.get("kcrash_nfqueue")
-        check = self._task.check_mode
         refs = read_cache.references(task_vars)
         new_facts = {}
 
         trips = 0
-        out = nonce = walk = None
-        kept = None
-        read_source = None
+        out = nonce = walk = kept = read_source = None
         if args["reuse_read"]:
-            kept, why = read_cache.load(task_vars, host, "offload", args["read_max_age"])
+            kept, read_source, refs = read_cache.take(task_vars, host, "offload", args["read_max_age"],
+                                                      self._task.check_mode)
             if kept is not None:
                 nonce, out = kept["nonce"], kept["stdout"]
                 # the read rode with the probe and left the interface walk to it
                 walk = kept["extra"].get("walk")
-                read_source = {"source": "detection trip", "age": round(kept["age"], 1)}
-                if not check:
-                    # a change follows: this answer is used once
-                    refs = read_cache.discard(task_vars, "offload")
-            else:
-                read_source = {"source": "own trip", "why": why}
         if out is None:
             script, nonce = offload_plan.build_read_script()
             probe_nonce = None

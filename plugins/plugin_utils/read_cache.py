@@ -95,6 +95,22 @@ def load(task_vars, host, kind, max_age, root=None):
             "extra": data.get("extra") or {}}, None
 
 
+def take(task_vars, host, kind, max_age, check_mode, root=None):
+    """What a strategy action plans from: ``(kept, read, refs)``.
+
+    ``kept`` is the host's answer of ``kind`` (see :func:`load`) or None; ``read`` is the
+    action's ``read`` result key (``source`` detection trip with ``age``, or own trip with
+    ``why``); ``refs`` is the fact value to return: without ``kind`` once a real run has
+    used the answer (a change follows, so it is used once), unchanged in check mode."""
+    refs = references(task_vars)
+    kept, why = load(task_vars, host, kind, max_age, root=root)
+    if kept is None:
+        return None, {"source": "own trip", "why": why}, refs
+    if not check_mode:
+        refs = discard(task_vars, kind, root=root)
+    return kept, {"source": "detection trip", "age": round(kept["age"], 1)}, refs
+
+
 def discard(task_vars, kind, root=None):
     """Forget the host's kept answer of ``kind``; return the fact value without it."""
     refs = references(task_vars)

@@ -67,3 +67,15 @@ def test_discard_removes_the_file_and_the_reference(tmp_path):
 def test_unknown_kind_is_refused(tmp_path):
     with pytest.raises(ValueError):
         read_cache.store("web1", "kernel", "n", "x", root=str(tmp_path))
+
+
+def test_take_uses_an_answer_once_in_a_real_run_and_keeps_it_in_check_mode(tmp_path):
+    ref = read_cache.store("web1", "drop", "n", "x", root=str(tmp_path))
+    tv = _vars(ref, "drop")
+    kept, read, refs = read_cache.take(tv, "web1", "drop", 60, True, root=str(tmp_path))
+    assert kept["stdout"] == "x" and read["source"] == "detection trip" and refs == {"drop": ref}
+    kept, read, refs = read_cache.take(tv, "web1", "drop", 60, False, root=str(tmp_path))
+    assert kept["stdout"] == "x" and refs == {}
+    assert not (tmp_path / "kcrash-reads" / (ref["id"] + ".json")).exists()
+    kept, read, refs = read_cache.take(tv, "web1", "drop", 60, False, root=str(tmp_path))
+    assert kept is None and read["source"] == "own trip" and "not available" in read["why"]
