@@ -101,15 +101,15 @@ class ActionModule(ShellActionBase):
                 facts = collect_facts_reread(out, reread["stdout"], nonce, reread["sections"], host=host)
             else:
                 facts = collect_facts(out, nonce, host=host)
-            walk = list(walk_answer(out, nonce, host)) if reads else None
+            # only the offload read left its walk to the probe
+            walk = list(walk_answer(out, nonce, host)) if any(r[0] == "offload" for r in reads) else None
         except KcrashError as e:
             extra = {"probe_stderr": (err or "")[:2000]}
             if args["include_raw"]:
                 extra["probe_stdout"] = out
             return self.fail(task_vars, str(e).replace("host %s: " % host, "", 1), **extra)
         for kind, dummy, read_nonce in reads:
-            # the offload read left its interface walk to the probe; the full probe answer is
-            # also what a later partial re-read (offload probe_after) completes
+            # the full probe answer is also what a later partial re-read (probe_after) completes
             extra = {"probe_nonce": nonce}
             if kind == "offload":
                 extra["walk"] = walk

@@ -81,13 +81,20 @@ class ActionModule(ShellActionBase):
                 # the read rode with the probe and left the interface walk to it
                 walk = kept["extra"].get("walk")
         if out is None:
-            script, nonce = offload_plan.build_read_script()
             probe_nonce = None
             if args["detect"] and interfaces == "auto" and not facts:
-                # the interface choice follows detection: carry the probe in the same trip
-                from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts
+                # the interface choice follows detection: carry the probe in the same trip, and
+                # let the read use the probe's interface walk instead of walking again
+                from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import (
+                    build_probe,
+                    collect_facts,
+                    walk_answer,
+                )
+                script, nonce = offload_plan.build_read_script(walk=False)
                 probe_script, probe_nonce = build_probe()
                 script = combine([script, probe_script])
+            else:
+                script, nonce = offload_plan.build_read_script()
             rc, out, err, n, secs = self.run_sh(script, task_vars, "offload read probe")
             trips += n
             if rc != 0:
@@ -96,6 +103,7 @@ class ActionModule(ShellActionBase):
             if probe_nonce is not None:
                 try:
                     facts = collect_facts(out, probe_nonce, host=host)
+                    walk = walk_answer(out, probe_nonce, host)
                 except KcrashError as e:
                     return self.fail(task_vars, str(e))
                 facts["probe"]["source"] = "carried by the offload read trip"
