@@ -237,55 +237,48 @@ REREAD = {
 }
 
 
+def _sections(marker):
+    """``[(name, shell command)]`` of the probe, in order; ``marker`` prefixes data lines."""
+    out = [("kernel", "uname -r"), ("nodename", "uname -n")]
+    out += [(name, _file(path)) for name, path in OS_FILES]
+    out += [
+        ("kernel_pkgs", _kernel_pkgs_script()),
+        ("version.iptables", tool_command("iptables", "--version")),
+        ("version.ip6tables", tool_command("ip6tables", "--version")),
+    ]
+    out += [(name, _ipt_section(tool, backend)) for name, _family, backend, tool in IPTABLES_TOOLS]
+    out.append(("nft", tool_command("nft", "-a list ruleset")))
+    out += [(saved_section_name(path), _saved_script(path, "iptables")) for path, _fam in SAVED_IPTABLES_FILES]
+    out += [(saved_section_name(path), _saved_script(path, "nft")) for path in SAVED_NFT_FILES]
+    out += [
+        ("interfaces", netdev.walk_script(marker)),
+        ("forwarding",
+         "kc_v=''; read -r kc_v < /proc/sys/net/ipv4/ip_forward 2>/dev/null; printf 'ipv4=%s\\n' \"$kc_v\"\n"
+         "kc_v=''; read -r kc_v < /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null; printf 'ipv6=%s\\n' \"$kc_v\""),
+        ("crash", _crash_script(marker)),
+        ("dmesg", _dmesg_script()),
+        ("wtmp", _wtmp_script()),
+        ("kdump", _kdump_script()),
+        ("persist", _persist_script()),
+    ]
+    return out
+
+
+SECTION_NAMES = tuple(name for name, dummy in _sections(""))
+
+
 def build_probe(nonce=None, only=None):
     """Return ``(script_text, nonce)`` of the detection probe. ``only``: run just these
     sections (a partial re-read, given the ``nonce`` of the full answer it completes)."""
     s = Script(nonce)
-    marker = "@@KCDATA:%s:" % s.nonce
     if only is not None:
         unknown = set(only) - set(SECTION_NAMES)
         if unknown or not only:
             raise KcrashInputError("only", "not probe sections: %s" % ", ".join(sorted(unknown)))
-
-    def add(name, command):
+    for name, command in _sections("@@KCDATA:%s:" % s.nonce):
         if only is None or name in only:
             s.section(name, command)
-
-    add("kernel", "uname -r")
-    add("nodename", "uname -n")
-    for name, path in OS_FILES:
-        add(name, _file(path))
-    add("kernel_pkgs", _kernel_pkgs_script())
-    add("version.iptables", tool_command("iptables", "--version"))
-    add("version.ip6tables", tool_command("ip6tables", "--version"))
-    for name, _family, backend, tool in IPTABLES_TOOLS:
-        add(name, _ipt_section(tool, backend))
-    add("nft", tool_command("nft", "-a list ruleset"))
-    for path, _fam in SAVED_IPTABLES_FILES:
-        add(saved_section_name(path), _saved_script(path, "iptables"))
-    for path in SAVED_NFT_FILES:
-        add(saved_section_name(path), _saved_script(path, "nft"))
-    add("interfaces", netdev.walk_script(marker))
-    add(
-        "forwarding",
-        "kc_v=''; read -r kc_v < /proc/sys/net/ipv4/ip_forward 2>/dev/null; printf 'ipv4=%s\\n' \"$kc_v\"\n"
-        "kc_v=''; read -r kc_v < /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null; printf 'ipv6=%s\\n' \"$kc_v\"",
-    )
-    add("crash", _crash_script(marker))
-    add("dmesg", _dmesg_script())
-    add("wtmp", _wtmp_script())
-    add("kdump", _kdump_script())
-    add("persist", _persist_script())
     return s.render(), s.nonce
-
-
-SECTION_NAMES = (
-    ("kernel", "nodename") + tuple(name for name, dummy in OS_FILES)
-    + ("kernel_pkgs", "version.iptables", "version.ip6tables") + tuple(t[0] for t in IPTABLES_TOOLS)
-    + ("nft",) + tuple(saved_section_name(p) for p, dummy in SAVED_IPTABLES_FILES)
-    + tuple(saved_section_name(p) for p in SAVED_NFT_FILES)
-    + ("interfaces", "forwarding", "crash", "dmesg", "wtmp", "kdump", "persist")
-)
 
 
 # ============================================================================ parse
