@@ -4,13 +4,9 @@ idempotence). Commands run as `podman exec <container> /bin/sh -c ...`
 Persistence is proven with the host's own boot path: `podman restart` re-runs the lab init,
 which loads the saved rule files."""
 
-import os
-import subprocess
-import time
-
 import pytest
+from kcrash_testinfra import restart_container
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 SEED_DROP = ("-A PREROUTING -p tcp -m multiport --dports 80,443 -m set --match-set lee src -m string "
              "--string \"t.test.com\" --algo kmp --to 1480 -j DROP")
 
@@ -27,16 +23,6 @@ def only(host, *kinds):
 def rules(host, tool, table=None):
     out = host.check_output("%s%s" % (tool, " -t %s" % table if table else ""))
     return [line for line in out.splitlines() if line.startswith("-A ")]
-
-
-def reboot(host, name):
-    env = dict(os.environ, CONTAINERS_CONF=os.path.join(REPO, "lab", "containers.conf"))
-    subprocess.run(["podman", "restart", "-t", "1", name], check=True, env=env, capture_output=True)
-    for _i in range(60):
-        if host.run("test -e /run/kcrash-lab/ready").rc == 0:
-            return
-        time.sleep(0.5)
-    raise AssertionError("lab init did not finish after restart")
 
 
 def test_no_nfqueue_target_left_live(host):
@@ -103,7 +89,7 @@ def test_backups_are_private_and_confirmed(host):
 ])
 def test_drop_survives_reboot(host, name, tool, table, line):
     only(host, name.split("-", 1)[1])
-    reboot(host, name)
+    restart_container(host, name)
     got = rules(host, tool, table)
     assert line in got
     assert not any("NFQUEUE" in r for r in got)

@@ -8,10 +8,9 @@ ifdown/ifup of ifupdown with the ethtool package's hook.
 """
 
 import os
-import subprocess
-import time
 
 import pytest
+from kcrash_testinfra import restart_container
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
@@ -47,12 +46,7 @@ def test_incident_runtime_and_ifcfg(host):
 def test_incident_lro_stays_off_after_reboot(host):
     only(host, "incident")
     name = "offload-incident"
-    env = dict(os.environ, CONTAINERS_CONF=os.path.join(REPO, "lab", "containers.conf"))
-    subprocess.run(["podman", "restart", "-t", "1", name], check=True, env=env, capture_output=True)
-    for dummy in range(60):
-        if host.run("test -e /run/kcrash-lab/ready").rc == 0:
-            break
-        time.sleep(0.5)
+    restart_container(host, name)
     log = host.check_output("cat /var/log/kcrash-lab-init.log")
     # the boot replica ran our command (veth refuses -G: that failure is the image's own)
     assert "-K eth0 lro off failed" not in log
