@@ -21,6 +21,7 @@ from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import new_nonce, tty_calibration, untty
 
 # Stay well below MAX_ARG_STRLEN (131072) once become wrappers and quoting are added.
 MAX_INLINE_BYTES = 96 * 1024
@@ -31,6 +32,7 @@ class ShellActionBase(ActionBase):
 
     TRANSFERS_FILES = False
     _requires_connection = True
+    tty_layers = 0
 
     def host_label(self, task_vars=None):
         tv = task_vars or {}
@@ -39,10 +41,19 @@ class ShellActionBase(ActionBase):
     def run_sh(self, script, task_vars=None, what="script"):
         """Run POSIX sh ``script`` on the host. Returns (rc, stdout, stderr, round_trips, seconds).
 
+        ``stdout`` is what the script wrote, also when it came through terminals (``ssh
+        -tt`` and sudo's pty turn "\\n" into "\\r\\n": a calibration line the script
+        prints first says how many layers to undo). A terminal merges the script's stderr
+        into stdout; ``stderr`` then holds that merged text followed by the connection's
+        own stderr, so messages taken from it carry the script's errors either way
+        (``self.tty_layers`` says how many terminals there were).
+
         Raises AnsibleActionFail naming host and ``what`` when the connection itself fails.
         """
         started = time.time()
         trips = 0
+        tty_nonce = new_nonce()
+        script = tty_calibration(tty_nonce) + script
         try:
             data = to_bytes(script, errors="surrogate_or_strict")
             if len(data) <= MAX_INLINE_BYTES:
@@ -75,7 +86,11 @@ class ShellActionBase(ActionBase):
             raise AnsibleActionFail(
                 "host %s: %s could not be run: %s" % (self.host_label(task_vars), what, e)
             )
-        return res.get("rc"), res.get("stdout", ""), res.get("stderr", ""), trips, time.time() - started
+        out, err = res.get("stdout", "") or "", res.get("stderr", "") or ""
+        out, self.tty_layers = untty(out, tty_nonce)
+        if self.tty_layers:
+            err = out + ("\n" + err if err.strip() else "")
+        return res.get("rc"), out, err, trips, time.time() - started
 
     def fail(self, task_vars, message, **extra):
         res = {"failed": True, "msg": "host %s: %s" % (self.host_label(task_vars), message)}
