@@ -14,8 +14,10 @@ import shlex
 import shutil
 import subprocess
 import termios
+import types
 
 import pytest
+from ansible.plugins.loader import shell_loader
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import Script, split_sections, untty
@@ -59,6 +61,8 @@ class PtyConnectionAction(ShellActionBase):
     def __init__(self, layers):  # pylint: disable=super-init-not-called
         self.layers = layers
         self._play_context = None
+        self._connection = types.SimpleNamespace(become=None, allow_executable=True, transport="local",
+                                                 _shell=shell_loader.get("sh"))
 
     def run(self, tmp=None, task_vars=None):
         raise NotImplementedError
