@@ -39,6 +39,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     FileChange,
     backup_name,
     file_transaction,
+    printf_literal,
     quote,
     validate_abs_path,
 )
@@ -67,12 +68,11 @@ def _tool(name):
     return name
 
 
-def _heredoc(path, content, tag="KCRASH_EOF"):
-    """Shell text writing ``content`` to ``path`` (quoted heredoc: no expansion)."""
-    while tag in content:
-        tag += "_X"
+def _write_file(path, content):
+    """Shell text writing ``content`` to ``path`` (a final newline added when missing), with
+    ``shell.printf_literal``: its size does not multiply under Ansible's quoting."""
     body = content if content.endswith("\n") else content + "\n"
-    return "cat > %s <<'%s'\n%s%s\n" % (quote(path), tag, body, tag)
+    return "printf %s > %s\n" % (printf_literal(body), quote(path))
 
 
 def restore_script(tx_iptables, nft_tables, wait):
@@ -210,9 +210,9 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
     out.append("kc_changed=''\n")
     # 1. the transactions, and their --test in the background (read-only, like the saves)
     for i, tx in enumerate(txs):
-        out.append(_heredoc(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"]))
+        out.append(_write_file(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"]))
     if nft_tx:
-        out.append(_heredoc(posixpath.join(bdir, "tx.nft"), nft_tx["text"]))
+        out.append(_write_file(posixpath.join(bdir, "tx.nft"), nft_tx["text"]))
     if test_first and (txs or nft_tx):
         job = []
         for i, tx in enumerate(txs):
@@ -252,12 +252,12 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
                    % (words, i, words, RC_APPLY))
         out.append("echo '%s' > nft-%d.name\n" % (words, i))
     # 3. restore.sh, watchdog
-    out.append(_heredoc(posixpath.join(bdir, "restore.sh"), restore_script(txs, nft_tables, wait)))
-    out.append(_heredoc(posixpath.join(bdir, "watchdog.sh"), watchdog_script(bdir, seconds)))
+    out.append(_write_file(posixpath.join(bdir, "restore.sh"), restore_script(txs, nft_tables, wait)))
+    out.append(_write_file(posixpath.join(bdir, "watchdog.sh"), watchdog_script(bdir, seconds)))
     changes = [FileChange(f["path"], f["after"], "0600", f["expect"]) for f in plan.get("files", [])]
     lst = "".join("%s %s\n" % (backup_name(c.path), c.path) for c in changes)
     if lst:
-        out.append(_heredoc(posixpath.join(bdir, "files.list"), lst))
+        out.append(_write_file(posixpath.join(bdir, "files.list"), lst))
     out.append(arm_watchdog(bdir))
     out.append(disarm(bdir))
     out.append("kc_undo() {\n  echo \"KCRASH-FAIL: $1: rules and files put back from %s\" >&2\n"
