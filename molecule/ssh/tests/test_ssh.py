@@ -80,7 +80,8 @@ def read_json(path):
 
 
 def live_mangle(name):
-    return podman(name, "iptables-save -t mangle")
+    """The live mangle table (no save-time comments)."""
+    return podman(name, "iptables-save -t mangle | grep -v '^#'")
 
 
 def lro(name):
