@@ -259,6 +259,8 @@ class ActionModule(ShellActionBase):
         if self._task.check_mode:
             script = rollback.list_script(args["backup_root"], stamp)
             rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target rollback (check)")
+            if rc == rollback.RC_DENIED:
+                return self._denied(task_vars, args, err, n)
             if rc == rollback.RC_NOBACKUP:
                 result.update(changed=False, round_trips=n, msg="no backup under %s" % args["backup_root"])
                 return result
@@ -273,6 +275,8 @@ class ActionModule(ShellActionBase):
             if line.startswith("KCRASH-BACKUP: "):
                 bdir = line[len("KCRASH-BACKUP: "):].strip()
         result["backup_dir"] = bdir
+        if rc == rollback.RC_DENIED:
+            return self._denied(task_vars, args, err, n)
         if rc == rollback.RC_NOBACKUP:
             result.update(changed=False, msg="no backup under %s: nothing restored" % args["backup_root"])
             return result
@@ -282,6 +286,13 @@ class ActionModule(ShellActionBase):
             return result
         result.update(changed=True, msg="restored live rules and saved files from %s" % bdir)
         return result
+
+    def _denied(self, task_vars, args, err, trips):
+        why = [line for line in err.splitlines() if line.startswith("KCRASH-DENIED: ")]
+        return self.fail(task_vars, "%s; whether a backup exists under %s is unknown and nothing was restored: run "
+                         "with become (-b, ansible_become, AWX privilege escalation)"
+                         % (why[-1][len("KCRASH-DENIED: "):] if why else "the backups cannot be read",
+                            args["backup_root"]), changed=False, round_trips=trips)
 
     @staticmethod
     def _timings(t, started):

@@ -176,6 +176,8 @@ options:
         only the backup that would be used is reported.
       - The restore replaces the whole tables that were backed up, so rules added to those
         tables after the backup are removed.
+      - When O(backup_root) cannot be read (a run without become), the task fails saying so; it
+        never reports "no backup" for backups it could not look at.
     type: str
 attributes:
   check_mode:
