@@ -97,6 +97,10 @@ class ActionModule(ShellActionBase):
             kept, read_source, refs = read_cache.take(task_vars, host, "drop", args["read_max_age"],
                                                       self._task.check_mode)
 
+        # the management port as the SSH connection's settings give it (sudo drops
+        # SSH_CONNECTION; the read finds the login shell's when it may read /proc)
+        ssh_conn = self.ssh_settings()
+
         def read_and_plan(carried=None):
             t0 = time.time()
             if carried is not None:
@@ -110,7 +114,10 @@ class ActionModule(ShellActionBase):
             timings["read"] = timings.get("read", 0) + time.time() - t0
             t0 = time.time()
             rr = nfplan.parse_read(out, nonce, host)
-            mgmt = nfplan.management(rr.ssh_connection, options, task_vars.get("ansible_port"))
+            mgmt = nfplan.management(rr.ssh_connection, options, task_vars.get("ansible_port"), connection=ssh_conn)
+            if rr.ssh_connection_from not in (None, "env"):
+                mgmt.source = mgmt.source.replace(
+                    "SSH_CONNECTION", "SSH_CONNECTION of the login shell (%s; read under become)" % rr.ssh_connection_from, 1)
             plan = nfplan.plan(rr.dumps, options, mgmt, rr.nft_text, rr.saved, rr.nft_saved,
                                nfplan.restore_supports_wait(rr.version))
             timings["plan"] = timings.get("plan", 0) + time.time() - t0
