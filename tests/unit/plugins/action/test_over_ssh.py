@@ -186,3 +186,31 @@ def test_guard_refuses_nfqueue_on_the_ssh_port_2222_under_sudo(tmp_path, ssh_hos
     assert res["management"]["port"] == 2222
     live = sh_root(ssh_hosts, "ssh-port2222", "iptables-save -t filter")
     assert "--dport 2222 -j NFQUEUE" in live
+
+
+def test_drop_with_20000_saved_rules_goes_by_file_and_runs_with_noexec_tmp(tmp_path, ssh_hosts):
+    """A command beyond one argument's limit: copied into Ansible's remote temp dir (the
+    home of ops; /tmp is noexec there) and run as ``/bin/sh FILE`` under sudo."""
+    sh_root(ssh_hosts, "ssh-incident", "iptables-save -t mangle | grep -q NFQUEUE || "
+            "iptables -t mangle -I PREROUTING -p tcp --dport 443 -j NFQUEUE --queue-num 2 --queue-bypass")
+    saved = sh_root(ssh_hosts, "ssh-incident", "cat /etc/sysconfig/iptables")
+    rules = "".join("-A INPUT -s 10.%d.%d.%d/32 -m comment --comment \"host's %d\" -j ACCEPT\n"
+                    % (i // 65536 % 256, i // 256 % 256, i % 256, i) for i in range(20000))
+    at = saved.index("COMMIT", saved.index("*filter\n"))
+    big = saved[:at] + rules + saved[at:]
+    if "NFQUEUE" not in big:
+        big = big.replace("*mangle\n", "*mangle\n-A PREROUTING -p tcp --dport 443 -j NFQUEUE --queue-num 2\n", 1)
+    assert len(big) > 131072 and "NFQUEUE" in big
+    subprocess.run(["podman", "exec", "-i", ssh_hosts["hosts"]["ssh-incident"]["name"], "/bin/sh", "-c",
+                    "cat > /etc/sysconfig/iptables"], input=big, text=True, check=True,
+                   env=dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF))
+    assert "noexec" in sh_root(ssh_hosts, "ssh-incident", "grep ' /tmp ' /proc/mounts")
+    inv = _inventory(tmp_path, ssh_hosts, "ssh-incident")
+    rc, out = run_play_json(tmp_path, [{"kcrash.nfqueue.nfqueue_target": {"watchdog_timeout": 60}}],
+                            inventory=inv, extra=["-b"])
+    res = _task_result(out)["ssh-incident"]
+    assert rc == 0 and not res.get("failed"), res.get("msg")
+    assert res["round_trips"] >= 4  # read, then the apply by file: temp dir, copy, run
+    after = sh_root(ssh_hosts, "ssh-incident", "cat /etc/sysconfig/iptables")
+    assert after.count("\n") == big.count("\n") and "NFQUEUE" not in after and rules in after
+    assert sh_root(ssh_hosts, "ssh-incident", "ls -A /home/ops/.ansible/tmp 2>/dev/null | wc -l").strip() == "0"
