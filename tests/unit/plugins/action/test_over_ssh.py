@@ -1,6 +1,7 @@
 """The actions over real SSH as a non-root user with become (issue 11, defects 1-4), on
 the lab's SSH hosts (``ssh-incident``: user ``ops``, key login, sudo NOPASSWD with
-``Defaults requiretty``, no Python, ``/tmp`` noexec; ``ssh-port2222``: sshd on 2222) started
+``Defaults requiretty``, no Python, ``/tmp`` noexec; ``ssh-port2222``: sshd on 2222; ``ssh-su``:
+escalation by ``su`` with root's password) started
 as ``kcore-*`` containers with the image's run-args, reached with ``ansible.builtin.ssh`` at
 their address on podman's own network, with a key made for the test.
 
@@ -31,7 +32,7 @@ def _run_args(image):
 
 @pytest.fixture(scope="module")
 def ssh_hosts(tmp_path_factory):
-    images = ["ssh-incident", "ssh-port2222"]
+    images = ["ssh-incident", "ssh-port2222", "ssh-su"]
     for image in images:
         if podman("image", "exists", "localhost/kcrash-lab/%s:latest" % image, check=False).returncode != 0:
             pytest.skip("lab image %s not built (scripts/lab.sh build)" % image)
@@ -107,6 +108,17 @@ def test_detection_over_ssh_tty_and_sudo_equals_root_read(tmp_path, ssh_hosts):
     assert facts["exposure"]["legs"] == root["legs"]
     assert facts["nfqueue_rules"] == root_facts["nfqueue_rules"]
     assert facts["probe"]["errors"] == root_facts["probe"]["errors"]  # a container's dmesg is denied to root too
+
+
+def test_detection_over_ssh_with_su_equals_root_read(tmp_path, ssh_hosts):
+    inv = _inventory(tmp_path, ssh_hosts, "ssh-su", ansible_become_method="su",
+                     ansible_become_password="kcrash-lab-root")
+    rc, out = run_play_json(tmp_path, [{"kcrash.nfqueue.exposure_facts": {}}], inventory=inv, extra=["-b"])
+    res = _task_result(out)["ssh-su"]
+    assert rc == 0 and not res.get("failed"), res.get("msg")
+    root_facts = _root_facts(ssh_hosts, "ssh-su")
+    assert res["ansible_facts"]["kcrash_nfqueue"]["exposure"]["legs"] == exposure.assess(root_facts)["legs"]
+    assert res["ansible_facts"]["kcrash_nfqueue"]["nfqueue_rules"] == root_facts["nfqueue_rules"]
 
 
 def test_detection_without_become_says_unknown_not_a_lower_verdict(tmp_path, ssh_hosts):
