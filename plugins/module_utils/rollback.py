@@ -51,6 +51,7 @@ RC_APPLY = 5        # a restore failed: everything put back
 RC_NOBACKUP = 6     # rollback: no backup found
 RC_LATE = 7         # confirm came after the watchdog had already restored
 RC_TEST = 8         # a transaction failed its --test (nft -c): nothing changed
+RC_DENIED = 9       # rollback: the backup root cannot be read (not root): nothing known, nothing done
 _STAMP_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4,32}\Z")
 _TOOL_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-restore\Z")
 
@@ -336,7 +337,7 @@ def rollback_script(root, stamp=None):
     else:
         pick = ("kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
     return (
-        PREAMBLE + "umask 077\n" + pick
+        PREAMBLE + "umask 077\n" + readable_check(root) + pick
         + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then echo 'KCRASH-NOBACKUP: no backup under %s' >&2; exit %d; fi\n"
         % (r, root, RC_NOBACKUP)
         + "cd %s/\"$kc_d\" || exit %d\n" % (r, RC_NOBACKUP)
@@ -354,6 +355,19 @@ def list_script(root, stamp=None):
     r = quote(root)
     pick = ("kc_d=%s\n" % quote(stamp)) if stamp else (
         "kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
-    return (PREAMBLE + pick
+    return (PREAMBLE + readable_check(root) + pick
             + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then exit %d; fi\n" % (r, RC_NOBACKUP)
             + "printf '%%s/%%s\\n' %s \"$kc_d\"\n" % r)
+
+
+def readable_check(root):
+    """Shell text exiting ``RC_DENIED`` when the backups under ``root`` cannot be looked at
+    (``root``, or its nearest existing parent, not readable and searchable: a run without
+    become), so that "no backup" is said only when there is none."""
+    return (
+        "kc_p=%s\n"
+        "while [ ! -e \"$kc_p\" ] && [ \"$kc_p\" != / ]; do kc_p=$(dirname \"$kc_p\"); done\n"
+        "if [ ! -r \"$kc_p\" ] || [ ! -x \"$kc_p\" ]; then "
+        "echo \"KCRASH-DENIED: cannot read $kc_p as uid $(id -u): permission denied\" >&2; exit %d; fi\n"
+        % (quote(root), RC_DENIED)
+    )

@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import os
 import shlex
+import subprocess
 import tempfile
 import time
 
@@ -26,6 +27,7 @@ from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ssh_settings
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import new_nonce, tty_calibration, untty
 
@@ -140,6 +142,40 @@ class ShellActionBase(ActionBase):
             self._remove_tmp_path(tmpdir, force=True)
             trips += 1
         return res, trips
+
+    def ssh_settings(self):
+        """None for a connection that is not ``ansible.builtin.ssh``; else the SSH port it
+        uses and whether it goes through a proxy, from the connection's own settings
+        (``ansible_port``, ``ssh_args``/``ssh_common_args``/``ssh_extra_args`` with ``-p`` or
+        ``-o Port=``, first one wins as in OpenSSH) and, for what they leave open,
+        ``ssh -G`` with the same arguments (``ssh_config``; prints, connects nowhere)."""
+        conn = self._connection
+        if str(getattr(conn, "transport", "")) not in ssh_settings.SSH_TRANSPORTS:
+            return None
+
+        def opt(name):
+            try:
+                return conn.get_option(name)
+            except Exception:  # an option this version does not have
+                return None
+
+        words, origin = ssh_settings.option_words(opt("ssh_args"), opt("port"), opt("ssh_common_args"),
+                                                  opt("ssh_extra_args"))
+        found = ssh_settings.from_args(words, origin)
+        host = opt("host") or getattr(self._play_context, "remote_addr", None)
+        if (found["port"] is None or not found["proxied"]) and host:
+            try:
+                p = subprocess.run([opt("ssh_executable") or "ssh", "-G"] + words + [str(host)],
+                                   capture_output=True, text=True, timeout=15, check=False)
+            except (OSError, subprocess.SubprocessError):
+                p = None
+            if p is not None and p.returncode == 0:
+                g = ssh_settings.parse_ssh_G(p.stdout)
+                if found["port"] is None and g["port"]:
+                    found["port"], found["port_from"] = g["port"], "ssh -G %s (ssh_config or the default)" % host
+                if not found["proxied"] and g["proxied"]:
+                    found["proxied"], found["proxy"] = True, g["proxy"]
+        return found
 
     def fail(self, task_vars, message, **extra):
         res = {"failed": True, "msg": "host %s: %s" % (self.host_label(task_vars), message)}

@@ -170,3 +170,32 @@ def test_file_transaction_and_drop_files_write_the_content_byte_exact(tmp_path):
     w = rollback._write_file(str(tmp_path / "tx.rules"), content)
     subprocess.run(["sh", "-c", w], check=True)
     assert (tmp_path / "tx.rules").read_bytes() == content.encode()
+
+
+def test_file_fallback_with_an_unprivileged_become_user_shares_and_removes_the_file():
+    """become_user nobody cannot read ops' 0700 temp dir: Ansible's own _fixup_perms2
+    (setfacl/chmod/...) runs on the dir and the file, and the dir is removed without become
+    (its owner is ops), after the script ran."""
+    ssh = RecordingSsh()
+    ssh.conn.become.set_options(direct={"become_user": "nobody"})
+    calls = []
+
+    class Unprivileged(Action):
+        def _fixup_perms2(self, remote_paths, remote_user=None, execute=True):
+            calls.append(("fixup", list(remote_paths), execute))
+            return remote_paths
+
+        def _remove_tmp_path(self, tmp_path, force=False):
+            calls.append(("remove", tmp_path, force))
+
+    action = Unprivileged(ssh)
+    script = "".join("echo 'x%d'\n" % i for i in range(9000))
+    rc, out, err, trips, _s = action.run_sh(script, None, "big")
+    tmpdir = "/home/ops/.ansible/tmp/ansible-tmp-1"
+    assert calls[0] == ("fixup", [tmpdir, tmpdir + "/kcrash.sh"], False)
+    assert calls[-1] == ("remove", tmpdir, True)
+    (argv,) = ssh.argvs
+    cmd = argv[-1].decode() if isinstance(argv[-1], bytes) else argv[-1]
+    assert "-u nobody" in cmd and "/bin/sh /home/ops/.ansible/tmp/ansible-tmp-1/kcrash.sh" in cmd
+    assert "rm -rf" not in cmd  # nobody could not remove ops' dir
+    assert trips == 5
