@@ -58,14 +58,15 @@ def _load_saved_filter(name, extra_rules):
              "iptables -t mangle -I PREROUTING " + SEED)
 
 
-def _nfqueue_and_drop(name):
+def _live_and_saved_rules(name):
+    """The live mangle table and the saved /etc/sysconfig/iptables, read as root."""
     live = sh(name, "iptables-save -t mangle")
     saved = sh(name, "cat /etc/sysconfig/iptables")
     return live, saved
 
 
-def _assert_dropped(name, out, text):
-    live, saved = _nfqueue_and_drop(name)
+def _assert_dropped(name, text):
+    live, saved = _live_and_saved_rules(name)
     assert "-j NFQUEUE" not in live and re.search(r"--string \"?t\.test\.com\"? .*-j DROP", live), (live, text[-3000:])
     assert "-j NFQUEUE" not in saved and "-j DROP" in saved, text[-3000:]
 
@@ -80,7 +81,7 @@ def test_drop_over_ssh_become_with_thousands_of_apostrophes_in_comments(lab):
     assert saved_before.count("'") == 3 * QUOTE_RULES and 60000 < len(saved_before) < 80000, len(saved_before)
     rc, out, text = playbook(tmp, inventory, "kcrash.nfqueue.remediate", "--limit", name, *DROP_ARGS)
     assert rc == 0 and not failures(out, name), text[-6000:]
-    _assert_dropped(name, out, text)
+    _assert_dropped(name, text)
     # every comment kept, byte for byte, live and saved
     saved_after = sh(name, "cat /etc/sysconfig/iptables")
     assert saved_after.count("'") == 3 * QUOTE_RULES
@@ -99,7 +100,7 @@ def test_drop_over_ssh_become_on_a_firewall_of_20000_rules(lab):
     assert sh(name, "iptables-save -t filter | grep -c -- '--dport 9000'").strip() == str(BIG_RULES)
     rc, out, text = playbook(tmp, inventory, "kcrash.nfqueue.remediate", "--limit", name, *DROP_ARGS, timeout=900)
     assert rc == 0 and not failures(out, name), text[-6000:]
-    _assert_dropped(name, out, text)
+    _assert_dropped(name, text)
     assert sh(name, "iptables-save -t filter | grep -c -- '--dport 9000'").strip() == str(BIG_RULES)
     assert sh(name, "grep -c -- '--dport 9000' /etc/sysconfig/iptables").strip() == str(BIG_RULES)
 
@@ -108,7 +109,9 @@ def test_drop_over_ssh_become_on_a_firewall_of_20000_rules(lab):
 def test_lockout_guard_refuses_nfqueue_on_the_non_default_ssh_port(lab, port_setting):
     """sshd on 2222 only; NFQUEUE (with --queue-bypass, so SSH still flows) on 2222: turning it
     into DROP would cut the management connection. The drop must be refused, with a message,
-    and the host must stay reachable with its rules as they were."""
+    and the host must stay reachable with its rules as they were. The port given in
+    ansible_ssh_extra_args is the defect-4 case (before the fix the drop cut the connection);
+    ansible_port was already read and must stay so."""
     tmp, inventory, names = lab
     name = names["port"]
     inv = inventory
@@ -154,10 +157,10 @@ def test_detect_and_rollback_honour_dash_b(lab):
     # drop, then `rollback -b` puts the NFQUEUE rule back, live and saved
     rc, out, text = playbook(tmp, inventory, "kcrash.nfqueue.remediate", "--limit", name, *DROP_ARGS)
     assert rc == 0, text[-6000:]
-    _assert_dropped(name, out, text)
+    _assert_dropped(name, text)
     rc, out, text = playbook(tmp, inventory, "kcrash.nfqueue.rollback", "--limit", name, "-b")
     assert rc == 0, text[-6000:]
-    live, saved = _nfqueue_and_drop(name)
+    live, saved = _live_and_saved_rules(name)
     assert re.search(r"--string \"?t\.test\.com\"? .*-j NFQUEUE", live) and "-j DROP" not in live, (live, text[-3000:])
     assert "-j NFQUEUE" in saved
 
