@@ -80,8 +80,8 @@ def read_json(path):
 
 
 def live_mangle(name):
-    """The live mangle table (no save-time comments)."""
-    return podman(name, "iptables-save -t mangle | grep -v '^#'")
+    """The live mangle table (no save-time comments, no chain counters)."""
+    return podman(name, "iptables-save -t mangle | grep -v '^#' | sed 's/ \\[[0-9]*:[0-9]*\\]$//'")
 
 
 def lro(name):
