@@ -9,6 +9,7 @@ its own, and waited for until the lab init has marked them ready.
 """
 
 import os
+import statistics
 import subprocess
 import time
 
@@ -72,3 +73,37 @@ def write_inventory(path, names):
         for name in names:
             f.write("    %s:\n      ansible_host: %s\n" % (name, name))
     return path
+
+
+def alternate(series, rounds, run):
+    """Time ``series`` = [(key, label, command), ...] ``rounds`` times, alternating (so drift in
+    the machine's load hits every series alike); ``run(command)`` returns seconds.
+    Returns {key: [seconds, ...]}."""
+    times = dict((key, []) for key, dummy, dummy2 in series)
+    for dummy in range(rounds):
+        for key, dummy2, command in series:
+            times[key].append(run(command))
+    return times
+
+
+def figures(series, times, target=1.3):
+    """Figures of :func:`alternate`'s ``times``; the first series is the floor. Returns
+    (dict for --json, printable lines): each series' times and median, and each other series'
+    ratio to the floor by median and by best time."""
+    floor = series[0][0]
+    fm, fmin = statistics.median(times[floor]), min(times[floor])
+    res, lines, ratios = {}, [], []
+    for key, label, dummy in series:
+        med = statistics.median(times[key])
+        res[key + "_s"] = [round(x, 3) for x in times[key]]
+        res[key + "_median_s"] = round(med, 3)
+        lines.append("  %-28s median %.2f s  (%s)" % (label, med, ", ".join("%.2f" % x for x in times[key])))
+        if key != floor:
+            res["ratio_" + key] = round(med / fm, 3)
+            res["ratio_" + key + "_min"] = round(min(times[key]) / fmin, 3)
+            ratios.append("%s/%s = %.2f (best of %d: %.2f)" % (key, floor, med / fm, len(times[key]),
+                                                               min(times[key]) / fmin))
+    lines.append("  ratios: %s  (target <= %s)" % (", ".join(ratios), target))
+    lines.append("  load average at the end: %.1f %.1f %.1f on %d CPUs" % (os.getloadavg() + (os.cpu_count(),)))
+    res["load_average"] = os.getloadavg()
+    return res, lines

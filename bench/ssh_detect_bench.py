@@ -22,7 +22,6 @@ median(floor), and best-of-N; target <= 1.3.
 import argparse
 import json
 import os
-import statistics
 import sys
 import tempfile
 
@@ -69,30 +68,17 @@ def main():
         floor_cmd = [playbook, "-i", inv, floor_yml, "-b"]
         detect_cmd = [playbook, "-i", inv, "kcrash.nfqueue.detect", "-b", "-e", "kcrash_detect_report=false"]
         timed(floor_cmd, env)          # warm-up: imports, ControlPersist masters
-        action_cmd = [playbook, "-i", inv, action_yml, "-b"]
+        series = [("floor", "raw: true floor (-b)", floor_cmd),
+                  ("detect", "kcrash.nfqueue.detect -b", detect_cmd),
+                  ("action", "exposure_facts -b alone", [playbook, "-i", inv, action_yml, "-b"])]
         timed(detect_cmd, env)
-        floors, detects, actions = [], [], []
-        for dummy in range(a.rounds):
-            floors.append(timed(floor_cmd, env)[0])
-            detects.append(timed(detect_cmd, env)[0])
-            actions.append(timed(action_cmd, env)[0])
-        fm, dm, am = statistics.median(floors), statistics.median(detects), statistics.median(actions)
-        res = {"hosts": a.hosts, "rounds": a.rounds, "pipelining": a.pipelining, "images": list(IMAGES),
-               "floor_s": [round(x, 3) for x in floors], "detect_s": [round(x, 3) for x in detects],
-               "action_s": [round(x, 3) for x in actions], "action_median_s": round(am, 3),
-               "ratio_action": round(am / fm, 3), "ratio_action_min": round(min(actions) / min(floors), 3),
-               "floor_median_s": round(fm, 3), "detect_median_s": round(dm, 3), "ratio": round(dm / fm, 3),
-               "ratio_min": round(min(detects) / min(floors), 3), "load_average": os.getloadavg()}
+        times = lab_fleet.alternate(series, a.rounds, lambda cmd: timed(cmd, env)[0])
+        res, lines = lab_fleet.figures(series, times)
+        res.update(hosts=a.hosts, rounds=a.rounds, pipelining=a.pipelining, images=list(IMAGES))
         print("ssh detect bench: %d SSH lab hosts (%s), ansible.builtin.ssh as ops with -b, ControlPersist on, "
               "pipelining %s, forks %d, %d rounds" % (a.hosts, ", ".join(IMAGES), "on" if a.pipelining else "off",
                                                       a.hosts, a.rounds))
-        print("  raw: true floor (-b)      median %.2f s  (%s)" % (fm, ", ".join("%.2f" % x for x in floors)))
-        print("  kcrash.nfqueue.detect -b  median %.2f s  (%s)" % (dm, ", ".join("%.2f" % x for x in detects)))
-        print("  exposure_facts -b alone   median %.2f s  (%s)" % (am, ", ".join("%.2f" % x for x in actions)))
-        print("  ratio detect/floor = %.2f, action/floor = %.2f  (target <= 1.3)" % (dm / fm, am / fm))
-        print("  best-of-%d ratios: detect/floor = %.2f, action/floor = %.2f" % (
-            a.rounds, min(detects) / min(floors), min(actions) / min(floors)))
-        print("  load average at the end: %.1f %.1f %.1f on %d CPUs" % (os.getloadavg() + (os.cpu_count(),)))
+        print("\n".join(lines))
         if a.json:
             with open(a.json, "w") as f:
                 json.dump(res, f, indent=2)
