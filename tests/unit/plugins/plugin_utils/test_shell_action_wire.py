@@ -94,8 +94,8 @@ class Action(ShellActionBase):
 
 def _exec_for_real(argv):
     """Start a process with the recorded ssh argv's arguments: E2BIG if one is too long."""
-    subprocess.run(["/bin/true"] + [a.decode("utf-8", "surrogateescape") if isinstance(a, bytes) else a
-                                     for a in argv[1:]], check=True)
+    args = [a.decode("utf-8", "surrogateescape") if isinstance(a, bytes) else a for a in argv[1:]]
+    subprocess.run(["/bin/true"] + args, check=True)
 
 
 def test_drop_sized_file_write_with_sudo_goes_inline_under_the_limit():
