@@ -36,8 +36,7 @@ def _walk(items, where):
             continue
         yield item, where
         for key in ("tasks", "pre_tasks", "post_tasks", "handlers", "block", "rescue", "always"):
-            for sub in _walk(item.get(key), where):
-                yield sub
+            yield from _walk(item.get(key), where)
 
 
 def test_no_become_keyword_overrides_the_command_line():

@@ -171,7 +171,7 @@ def test_drop_with_a_large_saved_file_full_of_apostrophes_under_sudo(tmp_path, s
     assert rc == 0 and not res.get("failed"), res.get("msg")
     assert res["changed"] and res["watchdog"]["confirmed"]
     after = sh_root(ssh_hosts, "ssh-incident", "cat /etc/sysconfig/iptables")
-    expected = [line for line in big.split("\n")]
+    expected = big.split("\n")
     got = after.split("\n")
     assert len(got) == len(expected)
     diff = [(a, b) for a, b in zip(expected, got) if a != b]

@@ -49,8 +49,8 @@ def test_unreadable_var_crash_is_reported_unread_not_empty(hosts):
     assert any(r.startswith("crash: crash evidence unknown") for r in exposure.assess(facts)["reasons"])
     # root reads it: the oops recorded in the lab's vmcore-dmesg.txt is found
     as_root = _probe_in(ctr)
-    assert as_root["crash_evidence"]["vmcore"] and not [u for u in as_root["crash_evidence"]["unread"]
-                                                      if u["source"] == "crash"]
+    unread_as_root = [u for u in as_root["crash_evidence"]["unread"] if u["source"] == "crash"]
+    assert as_root["crash_evidence"]["vmcore"] and not unread_as_root
 
 
 def test_busybox_last_without_x_degrades_to_unread(hosts):

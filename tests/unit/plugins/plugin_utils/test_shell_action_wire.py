@@ -27,6 +27,8 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import shell_action
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
+from conftest import CONTAINERS_CONF, podman
+
 ARG_MAX_ONE = 131072  # MAX_ARG_STRLEN, with the terminating NUL
 
 
@@ -92,8 +94,8 @@ class Action(ShellActionBase):
 
 def _exec_for_real(argv):
     """Start a process with the recorded ssh argv's arguments: E2BIG if one is too long."""
-    subprocess.run(["/bin/true"] + [a.decode("utf-8", "surrogateescape") if isinstance(a, bytes) else a
-                                     for a in argv[1:]], check=True)
+    args = [a.decode("utf-8", "surrogateescape") if isinstance(a, bytes) else a for a in argv[1:]]
+    subprocess.run(["/bin/true"] + args, check=True)
 
 
 def test_drop_sized_file_write_with_sudo_goes_inline_under_the_limit():
@@ -199,3 +201,15 @@ def test_file_fallback_with_an_unprivileged_become_user_shares_and_removes_the_f
     assert "-u nobody" in cmd and "/bin/sh /home/ops/.ansible/tmp/ansible-tmp-1/kcrash.sh" in cmd
     assert "rm -rf" not in cmd  # nobody could not remove ops' dir
     assert trips == 5
+
+
+def test_printf_literal_writes_every_byte_with_busybox_ash():
+    """busybox ash's printf builtin (the lab's `bare` host: /bin/sh is busybox)."""
+    if podman("image", "exists", "localhost/kcrash-lab/bare:latest", check=False).returncode != 0:
+        pytest.skip("lab image bare not built (scripts/lab.sh build)")
+    content = "-A INPUT -m comment --comment \"it's 100% \\n not a newline\\\\\" -j ACCEPT\r\n'%s'\\047 end\x01\x7f\u00e9"
+    p = subprocess.run(["podman", "run", "--rm", "localhost/kcrash-lab/bare:latest", "/bin/sh", "-c",
+                        "readlink -f /bin/sh >&2; printf %s" % printf_literal(content)],
+                       capture_output=True, check=True, env=dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF))
+    assert b"busybox" in p.stderr
+    assert p.stdout == content.encode()
