@@ -89,3 +89,64 @@ def test_old_ternary_expression_fails_before_2_19(tmp_path):
         assert "descriptor 'split'" in result, result
     else:
         assert (rc, result) == (0, True)
+
+
+SHIPPED_GLOBS = ("playbooks/*.yml", "roles/*/tasks/*.yml", "roles/*/defaults/*.yml", "roles/*/vars/*.yml",
+                 "roles/*/templates/*")
+CONDITIONAL_KEYS = ("when", "that", "failed_when", "changed_when", "until")
+
+
+def _conditionals(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in CONDITIONAL_KEYS:
+                for v in value if isinstance(value, list) else [value]:
+                    yield "{{ %s }}" % v
+            yield from _conditionals(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _conditionals(item)
+
+
+def _shipped_expressions():
+    """Every Jinja expression of the playbooks, roles and templates: {{ }}, {% %} and the
+    conditionals (when, that, ...), which are expressions without braces."""
+    import glob
+    exprs = []
+    for pattern in SHIPPED_GLOBS:
+        for path in sorted(glob.glob(os.path.join(REPO, pattern))):
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            exprs += re.findall(r"\{\{.*?\}\}|\{%.*?%\}", text, re.S)
+            if path.endswith(".yml"):
+                exprs += list(_conditionals(yaml.safe_load(text)))
+    return exprs
+
+
+def _plugin_names(kind):
+    """Names of the builtin `kind` (filter/test) plugins of this ansible-core, short and
+    ansible.builtin., plus Jinja's own."""
+    import jinja2.defaults
+    doc = os.path.join(os.path.dirname(ANSIBLE_PLAYBOOK), "ansible-doc")
+    out = subprocess.run([doc, "-t", kind, "-l", "-j", "ansible.builtin"], capture_output=True, text=True, check=True).stdout
+    names = set(json.loads(out))
+    names |= {n.split(".")[-1] for n in names}
+    names |= set(jinja2.defaults.DEFAULT_FILTERS if kind == "filter" else jinja2.defaults.DEFAULT_TESTS)
+    return names
+
+
+def test_every_filter_and_test_the_playbooks_use_exists_in_this_core():
+    """A filter or test newer than this ansible-core (or its Jinja) in a playbook, role or
+    template would fail only when that path runs; check every name up front."""
+    exprs = "\n".join(_shipped_expressions())
+    # string literals hold regexes with "|": leave them out
+    code = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "''", exprs)
+    filters = set(re.findall(r"\|\s*([A-Za-z_][A-Za-z0-9_.]*)", code))
+    tests = set(re.findall(r"\bis\s+(?:not\s+)?([A-Za-z_][A-Za-z0-9_.]*)", code))
+    tests |= set(re.findall(r"\b(?:select|reject)\('([A-Za-z_][A-Za-z0-9_.]*)'", exprs))
+    tests |= set(re.findall(r"\b(?:selectattr|rejectattr)\('[^']+',\s*'([A-Za-z_][A-Za-z0-9_.]*)'", exprs))
+    assert {"split", "default", "to_json"} <= filters and {"string", "match"} <= tests  # the scan sees them
+    own = "kcrash.nfqueue."
+    unknown_filters = sorted(f for f in filters - _plugin_names("filter") if not f.startswith(own))
+    unknown_tests = sorted(t for t in tests - _plugin_names("test") if not t.startswith(own))
+    assert not unknown_filters and not unknown_tests, (unknown_filters, unknown_tests)

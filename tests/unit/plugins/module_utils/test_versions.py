@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import versions as V
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 
+from conftest import require_tool
+
 
 def _need(tool, package):
-    if not shutil.which(tool):
-        pytest.fail("the real `%s` is needed for this test: apt-get install -y %s" % (tool, package))
+    require_tool(tool, package)
 
 
 # --------------------------------------------------------------------- real tools
