@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The nfqueue_target action run by a real ansible-playbook (local connection) inside a
 throwaway network namespace with real iptables: check mode, apply, idempotence, refusal,
 rollback and bad input. Backups go to a temp dir; no saved file of this machine is touched

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """probe.py: the one detection script, run for real (dash, busybox sh, bash) in network
 namespaces with real iptables/ipset/nft/ethtool, plus its parser's failure modes.
 

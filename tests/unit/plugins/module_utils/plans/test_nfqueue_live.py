@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The drop strategy end to end on REAL iptables (legacy and nft back ends, IPv4 and IPv6)
 inside throwaway network namespaces: read script -> plan -> apply script (backup, digest
 check, watchdog, restore, verify) -> confirm / watchdog restore / rollback.
