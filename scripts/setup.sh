@@ -57,6 +57,15 @@ if [ ${#missing_tools[@]} -gt 0 ]; then
     rc=0
     apt-get install -y -q --no-install-recommends "${missing_tools[@]}" || rc=$?
     [ "$own_policy" = 0 ] || rm -f "$policy"
+    # the package enables NetworkManager for the next boot: a test machine keeps the network
+    # set-up it had (the tests only run `nmcli --offline`)
+    case " ${missing_tools[*]} " in
+        *" network-manager "*)
+            if command -v systemctl >/dev/null; then
+                systemctl disable --quiet NetworkManager.service NetworkManager-wait-online.service \
+                    NetworkManager-dispatcher.service 2>/dev/null || true
+            fi ;;
+    esac
     [ "$rc" -eq 0 ] || die "apt-get install of the test tools failed (rc $rc)"
 fi
 if [ ${#missing[@]} -eq 0 ] && [ ${#missing_tools[@]} -eq 0 ]; then
