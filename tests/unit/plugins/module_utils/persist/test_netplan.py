@@ -4,7 +4,6 @@
 """netplan: the edited YAML means what we want (read back with a YAML parser) and
 everything else in the file is untouched."""
 
-import os
 import subprocess
 
 import pytest
@@ -58,8 +57,6 @@ def test_manages_last_file_wins_and_etc_hides_lib():
     files["/run/netplan/90-z.yaml"] = a
     assert netplan.manages(files, "eth0") == "/run/netplan/90-z.yaml"
     assert netplan.manages(files, "eth7") is None
-
-
 
 
 @pytest.mark.parametrize("key,text,case,info", OK, ids=[c[0] for c in OK])

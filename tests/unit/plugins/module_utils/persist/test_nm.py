@@ -58,8 +58,6 @@ def test_device_status():
         nm.parse_device_status("garbage\n")
 
 
-
-
 def _nm_offline(text, *args):
     nmcli = require_tool("nmcli", "network-manager")  # nmcli --offline needs NM >= 1.42
     p = subprocess.run([nmcli, "--offline", "connection", "modify"] + list(args), input=text,

@@ -29,6 +29,7 @@ def _real_tools():
     require_tool("ip", "iproute2")
     require_tool("iptables-legacy", "iptables")
 
+
 SEED = ("-t mangle -I PREROUTING -p tcp -m multiport --dports 80,443 -m set --match-set lee src "
         "-m string --string t.test.com --algo kmp --from 0 --to 1480 -j NFQUEUE")
 
