@@ -200,7 +200,15 @@ g_galaxy() {
 
 # every ansible-core of requirements/matrix.txt: sanity, the core-facing unit tests and a live
 # detect/remediate run on fresh lab hosts per version (scripts/matrix.sh; docs/testing.md)
-g_matrix() { bash "$REPO/scripts/matrix.sh"; }
+g_matrix() {
+    local -a args=()
+    # the sanity and unit gates run the .venv's ansible-core (all tests); the matrix then only
+    # adds its live run for that version
+    if wanted sanity && wanted unit; then
+        args=(--covered "$(python -c 'import ansible.release as r; print(r.__version__)')")
+    fi
+    bash "$REPO/scripts/matrix.sh" "${args[@]}"
+}
 
 g_molecule() {
     # molecule must not pick up the demo lab; scenario containers are <scenario>-<host>
