@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark of the "drop" strategy (kcrash.nfqueue.nfqueue_target) on real iptables.
 
 For each back end (legacy, nft) a fresh network namespace gets a 100,000-rule filter table

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Throwaway fleets of lab containers for the benchmarks (bench/*_bench.py).
 
 Containers are started from the lab images (`scripts/lab.sh build`) with the same options as

@@ -4,7 +4,8 @@
 #
 #   sudo scripts/setup.sh
 #
-# - apt: the packages in requirements/apt-packages.txt (installed only if one is missing)
+# - apt: the packages in requirements/apt-packages.txt (installed only if one is missing; the
+#   test tools without Recommends and with no service started)
 # - .venv: pip install -r requirements/controller.in -c requirements/constraints.txt, redone
 #   only when those files or the Python version change (stamp .venv/.kcrash-setup-stamp)
 # - .build/collections/ansible_collections/kcrash/nfqueue -> this checkout (ansible.cfg's
@@ -15,21 +16,60 @@ need_root "scripts/setup.sh"
 t0=$SECONDS
 
 # --- system packages --------------------------------------------------------------------
-mapfile -t apt_pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$REPO/requirements/apt-packages.txt" | tr -s ' \t' '[\n*]' | sed '/^$/d')
-missing=()
-for p in "${apt_pkgs[@]}"; do
-    if [ "$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]; then
-        missing+=("$p")
-    fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    log "apt-get install ${missing[*]}"
+# requirements/apt-packages.txt: packages above the "--- test tools" line are installed with
+# Recommends (podman needs them); the test tools below it without Recommends and with a
+# temporary policy-rc.d that refuses to start services (network-manager must not start
+# managing this machine's network just because a test runs `nmcli --offline`).
+apt_list() {
+    sed -e 's/#.*//' -e '/^[[:space:]]*$/d' | tr -s ' \t' '[\n*]' | sed '/^$/d'
+}
+pkgs_file="$REPO/requirements/apt-packages.txt"
+mapfile -t apt_pkgs < <(sed '/^# --- test tools/,$d' "$pkgs_file" | apt_list)
+mapfile -t tool_pkgs < <(sed -n '/^# --- test tools/,$p' "$pkgs_file" | apt_list)
+missing_of() {
+    local p
+    for p in "$@"; do
+        if [ "$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)" != installed ]; then
+            printf '%s\n' "$p"
+        fi
+    done
+}
+mapfile -t missing < <(missing_of "${apt_pkgs[@]}")
+mapfile -t missing_tools < <(missing_of "${tool_pkgs[@]}")
+if [ ${#missing[@]} -gt 0 ] || [ ${#missing_tools[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
     # with Recommends, as LAB.md verified podman (netavark network stack, catatonit, ...)
     apt-get install -y -q "${missing[@]}"
-else
-    log "system packages present (${#apt_pkgs[@]})"
+fi
+if [ ${#missing_tools[@]} -gt 0 ]; then
+    log "apt-get install --no-install-recommends ${missing_tools[*]} (test tools, no service started)"
+    policy=/usr/sbin/policy-rc.d
+    own_policy=0
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# scripts/setup.sh: no service starts while test tools are installed\nexit 101\n' >"$policy"
+        chmod 0755 "$policy"
+        own_policy=1
+    fi
+    rc=0
+    apt-get install -y -q --no-install-recommends "${missing_tools[@]}" || rc=$?
+    [ "$own_policy" = 0 ] || rm -f "$policy"
+    # the package enables NetworkManager for the next boot: a test machine keeps the network
+    # set-up it had (the tests only run `nmcli --offline`)
+    case " ${missing_tools[*]} " in
+        *" network-manager "*)
+            if command -v systemctl >/dev/null; then
+                systemctl disable --quiet NetworkManager.service NetworkManager-wait-online.service \
+                    NetworkManager-dispatcher.service 2>/dev/null || true
+            fi ;;
+    esac
+    [ "$rc" -eq 0 ] || die "apt-get install of the test tools failed (rc $rc)"
+fi
+if [ ${#missing[@]} -eq 0 ] && [ ${#missing_tools[@]} -eq 0 ]; then
+    log "system packages present ($((${#apt_pkgs[@]} + ${#tool_pkgs[@]})))"
 fi
 
 # --- virtualenv ---------------------------------------------------------------------------

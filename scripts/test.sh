@@ -8,7 +8,8 @@
 # copy of the git files at .build/sanity/ansible_collections/kcrash/nfqueue), lint
 # (ansible-lint, .ansible-lint), changelog (antsibull-changelog lint), galaxy (build the
 # tarball, install it into a temp collections path, run kcrash.nfqueue.smoke from it on the
-# lab and --syntax-check every playbook by FQCN), then molecule-<scenario> for every
+# lab and --syntax-check every playbook by FQCN), matrix (scripts/matrix.sh: every
+# ansible-core of requirements/matrix.txt), then molecule-<scenario> for every
 # molecule/<scenario>/molecule.yml (molecule test -s <scenario>).
 # Every gate runs even after a failure (except when setup fails); the summary lists each
 # gate's result and wall time; the exit status is non-zero if any gate failed.
@@ -180,8 +181,33 @@ g_galaxy() {
     bash "$REPO/scripts/lab.sh" up
     echo "--- ansible-playbook kcrash.nfqueue.smoke (installed tarball) on the lab"
     ansible-playbook -i "$REPO/lab/inventory.yml" kcrash.nfqueue.smoke || failed=1
+    # README "Using it on a real fleet": the installed tarball alone, from a directory outside
+    # the checkout, no project ansible.cfg (its inventory and collections_path), an inventory
+    # file of the user's own
+    echo "--- ansible-playbook kcrash.nfqueue.detect by FQCN from $inst/run (no ANSIBLE_CONFIG)"
+    mkdir -p "$inst/run"
+    cp "$REPO/lab/inventory.yml" "$inst/run/inventory.yml"
+    (
+        cd "$inst/run"
+        unset ANSIBLE_CONFIG
+        ansible-playbook -i inventory.yml kcrash.nfqueue.detect
+        test -s kcrash-report/kcrash-exposure.json
+        echo "report written: $inst/run/kcrash-report/kcrash-exposure.json"
+    ) || failed=1
     [ -n "$lab_was_up" ] || bash "$REPO/scripts/lab.sh" down
     return "$failed"
+}
+
+# every ansible-core of requirements/matrix.txt: sanity, the core-facing unit tests and a live
+# detect/remediate run on fresh lab hosts per version (scripts/matrix.sh; docs/testing.md)
+g_matrix() {
+    local -a args=()
+    # the sanity and unit gates run the .venv's ansible-core (all tests); the matrix then only
+    # adds its live run for that version
+    if wanted sanity && wanted unit; then
+        args=(--covered "$(python -c 'import ansible.release as r; print(r.__version__)')")
+    fi
+    bash "$REPO/scripts/matrix.sh" "${args[@]}"
 }
 
 g_molecule() {
@@ -205,6 +231,11 @@ run_gate sanity g_sanity
 run_gate lint g_lint
 run_gate changelog g_changelog
 run_gate galaxy g_galaxy
+if gate_failed lab-build; then
+    wanted matrix && { GATE_NAMES+=(matrix); GATE_RESULTS+=("FAILED (no lab images)"); GATE_TIMES+=(0); }
+else
+    run_gate matrix g_matrix
+fi
 
 mapfile -t SCENARIOS < <(for f in "$REPO"/molecule/*/molecule.yml; do [ -f "$f" ] && basename "$(dirname "$f")"; done)
 if wanted molecule && [ ${#SCENARIOS[@]} -eq 0 ]; then

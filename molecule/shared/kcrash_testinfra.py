@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """pytest plugin shared by every molecule scenario's testinfra tests (loaded with -p).
 
 Molecule's testinfra verifier uses testinfra's ansible backend; for a connection it does not

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """kcrash.nfqueue.exposure_facts: ONE POSIX sh probe per host -> ansible_facts.kcrash_nfqueue.
 
 Thin edge: builds the probe (module_utils/probe.py), runs it with one low-level exec through

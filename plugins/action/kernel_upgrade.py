@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """kcrash.nfqueue.kernel_upgrade: install a kernel that carries the fix, make it the boot
 default, verify what the boot loader will start, and reboot now / in a window / never.
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Action ``kcrash.nfqueue.nfqueue_target``: replace NFQUEUE targets (and native nft queue
 statements) by DROP/REJECT/ACCEPT, live and in the saved rule files, behind a rollback
 watchdog. Thin: read trip, pure planner, apply trip (backup + check + timer + restore +

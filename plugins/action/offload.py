@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Action ``kcrash.nfqueue.offload``: turn LRO (and optionally GRO/GSO/TSO) off now and
 across reboots. Thin: one read trip, the pure planner, one apply trip (none in check
 mode or when nothing changes). Documentation: plugins/modules/offload.py.

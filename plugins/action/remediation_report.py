@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Action ``kcrash.nfqueue.remediation_report``: write remediate.yml's fleet report.
 
 Runs entirely on the controller (no connection to any host is used): reads the plan and the

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """kcrash.nfqueue.sosreport_facts: the exposure assessment of an unpacked sosreport directory
 on the controller (no remote host involved). Reads only the files module_utils/sosreport.py
 wants, each bounded, maps them into the probe's section structure and reuses its parser."""

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Offline analysis filters (captured outputs, sosreports): the same pure core as
 ``kcrash.nfqueue.exposure_facts``. Each filter is documented in ``<name>.yml`` beside this file.
 

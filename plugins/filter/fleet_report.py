@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fleet report filters (module_utils/report.py): build the report from registered
 ``exposure_facts`` results and render it as HTML, CSV, JSON or a text summary."""
 

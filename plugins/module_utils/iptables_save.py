@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Parse and render ``iptables-save`` / ``ip6tables-save`` output; find NFQUEUE rules.
 
 Pure functions, no I/O. The same code reads live dumps (``iptables-save``, ``-legacy``,

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Kernel release -> family and verdict for the nf_queue GSO NULL panic. Pure, no I/O.
 
 ``kernel_family(release)`` reads a ``uname -r`` string:

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Interface kinds from what the probe read in /sys/class/net, and which NICs can feed a rule.
 
 Works with what el6's 2.6.32 sysfs offers (``master`` link, ``bonding/slaves``,

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The detection probe: ONE POSIX sh script per host, and the parser of its answer.
 
 :func:`build_probe` returns the script text (built with :class:`shell.Script`, so every

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The fleet report of ``remediate.yml``: before / after per host, as JSON, CSV and HTML.
 
 Pure: builds and renders text; the ``remediation_report`` action writes the files.

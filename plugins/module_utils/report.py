@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fleet report: per-host rows from exposure_facts results, rendered as JSON, CSV and one
 self-contained HTML page (sortable table, counts per verdict, reasons and evidence per
 host, unreachable and failed hosts listed as such), plus a short text summary.

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Text formats shared by the fleet reports (``report.py``, ``remediation_report.py``):
 the JSON dump, the CSV writer and the HTML escaping / list helpers.
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Backups, the rollback watchdog and the apply/confirm/rollback scripts of the "drop"
 strategy, as POSIX sh text (no Python on the host; dash, bash 4.1 and busybox ash).
 

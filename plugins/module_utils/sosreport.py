@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The same assessment from an unpacked sosreport instead of a live host.
 
 :func:`wanted` says which files of a sosreport directory the controller should read (each

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Raw answers of one round trip kept on the controller for a later task of the same run.
 
 A round trip can carry the scripts of two steps, so a play pays one trip where it would pay

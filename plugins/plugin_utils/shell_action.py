@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Base class of every kcrash.nfqueue action: move shell text to a host, bring text back.
 
 No Python runs on the target. A script goes out as one low-level exec through ``/bin/sh``

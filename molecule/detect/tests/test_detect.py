@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Verify kcrash.nfqueue.detect on the lab: the facts and report the converge kept on the
 controller, and the hosts themselves (podman exec, /bin/sh; see molecule/shared)."""
 

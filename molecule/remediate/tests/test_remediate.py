@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """molecule/remediate: the fleet after remediate.yml, then drift detection for real.
 
 Host checks run as `podman exec <container> /bin/sh -c ...` (molecule/shared/kcrash_testinfra.py).

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """initscripts ``ifcfg-*`` files: turn offloads off through ``ETHTOOL_OPTS``.
 
 How initscripts uses the variable (read in the initscripts sources, see docs/offload.md):

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Debian ifupdown: ``/etc/network/interfaces`` and the files it sources.
 
 * With the ethtool package's hook (``/etc/network/if-up.d/ethtool``, older releases

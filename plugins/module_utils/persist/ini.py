@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Line editing of INI-style ``[Section]`` / ``Key=value`` files, shared by the back ends
 whose files have that shape (NetworkManager keyfiles, systemd ``.link`` files).
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """NetworkManager (>= 1.14, which added the ``ethtool`` setting): connection profiles.
 
 * NM running and managing the device: ``nmcli connection modify <uuid>

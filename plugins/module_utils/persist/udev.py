@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """udev rule fallback: works on any host running udev (el6 included).
 
 The collection owns one file, ``/etc/udev/rules.d/70-kcrash-nfqueue-offload.rules``,

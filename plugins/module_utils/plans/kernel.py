@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Kernel upgrade strategy: probe text, parsers, plan and apply text. Pure, no I/O.
 
 Round trips of ``kcrash.nfqueue.kernel_upgrade``:

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Plan the "drop" strategy: replace NFQUEUE/QUEUE targets (and native nft ``queue``
 statements) by DROP (or REJECT/ACCEPT), touching nothing else.
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Plan for strategy "offload": turn LRO (and optionally GRO/GSO/TSO) off now and across
 reboots. Pure: builds the read and apply scripts as text, parses what they print, and
 decides everything in between.

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reboot scheduling over plain sh: probe text, parsers, plan, apply text. Pure, no I/O.
 
 Every reboot this collection schedules carries the marker ``KCRASH-NFQUEUE-REBOOT`` so it

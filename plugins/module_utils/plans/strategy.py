@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Which remediation to apply to one host, given its exposure facts and the operator's choice.
 
 Pure: no I/O, no Ansible runtime. ``choose_strategy()`` is the one place where the decision

@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """AWX job templates as code (awx/): surveys against the playbooks' argument specs.
 
 There is no AWX / Automation Controller server on these machines and none is faked here.

@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """execution-environment.yml and meta/execution-environment.yml, checked with the real tools.
 
 `ansible-builder create` only renders a build context (no network, no container engine), so

@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every role variable is documented in the role's README.md with its default, and the
 defaults file, the argument spec and the README agree (geerlingguy style)."""
 

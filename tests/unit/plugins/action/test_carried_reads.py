@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Round trips carried by other round trips, on a real lab host (podman, incident image).
 
 exposure_facts(strategy_reads=[offload]) -> offload plans from that read with no trip of its

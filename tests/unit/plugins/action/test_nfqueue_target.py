@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The nfqueue_target action run by a real ansible-playbook (local connection) inside a
 throwaway network namespace with real iptables: check mode, apply, idempotence, refusal,
 rollback and bad input. Backups go to a temp dir; no saved file of this machine is touched
@@ -5,19 +8,23 @@ rollback and bad input. Backups go to a temp dir; no saved file of this machine 
 
 import json
 import os
-import shutil
 import subprocess
 import uuid
 
 import pytest
 
-from conftest import ANSIBLE_PLAYBOOK, run_play_json
+from conftest import ANSIBLE_PLAYBOOK, require_tool, run_play_json
 
 pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("iptables-legacy")
-    or not os.path.exists(ANSIBLE_PLAYBOOK),
-    reason="needs root, ip netns, iptables and ansible-playbook next to this python",
+    os.geteuid() != 0 or not os.path.exists(ANSIBLE_PLAYBOOK),
+    reason="needs root (ip netns) and ansible-playbook next to this python",
 )
+
+
+@pytest.fixture(autouse=True)
+def _real_tools():
+    require_tool("ip", "iproute2")
+    require_tool("iptables-legacy", "iptables")
 
 
 @pytest.fixture

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """iptables_save.py against the public corpus, own recordings of the real tools, and
 hypothesis properties (parse never raises anything but KcrashParseError; parse->render is
 the identity)."""
@@ -5,7 +8,6 @@ the identity)."""
 import json
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -13,6 +15,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import iptables_save as ips
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
+
+from conftest import require_tool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "..", "fixtures", "iptables")
@@ -326,13 +330,11 @@ def test_quote_word_tokenizes_back(value):
 
 # ----------------------------------------------------------------- real tools, live
 
-def _have_netns():
-    return os.geteuid() == 0 and shutil.which("ip") and shutil.which("iptables-legacy-restore")
-
-
-@pytest.mark.skipif(not _have_netns(), reason="needs root, ip netns and iptables")
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (ip netns)")
 @pytest.mark.parametrize("flavour", ["legacy", "nft"])
 def test_render_output_is_accepted_by_real_iptables_restore(flavour):
+    require_tool("ip", "iproute2")
+    require_tool("iptables-%s-restore" % flavour, "iptables")
     """What render() writes loads into the real tool and saves back to the same rules."""
     ns = "fw-test-ips-%s-%d" % (flavour, os.getpid())
     subprocess.run(["ip", "netns", "add", ns], check=True)

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """netdev.py on el6-shaped sysfs data.
 
 This kernel has no bonding and no 8021q module (shared/LAB.md), so bonds and VLANs cannot

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """nft.py against the public corpus (text and JSON golden dumps), own recordings of the real
 nft 1.0.6 and hypothesis properties. Native nft ``queue`` statements cannot be loaded in
 this kernel (CONFIG_NFT_QUEUE unset): queue tests stop at text/JSON (see fixtures README)."""

@@ -1,7 +1,9 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """oops.py: crash signatures (catalog rows + faulting RIP) and `last -x` crash records."""
 
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import catalog, oops
 
-from conftest import REPO, SHARED, read_fixture
+from conftest import REPO, SHARED, read_fixture, require_tool
 
 SEED = os.path.join(SHARED, "seed", "000_7fb5fd307323d5e7.txt")
 LAB_VMCORE = os.path.join(
@@ -97,8 +99,8 @@ def test_scan_never_raises(text):
 # ------------------------------------------------------------------ last -x
 
 def test_real_last_x_on_lab_wtmp(tmp_path):
-    if not shutil.which("utmpdump") or not shutil.which("last"):
-        pytest.skip("utmpdump/last not installed")
+    require_tool("utmpdump", "util-linux")
+    require_tool("last", "util-linux")
     wtmp = tmp_path / "wtmp"
     with open(LAB_WTMP if os.path.exists(LAB_WTMP) else os.devnull, "rb") as src, open(wtmp, "wb") as dst:
         p = subprocess.run(["utmpdump", "-r"], stdin=src, stdout=dst, stderr=subprocess.DEVNULL, check=False)

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """probe.py: the one detection script, run for real (dash, busybox sh, bash) in network
 namespaces with real iptables/ipset/nft/ethtool, plus its parser's failure modes.
 
@@ -19,7 +22,7 @@ from hypothesis import given, settings, strategies as st
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import catalog, netdev, probe
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError, KcrashParseError
 
-from conftest import REPO
+from conftest import REPO, require_tool
 
 LAB_INCIDENT = os.path.join(REPO, "lab", "images", "incident", "overlay")
 STANDIN_BIN = os.path.join(LAB_INCIDENT, "usr", "local", "sbin")
@@ -28,7 +31,7 @@ RECORDING = os.path.join(LAB_INCIDENT, "usr", "local", "share", "kcrash-lab", "e
 LAB_VMCORE = os.path.join(LAB_INCIDENT, "usr", "local", "share", "kcrash-lab", "vmcore-dmesg.txt")
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-needs_root = pytest.mark.skipif(not IS_ROOT or not shutil.which("ip"), reason="needs root and iproute2")
+needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (ip netns)")
 
 SHELLS = [
     ("dash", ["dash"]),
@@ -86,7 +89,7 @@ def test_script_is_posix_and_small():
         assert bad not in script, bad
     assert not re.search(r"(^|[;&|({]|then|do|else)\s*local\s", script, re.M)
     for name, argv in SHELLS:
-        if shutil.which(argv[0]):
+        if require_tool(argv[0], argv[0]):
             p = subprocess.run(argv + ["-n"], input=script.encode(), capture_output=True, check=False)
             assert p.returncode == 0, (name, p.stderr)
 
@@ -97,8 +100,7 @@ def test_each_build_has_a_fresh_nonce():
 
 @pytest.mark.parametrize("name,argv", SHELLS, ids=[s[0] for s in SHELLS])
 def test_real_run_on_this_machine(name, argv):
-    if not shutil.which(argv[0]):
-        pytest.skip("%s not installed" % argv[0])
+    require_tool(argv[0], argv[0])
     script, nonce = probe.build_probe()
     rc, out, err = _run(argv, script)
     assert rc == 0, err
@@ -158,12 +160,11 @@ def _incident_ns(ns, standin_state):
 
 
 @needs_root
-@pytest.mark.skipif(not os.path.isdir(STANDIN_BIN) or not shutil.which("ipset"),
-                    reason="lab stand-ins or ipset missing")
 @pytest.mark.parametrize("shell", [("dash",), ("busybox", "sh")], ids=["dash", "busybox"])
 def test_incident_replica_is_exposed(tmp_path, shell):
-    if not shutil.which(shell[0]):
-        pytest.skip("%s missing" % shell[0])
+    assert os.path.isdir(STANDIN_BIN), "lab stand-ins are part of the checkout: %s" % STANDIN_BIN
+    require_tool("ipset", "ipset")
+    require_tool(shell[0], shell[0])
     state = str(tmp_path / "ethtool-state")
     crash = tmp_path / "crash"
     (crash / "2017-10-31-11:53").mkdir(parents=True)
@@ -198,12 +199,12 @@ def test_incident_replica_is_exposed(tmp_path, shell):
 
 
 @needs_root
-@pytest.mark.skipif(not os.path.isdir(STANDIN_BIN) or not shutil.which("ipset"),
-                    reason="lab stand-ins or ipset missing")
 def test_reread_after_offload_completes_the_detection_answer(tmp_path):
     """The re-detection an offload apply trip carries: only the sections offload changes are
     run again (same nonce); merged over the full answer they give the new verdict, and every
     other fact is the full answer's."""
+    assert os.path.isdir(STANDIN_BIN), "lab stand-ins are part of the checkout: %s" % STANDIN_BIN
+    require_tool("ipset", "ipset")
     state = str(tmp_path / "ethtool-state")
     with NetNS() as ns:
         _incident_ns(ns, state)
@@ -263,8 +264,7 @@ def test_modern_like_rules_listed_not_exposed():
 @needs_root
 def test_permission_problems_are_per_item(tmp_path):
     """As an unprivileged user the probe still answers; unreadable rulesets are errors per item."""
-    if not shutil.which("setpriv"):
-        pytest.skip("setpriv missing")
+    require_tool("setpriv", "util-linux")
     script, nonce = probe.build_probe()
     os.chmod(str(tmp_path), 0o755)
     rc, out, err = _run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "dash"], script,
@@ -298,8 +298,9 @@ def _busybox_root(root):
 
 
 @needs_root
-@pytest.mark.skipif(not shutil.which("busybox") or not shutil.which("unshare"), reason="busybox/unshare missing")
 def test_bare_busybox_root_reports_missing_tools(tmp_path):
+    require_tool("busybox", "busybox")
+    require_tool("unshare", "util-linux")
     root = str(tmp_path / "root")
     _busybox_root(root)
     script, nonce = probe.build_probe()

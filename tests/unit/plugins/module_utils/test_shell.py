@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """shell.py: quoting, framing and the atomic file transaction, run in a real /bin/sh."""
 
 import os
@@ -11,6 +14,8 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
     KcrashInputError,
     KcrashParseError,
 )
+
+from conftest import require_tool
 
 
 def sh(script):
@@ -57,6 +62,7 @@ def test_sections_roundtrip_in_real_sh():
 def test_combined_scripts_come_back_apart_in_one_run(shell_cmd, tmp_path):
     """combine(): two scripts, one exec; each answer split by its own nonce, the same
     sections as when run alone; exit status of the first; every temp dir removed."""
+    require_tool(shell_cmd[0], shell_cmd[0])
     first, second = shell.Script(), shell.Script()
     first.section("kernel", "echo one; echo warn >&2")
     first.section("tmp", "printf '%s' \"$KC_T\"")

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """sosreport.py + the sosreport_facts action + playbooks/sosreport.yml on a sosreport tree
 assembled from real outputs.
 
@@ -19,7 +22,7 @@ import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import sosreport
 
-from conftest import REPO
+from conftest import REPO, require_tool
 
 LAB = os.path.join(REPO, "lab", "images", "incident", "overlay")
 COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
@@ -46,8 +49,10 @@ def _copy(root, rel, src):
 
 @pytest.fixture(scope="module")
 def sos_tree(tmp_path_factory):
-    if not IS_ROOT or not shutil.which("ipset") or not os.path.isdir(LAB):
-        pytest.skip("needs root, ipset and the lab incident tree")
+    if not IS_ROOT:
+        pytest.skip("needs root (ip netns)")
+    require_tool("ipset", "ipset")
+    assert os.path.isdir(LAB), "the lab incident tree is part of the checkout: %s" % LAB
     root = str(tmp_path_factory.mktemp("sos") / "sosreport-web49-2017-10-31")
     ns = "kcsos-%s" % uuid.uuid4().hex[:8]
     subprocess.run(["ip", "netns", "add", ns], check=True)

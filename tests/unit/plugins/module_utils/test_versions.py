@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """versions.py against the REAL rpm (rpm.vercmp through `rpm --eval` Lua) and the REAL
 `dpkg --compare-versions`, on generated cases, batched: one rpm process per batch of
 pairs, one `sh` process running dpkg for each pair of a batch.
@@ -19,10 +22,11 @@ from hypothesis import strategies as st
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import versions as V
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 
+from conftest import require_tool
+
 
 def _need(tool, package):
-    if not shutil.which(tool):
-        pytest.fail("the real `%s` is needed for this test: apt-get install -y %s" % (tool, package))
+    require_tool(tool, package)
 
 
 # --------------------------------------------------------------------- real tools

@@ -1,6 +1,8 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ifcfg: ETHTOOL_OPTS merging checked against real bash sourcing the rendered file."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -8,8 +10,8 @@ import pytest
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, ifcfg
 
 import persist_golden as golden
+from conftest import require_tool
 
-BASH = shutil.which("bash")
 
 # What initscripts' ethtool_set() does with the sourced variable (behaviour documented in
 # docs/offload.md): split on ';', run 'ethtool <part>' when the part holds a dash option,
@@ -30,12 +32,11 @@ done
 def run_initscripts(tmp_path, text):
     f = tmp_path / "ifcfg-eth0"
     f.write_text(text)
-    p = subprocess.run([BASH, "-c", RUNNER, "runner", str(f)], capture_output=True, text=True, check=False)
+    p = subprocess.run([require_tool("bash", "bash"), "-c", RUNNER, "runner", str(f)], capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stderr
     return [line.split() for line in p.stdout.splitlines()]
 
 
-@pytest.mark.skipif(not BASH, reason="bash not installed")
 @pytest.mark.parametrize("key,text,case,info", golden.cases("ifcfg"), ids=[c[0] for c in golden.cases("ifcfg")])
 def test_bash_runs_the_merged_commands(tmp_path, key, text, case, info):
     before = run_initscripts(tmp_path, text)

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The INI-style line editor shared by the NetworkManager keyfile and systemd .link back ends."""
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import effective_files, ini

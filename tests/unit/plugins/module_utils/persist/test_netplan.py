@@ -1,8 +1,9 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """netplan: the edited YAML means what we want (read back with a YAML parser) and
 everything else in the file is untouched."""
 
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -11,6 +12,7 @@ import yaml
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, netplan
 
 import persist_golden as golden
+from conftest import require_tool
 
 OK = [c for c in golden.cases("netplan") if "refused" not in c[2]]
 
@@ -57,10 +59,6 @@ def test_manages_last_file_wins_and_etc_hides_lib():
     assert netplan.manages(files, "eth7") is None
 
 
-NETPLAN = shutil.which("netplan") or (os.path.exists("/usr/sbin/netplan") and "/usr/sbin/netplan")
-
-
-@pytest.mark.skipif(not NETPLAN, reason="netplan.io not installed (apt-get install netplan.io)")
 @pytest.mark.parametrize("key,text,case,info", OK, ids=[c[0] for c in OK])
 def test_real_netplan_generate_emits_the_link_keys(tmp_path, key, text, case, info):
     """The real `netplan generate` turns our edited file into a systemd .link carrying the keys."""
@@ -69,7 +67,7 @@ def test_real_netplan_generate_emits_the_link_keys(tmp_path, key, text, case, in
     f = d / "01-test.yaml"
     f.write_text(netplan.render(text, case["iface"], case["features"], info))
     f.chmod(0o600)
-    p = subprocess.run([NETPLAN, "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True, check=False)
+    p = subprocess.run([require_tool("netplan", "netplan.io"), "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stderr
     link = (tmp_path / "run" / "systemd" / "network" / ("10-netplan-%s.link" % case["iface"])).read_text()
     keys = {"lro": "LargeReceiveOffload", "gro": "GenericReceiveOffload",

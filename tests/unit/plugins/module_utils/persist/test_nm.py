@@ -1,6 +1,8 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """NetworkManager: keyfile edit, profile choice, nmcli text parsing."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -9,6 +11,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import Kcras
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, nm
 
 import persist_golden as golden
+from conftest import require_tool
 
 D = "/etc/NetworkManager/system-connections/"
 
@@ -55,17 +58,14 @@ def test_device_status():
         nm.parse_device_status("garbage\n")
 
 
-NMCLI = shutil.which("nmcli")
-
-
 def _nm_offline(text, *args):
-    p = subprocess.run([NMCLI, "--offline", "connection", "modify"] + list(args), input=text,
+    nmcli = require_tool("nmcli", "network-manager")  # nmcli --offline needs NM >= 1.42
+    p = subprocess.run([nmcli, "--offline", "connection", "modify"] + list(args), input=text,
                        capture_output=True, text=True, check=False)
     assert p.returncode == 0, p.stderr
     return p.stdout
 
 
-@pytest.mark.skipif(not NMCLI, reason="network-manager not installed (nmcli --offline needs NM >= 1.42)")
 @pytest.mark.parametrize("key,text,case,info", golden.cases("nm"), ids=[c[0] for c in golden.cases("nm")])
 def test_real_nmcli_agrees(key, text, case, info):
     """NetworkManager's own keyfile code (nmcli --offline) reads our output, and setting the

@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """plans/kernel.py on probe answers recorded from the real lab hosts (kernel-dnf: real dnf,
 rpm and a createrepo_c repository; kernel-apt: real apt and dpkg; incident: el6 identity).
 Recorded with tests/unit/fixtures/kernel/record_probe.py."""

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """plans/nfqueue.py (pure): selection, replacement text, lockout guard, saved files,
 nft transactions, read-answer parsing. Live behaviour is in test_nfqueue_live.py."""
 

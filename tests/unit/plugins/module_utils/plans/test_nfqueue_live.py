@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The drop strategy end to end on REAL iptables (legacy and nft back ends, IPv4 and IPv6)
 inside throwaway network namespaces: read script -> plan -> apply script (backup, digest
 check, watchdog, restore, verify) -> confirm / watchdog restore / rollback.
@@ -6,7 +9,6 @@ Every script runs through /bin/sh exactly as the action sends it. The backup roo
 temp dir; saved files are temp copies (the namespace shares this machine's /etc)."""
 
 import os
-import shutil
 import subprocess
 import time
 import uuid
@@ -17,10 +19,16 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils import iptables_sav
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as P
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not shutil.which("ip") or not shutil.which("iptables-legacy"),
-    reason="needs root, ip netns and iptables-legacy/-nft",
-)
+from conftest import require_tool
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (ip netns)")
+
+
+@pytest.fixture(autouse=True)
+def _real_tools():
+    require_tool("ip", "iproute2")
+    require_tool("iptables-legacy", "iptables")
+
 
 SEED = ("-t mangle -I PREROUTING -p tcp -m multiport --dports 80,443 -m set --match-set lee src "
         "-m string --string t.test.com --algo kmp --from 0 --to 1480 -j NFQUEUE")
@@ -399,7 +407,7 @@ def test_read_table_names_from_nft_list_flowtables_with_fallback(ns, tmp_path, f
     ns.ok("iptables-nft -A FORWARD -j NFQUEUE --queue-num 1")
     ns.ok("nft add table inet fw; nft add chain inet fw in '{ type filter hook input priority 0; }'; "
           "nft add rule inet fw in tcp dport 22 accept")
-    real = shutil.which("nft")
+    real = require_tool("nft", "nftables")
     log = tmp_path / "nft.log"
     wrapper = tmp_path / "bin" / "nft"
     wrapper.parent.mkdir()

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """plans/offload.py: decisions from recorded ethtool output and real sample files; the
 read framing and the apply script (files, ethtool -K, verification, rollback) run in a
 real /bin/sh with an ethtool stand-in that keeps state in files."""
