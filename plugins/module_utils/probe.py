@@ -38,6 +38,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils import netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import nft as nft_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import oops
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import os_release
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import partial as partial_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError, KcrashInputError, KcrashParseError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     Script,
@@ -264,10 +265,13 @@ def build_probe(nonce=None, only=None):
 # ============================================================================ parse
 
 class _Ctx(object):
-    def __init__(self, host):
+    def __init__(self, host, partial=False):
         self.host = host
         self.missing = []
         self.errors = []
+        self.partial = partial  # offline input: salvage cut/pasted text (module_utils/partial.py)
+        self.partial_reasons = []
+        self.rules_partial_empty = False
 
     def missing_tool(self, tool):
         if tool not in self.missing:
@@ -275,6 +279,13 @@ class _Ctx(object):
 
     def error(self, item, message):
         self.errors.append({"item": item, "message": message.strip()[:500]})
+
+    def salvaged(self, command, reasons, rules=None):
+        """Record why ``command``'s text was read as partial; a partial ruleset showing no
+        queue rule leaves the rules unknown (the rule may be in the part not shown)."""
+        self.partial_reasons.extend("%s: %s" % (command, r) for r in reasons)
+        if reasons and rules is not None and not rules:
+            self.rules_partial_empty = True
 
 
 def _first_line(text):
@@ -362,6 +373,10 @@ def iptables_default_backend(version_text):
 
 
 def _parse_ipt(ctx, text, family, backend, command):
+    if ctx.partial:
+        found, tables, reasons = partial_mod.iptables_nfqueue_rules(text, family, backend, command)
+        ctx.salvaged(command, reasons, found)
+        return found, tables
     rs = iptables_save.parse(text, command=command)
     tables = [t.name for t in rs.table_list]
     return iptables_save.nfqueue_rules(rs, family=family, backend=backend), tables
@@ -601,11 +616,13 @@ def _parse_probe(stdout, nonce, host):
     return parse_sections(sections, "@@KCDATA:%s:" % nonce, host)
 
 
-def parse_sections(sections, marker, host=None):
+def parse_sections(sections, marker, host=None, partial=False):
     """Facts from ``{name: shell.Section}`` in the probe's section structure (the live probe
     and the sosreport reader both produce it); ``marker`` prefixes the data lines of the
-    ``interfaces`` and ``crash`` sections."""
-    ctx = _Ctx(host)
+    ``interfaces`` and ``crash`` sections. ``partial`` (offline input only): rulesets and
+    ethtool listings the strict parsers refuse are salvaged (module_utils/partial.py) and
+    the facts get ``partial`` / ``partial_reasons``; a live read stays strict."""
+    ctx = _Ctx(host, partial)
 
     # kernel + os
     release = None
@@ -677,9 +694,14 @@ def parse_sections(sections, marker, host=None):
     elif sec is not None and sec.rc == 0:
         nft_info["present"] = True
         if sec.stdout.strip():
-            rs = nft_mod.parse_text(sec.stdout, command="nft -a list ruleset")
-            nft_info["tables"] = ["%s %s" % (t.family, t.name) for t in rs.tables]
-            qr = [r for r in nft_mod.queue_rules(rs, iptables_nft_tables=nft_owned) if not r.get("iptables_nft")]
+            if ctx.partial:
+                qr, nft_info["tables"], reasons = partial_mod.nft_queue_rules(sec.stdout, "nft -a list ruleset", nft_owned)
+                qr = [r for r in qr if not r.get("iptables_nft")]
+                ctx.salvaged("nft -a list ruleset", reasons, qr)
+            else:
+                rs = nft_mod.parse_text(sec.stdout, command="nft -a list ruleset")
+                nft_info["tables"] = ["%s %s" % (t.family, t.name) for t in rs.tables]
+                qr = [r for r in nft_mod.queue_rules(rs, iptables_nft_tables=nft_owned) if not r.get("iptables_nft")]
             nft_info["queue_rules"] = len(qr)
             rules.extend(qr)
     elif sec is not None:
@@ -693,7 +715,8 @@ def parse_sections(sections, marker, host=None):
         "iptables_default_backend": default_backend,
         "backends": backends,
         "nft": nft_info,
-        "rules_readable": bool(rules_readable and nft_readable and (backends or nft_info["present"])),
+        "rules_readable": bool(rules_readable and nft_readable and (backends or nft_info["present"])
+                               and not (ctx.rules_partial_empty and not rules)),
     }
 
     # saved rules
@@ -744,7 +767,11 @@ def parse_sections(sections, marker, host=None):
                 continue
             if r["ethtool_k"] is None:
                 continue
-            p = ethtool_mod.parse(r["ethtool_k"], command="ethtool -k %s" % name)
+            if ctx.partial:
+                p, reasons = partial_mod.ethtool_k(r["ethtool_k"], command="ethtool -k %s" % name)
+                ctx.salvaged("ethtool -k %s" % name, reasons)
+            else:
+                p = ethtool_mod.parse(r["ethtool_k"], command="ethtool -k %s" % name)
             info["features"] = ethtool_mod.summary(p)
             info["feature_format"] = p["format"]
 
@@ -789,7 +816,7 @@ def parse_sections(sections, marker, host=None):
     if sec is not None:
         kdump = kdump_mod.parse(sec.stdout)
 
-    return {
+    facts = {
         "host": nodename,
         "kernel": kernel_facts(release, os_info, pkgs, manager),
         "os": os_info,
@@ -808,3 +835,7 @@ def parse_sections(sections, marker, host=None):
         },
         "probe": {"missing_tools": ctx.missing, "errors": ctx.errors, "sections": len(sections)},
     }
+    if partial:
+        facts["partial"] = bool(ctx.partial_reasons)
+        facts["partial_reasons"] = ctx.partial_reasons
+    return facts
