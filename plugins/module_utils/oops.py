@@ -167,8 +167,9 @@ def reports(text):
     ``kind`` is "oops" (a fault, BUG() or panic: ``BUG: unable to handle ...``, ``Oops:``,
     ``kernel BUG at``, ``general protection fault``, ``Unable to handle kernel ...``,
     ``Kernel panic - not syncing``, crash's ``PANIC:`` / ``[exception RIP: ...]``) or "other"
-    (``WARNING:``, other ``BUG:``/``INFO:`` reports: their RIP and frames never tie a crash);
-    text before any header is kind "none". ``faults`` lists ``(func, offset, size, line)`` of
+    (``WARNING:``, other ``BUG:``/``INFO:`` reports, and text after an ``---[ end trace`` line
+    until the next header: their RIP and frames never tie a crash); text before any header is
+    kind "none". ``faults`` lists ``(func, offset, size, line)`` of
     the faulting-instruction lines, ``frames`` ``(func, reliable, line)`` of call-trace lines.
     """
     text = _to_text(text)
@@ -185,7 +186,9 @@ def reports(text):
     for line in _lines(text):
         stripped = line.strip()
         if _END_RE.match(stripped):
-            cur = None
+            # what follows a closed report and opens none is no oops's (interleaved console
+            # output): only text before any header is read without one
+            cur = start("other", stripped)
             continue
         if _OOPS_START_RE.search(stripped) or stripped.startswith("[exception RIP:"):
             if not (cur and cur["kind"] == "oops" and stripped.startswith("[exception RIP:")):

@@ -81,7 +81,7 @@ def kernel_ifname_problem(name):
     if not raw:
         return "an interface name cannot be empty"
     if len(raw) > 15:
-        return "%r is %d bytes; the kernel allows at most 15" % (name, len(raw))
+        return "%r is not a valid interface name: %d bytes, the kernel allows at most 15" % (name, len(raw))
     if name in (".", "..") or "/" in name or ":" in name or any(b in _KERNEL_SPACE_BYTES for b in bytearray(raw)):
         return "%r is not a valid interface name (the kernel refuses '/', ':', white space, '.' and '..')" % (name,)
     return None
@@ -99,10 +99,11 @@ def ifname_problem(name):
     if problem:
         return problem
     if name[0] in "-.+":
-        return "%r starts with %r: ethtool and ip would take it for an option or a hidden name" % (name, name[0])
+        return "%r is not a valid interface name: it starts with %r (ethtool and ip would take it for an option)" % (
+            name, name[0])
     if not IFNAME_RE.match(name):
-        return ("%r holds characters the kernel allows but that the tools and configuration files "
-                "this collection writes would misread (allowed: A-Z a-z 0-9 _ . + -)" % (name,))
+        return ("%r is not a valid interface name: it holds characters the kernel allows but that the tools "
+                "and configuration files this collection writes would misread (allowed: A-Z a-z 0-9 _ . + -)" % (name,))
     return None
 
 

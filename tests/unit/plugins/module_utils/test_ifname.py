@@ -51,7 +51,7 @@ def test_valid(name):
     ("eth0:1", "'eth0:1' is an alias label, not a netdev; use eth0"),
     ("bond0.100:db", "alias label, not a netdev; use bond0.100"),
     ("eth0.100@eth0", "carries the @parent suffix ip link prints; use eth0.100"),
-    ("a" * 16, "16 bytes; the kernel allows at most 15"),
+    ("a" * 16, "16 bytes, the kernel allows at most 15"),
     ("\u00e9" * 8, "16 bytes"),
     ("eth 0", "white space"),
     ("ethà", "white space"),          # UTF-8 c3 a0: the kernel's isspace(0xa0)

@@ -398,3 +398,13 @@ def test_question_frames_and_warnings_never_make_a_match(base, inserts):
         pos = min(pos, len(lines))
         lines[pos:pos] = new
     assert not oops.crashed_this_way(oops.scan("\n".join(lines))), lines
+
+
+def test_interleaved_warnings_leave_no_orphan_rip():
+    """Found by the property above: a warning printed inside another (two CPUs) leaves the
+    outer warning's RIP line after the inner '---[ end trace' line; it is still no oops."""
+    w = ["------------[ cut here ]------------",
+         "WARNING: at net/core/dev.c:1915 skb_warn_bad_offload+0x99/0xb0() (Not tainted)"]
+    inner = w + ["RIP: 0010:nf_queue+0x98", "Call Trace:", "---[ end trace 5c7a9b3e8f1d2a4b ]---"]
+    text = "\n".join(w + inner + ["RIP: 0010:nf_queue+0x98", "Call Trace:", "---[ end trace 5c7a9b3e8f1d2a4c ]---"])
+    assert not oops.crashed_this_way(oops.scan(text))
