@@ -89,8 +89,8 @@ def nfqueue_rules(text, family="ipv4", backend="legacy", format="auto", partial=
 def nfqueue_evidence(text, family="ipv4", backend="legacy", format="auto", partial=True):
     rules, reasons = _queue_rules(text, family, backend, format, partial, "nfqueue_evidence")
     if rules:
-        verdict, caveat = "present", "NFQUEUE rules seen" + (" in partial text (others may be in the part not shown)"
-                                                            if reasons else "")
+        verdict = "present"
+        caveat = "NFQUEUE rules seen" + (" in partial text (others may be in the part not shown)" if reasons else "")
     elif reasons:
         verdict, caveat = "unknown", "no NFQUEUE rule in the part shown; the text is partial, so one may be missing"
     else:
