@@ -132,10 +132,10 @@ def test_last_variants():
 # unreliable frames), syzbot-style decoded traces, crash's bt, i386/arm/arm64 fault lines.
 
 EL5_OOPS = """\
-Unable to handle kernel NULL pointer dereference at 0000000000000000 RIP: 
+Unable to handle kernel NULL pointer dereference at 0000000000000000 RIP:\x20
  [<ffffffff8005c5f2>] nf_queue+0x98/0x1e0
-PGD 0 
-Oops: 0000 [1] SMP 
+PGD 0\x20
+Oops: 0000 [1] SMP\x20
 RIP: 0010:[<ffffffff8005c5f2>]  [<ffffffff8005c5f2>] nf_queue+0x98/0x1e0
 Call Trace:
  <IRQ>  [<ffffffff80231a7c>] nf_hook_slow+0x58/0xbc
@@ -375,7 +375,7 @@ def _warning_block(draw):
                  "WARNING: CPU: 0 PID: 1 at net/netfilter/nf_queue.c:120 nf_queue+0x98/0x2d0"]))]
     lines.append("RIP: 0010:%s+%s" % (draw(_FRAME_FUNCS), draw(_OFFS)))
     lines.append("Call Trace:")
-    for _ in range(draw(st.integers(0, 4))):
+    for dummy in range(draw(st.integers(0, 4))):
         lines.append(" %s%s+%s" % (draw(st.sampled_from(["", "? "])), draw(_FRAME_FUNCS), draw(_OFFS)))
     lines.append("---[ end trace 5c7a9b3e8f1d2a4b ]---")
     return lines

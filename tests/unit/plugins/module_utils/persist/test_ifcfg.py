@@ -46,10 +46,11 @@ def test_bash_runs_the_merged_commands(tmp_path, key, text, case, info):
     for f in case["features"]:
         assert state.get(f) == "off", (f, after)
     # every command that is not an offload command for iface is still run exactly as before
-    def others(cmds):
-        return [c for c in cmds if not (c[:1] and c[0] in ("-K", "--offload", "--features")
-                                        and c[1:2] == [case["iface"]])]
-    assert others(after) == others(before)
+    assert _others(after, case["iface"]) == _others(before, case["iface"])
+
+
+def _others(cmds, iface):
+    return [c for c in cmds if not (c[:1] and c[0] in ("-K", "--offload", "--features") and c[1:2] == [iface])]
 
 
 @pytest.mark.parametrize("version,ok", [

@@ -184,7 +184,7 @@ def _line(draw):
     if kind == "cmd":
         pairs = draw(st.lists(st.tuples(_NAMES, _VALS), min_size=1, max_size=3))
         return "%s %sethtool %s %s %s%s" % (phase, draw(_PATHS), draw(_OPTS), draw(_DEVS),
-                                             " ".join("%s %s" % p for p in pairs), draw(_TAILS))
+                                            " ".join("%s %s" % p for p in pairs), draw(_TAILS))
     if kind == "loop":
         names = draw(st.lists(_NAMES, min_size=1, max_size=3))
         return "%s for f in %s; do %sethtool -K %s $f %s%s; done" % (
