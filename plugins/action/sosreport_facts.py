@@ -19,6 +19,7 @@ from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import
 ARGSPEC = {
     "path": {"type": "path", "required": True},
     "name": {"type": "str"},
+    "partial": {"type": "bool", "default": True},
 }
 
 MAX_FILES = 5000
@@ -57,7 +58,7 @@ class ActionModule(ShellActionBase):
         files = read_sosreport(root)
         label = args.get("name") or os.path.basename(os.path.normpath(root))
         try:
-            facts = sosreport.collect_facts(files, host=label)
+            facts = sosreport.collect_facts(files, host=label, partial=args["partial"])
         except KcrashError as e:
             return {"failed": True, "msg": "sosreport %s: %s" % (root, e), "name": label}
         facts["probe"]["path"] = root
@@ -68,6 +69,7 @@ class ActionModule(ShellActionBase):
             "kcrash_nfqueue": facts,
             "ansible_facts": {"kcrash_nfqueue": facts},
             "exposure": facts["exposure"]["level"],
+            "partial": facts.get("partial", False),
             "msg": "%s: %s" % (label, facts["exposure"]["level"]),
         })
         return result

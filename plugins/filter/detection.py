@@ -7,6 +7,7 @@
 
 - ``ethtool_features``: ``ethtool -k`` text (any generation) -> features
 - ``nfqueue_rules``: iptables-save text, nft text or nft JSON -> NFQUEUE/queue rules
+- ``nfqueue_evidence``: the same text -> {rules, partial, reasons, verdict}
 - ``oops_signature``: oops / dmesg / vmcore-dmesg / crash ``bt`` text -> signatures
 - ``kernel_verdict``: a ``uname -r`` release -> the catalog's verdict
 """
@@ -18,6 +19,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool, iptables_save, nft, oops
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import partial as partial_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import kernel as kernel_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 
@@ -32,14 +34,19 @@ def _text(value, name):
     return value
 
 
-def ethtool_features(text, short=False):
+def ethtool_features(text, short=False, partial=True):
+    """``partial`` (default: this is offline text): lines ethtool never prints (a note) are
+    trimmed or skipped and the answer says ``partial: true`` with ``partial_reasons``."""
     try:
-        parsed = ethtool.parse(_text(text, "ethtool_features"))
+        if partial:
+            parsed, reasons = partial_mod.ethtool_k(_text(text, "ethtool_features"))
+        else:
+            parsed, reasons = ethtool.parse(_text(text, "ethtool_features")), []
     except KcrashError as e:
         raise AnsibleFilterError(str(e))
-    if short:
-        return ethtool.summary(parsed)
-    return parsed
+    out = ethtool.summary(parsed) if short else parsed
+    out = dict(out, partial=bool(reasons), partial_reasons=reasons)
+    return out
 
 
 def detect_format(text):
@@ -57,18 +64,39 @@ def detect_format(text):
     return "iptables-save"
 
 
-def nfqueue_rules(text, family="ipv4", backend="legacy", format="auto"):
-    text = _text(text, "nfqueue_rules")
+def _queue_rules(text, family, backend, format, partial, name):
+    """(rules, reasons) of the text; reasons non-empty when it was read as partial."""
+    text = _text(text, name)
     if format not in FORMATS:
-        raise AnsibleFilterError("nfqueue_rules: format must be one of %s" % ", ".join(FORMATS))
+        raise AnsibleFilterError("%s: format must be one of %s" % (name, ", ".join(FORMATS)))
     fmt = detect_format(text) if format == "auto" else format
     try:
         if fmt == "iptables-save":
-            return iptables_save.nfqueue_rules(iptables_save.parse(text), family=family, backend=backend)
+            if partial:
+                return partial_mod.iptables_nfqueue_rules(text, family, backend)[::2]
+            return iptables_save.nfqueue_rules(iptables_save.parse(text), family=family, backend=backend), []
+        if fmt == "nft" and partial:
+            return partial_mod.nft_queue_rules(text)[::2]
         rs = nft.parse_json(text) if fmt == "nft-json" else nft.parse_text(text)
-        return nft.queue_rules(rs)
+        return nft.queue_rules(rs), []
     except KcrashError as e:
         raise AnsibleFilterError(str(e))
+
+
+def nfqueue_rules(text, family="ipv4", backend="legacy", format="auto", partial=True):
+    return _queue_rules(text, family, backend, format, partial, "nfqueue_rules")[0]
+
+
+def nfqueue_evidence(text, family="ipv4", backend="legacy", format="auto", partial=True):
+    rules, reasons = _queue_rules(text, family, backend, format, partial, "nfqueue_evidence")
+    if rules:
+        verdict = "present"
+        caveat = "NFQUEUE rules seen" + (" in partial text (others may be in the part not shown)" if reasons else "")
+    elif reasons:
+        verdict, caveat = "unknown", "no NFQUEUE rule in the part shown; the text is partial, so one may be missing"
+    else:
+        verdict, caveat = "absent", "no NFQUEUE/QUEUE rule in the whole ruleset"
+    return {"rules": rules, "partial": bool(reasons), "reasons": reasons, "verdict": verdict, "caveat": caveat}
 
 
 def oops_signature(text):
@@ -87,6 +115,7 @@ class FilterModule(object):
         return {
             "ethtool_features": ethtool_features,
             "nfqueue_rules": nfqueue_rules,
+            "nfqueue_evidence": nfqueue_evidence,
             "oops_signature": oops_signature,
             "kernel_verdict": kernel_verdict,
         }

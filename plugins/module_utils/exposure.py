@@ -238,6 +238,9 @@ def assess(facts):
     reasons = [k_reason] + r_reasons + l_reasons
     flagged, c_reasons = crash_history(facts)
     reasons.extend(c_reasons)
+    if facts.get("partial"):
+        reasons.append("partial evidence: the text read was incomplete, the verdict holds for what it shows (%s)"
+                       % "; ".join(facts.get("partial_reasons") or [])[:600])
     rec = []
     if level in (EXPOSED, AT_RISK, LEVEL_UNKNOWN) and k_state != NONE:
         if l_items and l_state in (LIVE, POTENTIAL):
@@ -260,7 +263,7 @@ def assess(facts):
         rec.append("this host already crashed this way: check the vmcore and mitigate first")
     if level == NOT_EXPOSED and r_state == LIVE and k_state == NONE:
         rec.append("nothing to do for this panic; NFQUEUE rules kept (the running kernel has the NULL check)")
-    return {
+    out = {
         "level": level,
         "legs": legs,
         "reasons": reasons,
@@ -269,3 +272,6 @@ def assess(facts):
         "interfaces": l_items,
         "rules": [rule_label(r) for r in r_items],
     }
+    if "partial" in facts:
+        out["partial"] = bool(facts["partial"])
+    return out

@@ -33,10 +33,13 @@ import re
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool as ethtool_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import exposure
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import iptables_save
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import kdump as kdump_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import kernel as kernel_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import nft as nft_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import oops
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import os_release
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import partial as partial_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError, KcrashInputError, KcrashParseError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     Script,
@@ -160,28 +163,6 @@ def _wtmp_script():
     )
 
 
-def _kdump_script():
-    return (
-        "kc_v=''; read -r kc_v < /sys/kernel/kexec_crash_loaded 2>/dev/null; printf 'kexec_crash_loaded=%s\\n' \"$kc_v\"\n"
-        "kc_v=''; read -r kc_v < /sys/kernel/kexec_crash_size 2>/dev/null; printf 'kexec_crash_size=%s\\n' \"$kc_v\"\n"
-        "if [ -e /etc/kdump.conf ]; then printf 'kdump_conf=1\\n'; else printf 'kdump_conf=0\\n'; fi\n"
-        "if [ -e /etc/default/kdump-tools ]; then printf 'kdump_tools_conf=1\\n'; else printf 'kdump_tools_conf=0\\n'; fi\n"
-        "kc_ck=''\n"
-        "kc_v=''; read -r kc_v < /proc/cmdline 2>/dev/null; set -f\n"
-        "for w in $kc_v; do case \"$w\" in crashkernel=*) kc_ck=\"${w#crashkernel=}\";; esac; done\n"
-        "printf 'crashkernel=%s\\n' \"$kc_ck\"\n"
-        "if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then\n"
-        "  printf 'manager=systemd\\n'\n"
-        "  printf 'service.kdump=%s\\n' \"$(systemctl is-active kdump 2>/dev/null)\"\n"
-        "  printf 'service.kdump-tools=%s\\n' \"$(systemctl is-active kdump-tools 2>/dev/null)\"\n"
-        "elif [ -x /etc/init.d/kdump ] && command -v service >/dev/null 2>&1; then\n"
-        "  printf 'manager=sysv\\n'\n"
-        "  printf 'service.kdump=%s\\n' \"$(service kdump status 2>&1 | head -n 1)\"\n"
-        "else printf 'manager=none\\n'; fi\n"
-        "exit 0"
-    )
-
-
 def _kernel_pkgs_script():
     return (
         "kc_m=''\n"
@@ -271,7 +252,7 @@ def _sections(marker):
         ("crash", _crash_script(marker)),
         ("dmesg", _dmesg_script()),
         ("wtmp", _wtmp_script()),
-        ("kdump", _kdump_script()),
+        ("kdump", kdump_mod.script()),
         ("persist", _persist_script()),
     ]
     return out
@@ -297,10 +278,13 @@ def build_probe(nonce=None, only=None):
 # ============================================================================ parse
 
 class _Ctx(object):
-    def __init__(self, host):
+    def __init__(self, host, partial=False):
         self.host = host
         self.missing = []
         self.errors = []
+        self.partial = partial  # offline input: salvage cut/pasted text (module_utils/partial.py)
+        self.partial_reasons = []
+        self.rules_partial_empty = False
 
     def missing_tool(self, tool):
         if tool not in self.missing:
@@ -308,6 +292,13 @@ class _Ctx(object):
 
     def error(self, item, message):
         self.errors.append({"item": item, "message": message.strip()[:500]})
+
+    def salvaged(self, command, reasons, rules=None):
+        """Record why ``command``'s text was read as partial; a partial ruleset showing no
+        queue rule leaves the rules unknown (the rule may be in the part not shown)."""
+        self.partial_reasons.extend("%s: %s" % (command, r) for r in reasons)
+        if reasons and rules is not None and not rules:
+            self.rules_partial_empty = True
 
 
 def _first_line(text):
@@ -367,68 +358,6 @@ def _evidence_section(ctx, sections, name, tool, unread):
     return got
 
 
-def parse_os(texts):
-    """``texts``: {"os-release": str|None, "redhat-release": ..., "system-release": ...,
-    "debian_version": ...} -> os facts."""
-    info = {
-        "id": None, "version_id": None, "name": None, "pretty_name": None, "id_like": [],
-        "redhat_release": None, "debian_version": None, "family": None,
-    }
-    osr = texts.get("os-release")
-    if osr:
-        for line in osr.splitlines():
-            m = re.match(r"^([A-Z_]+)=(.*)$", line.strip())
-            if not m:
-                continue
-            v = m.group(2).strip()
-            if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
-                v = v[1:-1]
-            k = m.group(1)
-            if k == "ID":
-                info["id"] = v
-            elif k == "VERSION_ID":
-                info["version_id"] = v
-            elif k == "NAME":
-                info["name"] = v
-            elif k == "PRETTY_NAME":
-                info["pretty_name"] = v
-            elif k == "ID_LIKE":
-                info["id_like"] = v.split()
-    rh = texts.get("redhat-release") or texts.get("system-release")
-    if rh and _first_line(rh):
-        info["redhat_release"] = _first_line(rh)
-        if not info["id"]:
-            low = info["redhat_release"].lower()
-            if "centos" in low:
-                info["id"] = "centos"
-            elif "oracle" in low:
-                info["id"] = "ol"
-            elif "scientific" in low:
-                info["id"] = "scientific"
-            elif "fedora" in low:
-                info["id"] = "fedora"
-            else:
-                info["id"] = "rhel"
-            m = re.search(r"release\s+(\d+(?:\.\d+)*)", info["redhat_release"])
-            if m:
-                info["version_id"] = m.group(1)
-            info["name"] = info["name"] or info["redhat_release"]
-    dv = texts.get("debian_version")
-    if dv and _first_line(dv):
-        info["debian_version"] = _first_line(dv)
-        if not info["id"]:
-            info["id"] = "debian"
-            info["version_id"] = info["debian_version"]
-    ids = [info["id"] or ""] + list(info["id_like"])
-    if any(i in ("rhel", "centos", "fedora", "ol", "scientific", "rocky", "almalinux") for i in ids):
-        info["family"] = "redhat"
-    elif any(i in ("debian", "ubuntu") for i in ids):
-        info["family"] = "debian"
-    elif info["id"]:
-        info["family"] = info["id"]
-    return info
-
-
 def parse_kernel_packages(text):
     """``manager=rpm|dpkg`` then one package a line -> (manager, [{name, version, release}]).
 
@@ -480,6 +409,10 @@ def iptables_default_backend(version_text):
 
 
 def _parse_ipt(ctx, text, family, backend, command):
+    if ctx.partial:
+        found, tables, reasons = partial_mod.iptables_nfqueue_rules(text, family, backend, command)
+        ctx.salvaged(command, reasons, found)
+        return found, tables
     rs = iptables_save.parse(text, command=command)
     tables = [t.name for t in rs.table_list]
     return iptables_save.nfqueue_rules(rs, family=family, backend=backend), tables
@@ -613,35 +546,6 @@ def parse_crash(text, marker):
     return dirs
 
 
-def parse_kdump(text):
-    kv = _kv(text)
-    loaded = kv.get("kexec_crash_loaded", "").strip()
-    services = {}
-    for k, v in kv.items():
-        if k.startswith("service."):
-            services[k[len("service."):]] = v.strip() or None
-    active = None
-    for v in services.values():
-        if not v:
-            continue
-        low = v.lower()
-        if low == "active" or "operational" in low and "not operational" not in low or "running" in low and "not running" not in low:
-            active = True
-            break
-        active = False
-    size = kv.get("kexec_crash_size", "").strip()
-    return {
-        "crash_kernel_loaded": True if loaded == "1" else False if loaded == "0" else None,
-        "crash_kernel_size": int(size) if size.isdigit() else None,
-        "kdump_conf": kv.get("kdump_conf") == "1",
-        "kdump_tools_conf": kv.get("kdump_tools_conf") == "1",
-        "crashkernel": kv.get("crashkernel") or None,
-        "service_manager": kv.get("manager"),
-        "services": services,
-        "service_active": active,
-    }
-
-
 def parse_persist(text):
     """``grep -H -n`` lines -> [{file, line, text, interface, lro}] offload hints."""
     out = []
@@ -748,11 +652,13 @@ def _parse_probe(stdout, nonce, host):
     return parse_sections(sections, "@@KCDATA:%s:" % nonce, host)
 
 
-def parse_sections(sections, marker, host=None):
+def parse_sections(sections, marker, host=None, partial=False):
     """Facts from ``{name: shell.Section}`` in the probe's section structure (the live probe
     and the sosreport reader both produce it); ``marker`` prefixes the data lines of the
-    ``interfaces`` and ``crash`` sections."""
-    ctx = _Ctx(host)
+    ``interfaces`` and ``crash`` sections. ``partial`` (offline input only): rulesets and
+    ethtool listings the strict parsers refuse are salvaged (module_utils/partial.py) and
+    the facts get ``partial`` / ``partial_reasons``; a live read stays strict."""
+    ctx = _Ctx(host, partial)
 
     # kernel + os
     release = None
@@ -772,7 +678,7 @@ def parse_sections(sections, marker, host=None):
             texts[name.split(".", 1)[1]] = sec.stdout
         elif sec is not None and sec.rc not in (RC_ABSENT,):
             ctx.error(path, "exit %s: %s" % (sec.rc, _first_line(sec.stderr)))
-    os_info = parse_os(texts)
+    os_info = os_release.os_facts(texts)
     manager, pkgs = None, []
     sec = _section_ok(ctx, sections, "kernel_pkgs", "rpm/dpkg-query")
     if sec is not None:
@@ -824,9 +730,14 @@ def parse_sections(sections, marker, host=None):
     elif sec is not None and sec.rc == 0:
         nft_info["present"] = True
         if sec.stdout.strip():
-            rs = nft_mod.parse_text(sec.stdout, command="nft -a list ruleset")
-            nft_info["tables"] = ["%s %s" % (t.family, t.name) for t in rs.tables]
-            qr = [r for r in nft_mod.queue_rules(rs, iptables_nft_tables=nft_owned) if not r.get("iptables_nft")]
+            if ctx.partial:
+                qr, nft_info["tables"], reasons = partial_mod.nft_queue_rules(sec.stdout, "nft -a list ruleset", nft_owned)
+                qr = [r for r in qr if not r.get("iptables_nft")]
+                ctx.salvaged("nft -a list ruleset", reasons, qr)
+            else:
+                rs = nft_mod.parse_text(sec.stdout, command="nft -a list ruleset")
+                nft_info["tables"] = ["%s %s" % (t.family, t.name) for t in rs.tables]
+                qr = [r for r in nft_mod.queue_rules(rs, iptables_nft_tables=nft_owned) if not r.get("iptables_nft")]
             nft_info["queue_rules"] = len(qr)
             rules.extend(qr)
     elif sec is not None:
@@ -840,7 +751,8 @@ def parse_sections(sections, marker, host=None):
         "iptables_default_backend": default_backend,
         "backends": backends,
         "nft": nft_info,
-        "rules_readable": bool(rules_readable and nft_readable and (backends or nft_info["present"])),
+        "rules_readable": bool(rules_readable and nft_readable and (backends or nft_info["present"])
+                               and not (ctx.rules_partial_empty and not rules)),
     }
 
     # saved rules
@@ -891,7 +803,11 @@ def parse_sections(sections, marker, host=None):
                 continue
             if r["ethtool_k"] is None:
                 continue
-            p = ethtool_mod.parse(r["ethtool_k"], command="ethtool -k %s" % name)
+            if ctx.partial:
+                p, reasons = partial_mod.ethtool_k(r["ethtool_k"], command="ethtool -k %s" % name)
+                ctx.salvaged("ethtool -k %s" % name, reasons)
+            else:
+                p = ethtool_mod.parse(r["ethtool_k"], command="ethtool -k %s" % name)
             info["features"] = ethtool_mod.summary(p)
             info["feature_format"] = p["format"]
 
@@ -935,9 +851,9 @@ def parse_sections(sections, marker, host=None):
     kdump = {}
     sec = _section_ok(ctx, sections, "kdump")
     if sec is not None:
-        kdump = parse_kdump(sec.stdout)
+        kdump = kdump_mod.parse(sec.stdout)
 
-    return {
+    facts = {
         "host": nodename,
         "kernel": kernel_facts(release, os_info, pkgs, manager),
         "os": os_info,
@@ -957,3 +873,7 @@ def parse_sections(sections, marker, host=None):
         },
         "probe": {"missing_tools": ctx.missing, "errors": ctx.errors, "sections": len(sections)},
     }
+    if partial:
+        facts["partial"] = bool(ctx.partial_reasons)
+        facts["partial_reasons"] = ctx.partial_reasons
+    return facts

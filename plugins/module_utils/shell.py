@@ -38,10 +38,17 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
 
 _SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+\Z")
 
-# Linux accepts any byte but '/', ':' and white space, 1..15 bytes, not '.'/'..'.
-# We accept a conservative subset that covers real naming schemes (eth0, enp3s0f1,
-# bond0.100, br-lan, ib0, em1_2, team0+, wlp2s0) and can never look like an option.
+# Interface names. What the kernel accepts (dev_valid_name(), net/core/dev.c): 1..15 bytes
+# (IFNAMSIZ 16 with the NUL), not "." or "..", no '/', ':' or white space (its isspace():
+# space, \t \n \v \f \r and the byte 0xa0); see kernel_ifname_problem(). This collection
+# accepts the part of that every real naming scheme uses (eth0, enp3s0f1, bond0.100, br-lan,
+# ib0, em1_2, team0+, wlp2s0): IFNAME_RE. The rest ('$', ';', '*', quotes, non-ASCII, '@',
+# '%', a leading '-', '.' or '+') would be misread by the files and tools the name reaches
+# unquoted: ifupdown post-up shell lines, ETHTOOL_OPTS split on ';', udev RUN, ethtool/ip
+# options. ip link's "eth0.100@eth0" suffix names the parent; eth0:1 is an alias label (an
+# address label), never a netdev. validate_ifname() is the ONE check, used everywhere.
 IFNAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,14}\Z")
+_KERNEL_SPACE_BYTES = frozenset(b" \t\n\v\f\r\xa0")
 
 SECTION_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}\Z")
 
@@ -69,14 +76,44 @@ def quote(value):
     return "'" + value.replace("'", "'\"'\"'") + "'"
 
 
+def kernel_ifname_problem(name):
+    """Why the kernel's dev_valid_name() refuses the string ``name``, or None."""
+    raw = name.encode("utf-8", "surrogateescape")
+    if not raw:
+        return "an interface name cannot be empty"
+    if len(raw) > 15:
+        return "%r is not a valid interface name: %d bytes, the kernel allows at most 15" % (name, len(raw))
+    if name in (".", "..") or "/" in name or ":" in name or any(b in _KERNEL_SPACE_BYTES for b in bytearray(raw)):
+        return "%r is not a valid interface name (the kernel refuses '/', ':', white space, '.' and '..')" % (name,)
+    return None
+
+
+def ifname_problem(name):
+    """Why ``name`` is not an interface name this collection accepts, or None (see IFNAME_RE)."""
+    if not isinstance(name, str):
+        return "%r is not an interface name (not a string)" % (name,)
+    for sep, what in ((":", "is an alias label, not a netdev"), ("@", "carries the @parent suffix ip link prints")):
+        base = name.split(sep, 1)[0]
+        if sep in name and IFNAME_RE.match(base):
+            return "%r %s; use %s" % (name, what, base)
+    problem = kernel_ifname_problem(name)
+    if problem:
+        return problem
+    if name[0] in "-.+":
+        return "%r is not a valid interface name: it starts with %r (ethtool and ip would take it for an option)" % (
+            name, name[0])
+    if not IFNAME_RE.match(name):
+        return ("%r is not a valid interface name: it holds characters the kernel allows but that the tools "
+                "and configuration files this collection writes would misread (allowed: A-Z a-z 0-9 _ . + -)" % (name,))
+    return None
+
+
 def validate_ifname(name, what="interface"):
-    """Return ``name`` if it is a safe Linux interface name, else raise KcrashInputError."""
-    if not isinstance(name, str) or not IFNAME_RE.match(name) or name in (".", ".."):
-        raise KcrashInputError(
-            what,
-            "%r is not a valid interface name (1-15 characters from A-Z a-z 0-9 _ . + -, "
-            "not starting with '.', '+' or '-')" % (name,),
-        )
+    """Return ``name`` if it is a valid Linux interface name (the ONE rule, see IFNAME_RE),
+    else raise KcrashInputError saying what is wrong."""
+    problem = ifname_problem(name)
+    if problem:
+        raise KcrashInputError(what, problem)
     return name
 
 

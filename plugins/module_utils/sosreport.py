@@ -318,10 +318,14 @@ def sections(files):
     return s, MARKER
 
 
-def collect_facts(files, host=None):
-    """The ``kcrash_nfqueue`` facts (with ``exposure``) of one unpacked sosreport."""
+def collect_facts(files, host=None, partial=True):
+    """The ``kcrash_nfqueue`` facts (with ``exposure``) of one unpacked sosreport.
+
+    ``partial`` (default on: a sosreport is offline input, its files may be cut): rulesets
+    and ethtool listings the strict parsers refuse are read as far as they go and the facts
+    say ``partial: true`` with ``partial_reasons``; off, such a file fails the report."""
     secs, marker = sections(files)
-    facts = probe.parse_sections(secs, marker, host)
+    facts = probe.parse_sections(secs, marker, host, partial=partial)
     facts["exposure"] = probe.exposure.assess(facts)
     facts["probe"]["source"] = "sosreport"
     return facts

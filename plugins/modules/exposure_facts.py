@@ -369,8 +369,9 @@ ansible_facts:
               elements: dict
             kdump:
               description: >-
-                C(crash_kernel_loaded), C(crash_kernel_size), C(kdump_conf), C(kdump_tools_conf), C(crashkernel), C(service_manager), C(services),
-                C(service_active).
+                C(crash_kernel_loaded), C(crash_kernel_size), C(kdump_conf), C(kdump_tools_conf), C(conf) (the
+                configuration files present), C(crashkernel), C(service_manager), C(services), C(service_active), C(state)
+                (V(loaded), V(configured_not_loaded) or V(not_configured), as the kernel_upgrade pre-check reports it).
               type: dict
             unread:
               description: >-

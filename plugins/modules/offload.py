@@ -51,8 +51,11 @@ options:
         bridge ports and virtual leaf devices, never the bond/VLAN on top) from
         C(ansible_facts.kcrash_nfqueue.interfaces) when M(kcrash.nfqueue.exposure_facts) ran,
         else from the live C(/sys/class/net) read in the same round trip.
-      - Names are validated (1-15 characters from C(A-Z a-z 0-9 _ . + -)); an unknown interface
-        fails the host before anything is changed.
+      - Names are validated with the collection's one rule (1-15 characters from
+        C(A-Z a-z 0-9 _ . + -), not starting with C(.), C(+) or C(-), a subset of what the kernel
+        accepts); an alias label such as C(eth0:1) or an C(ip link) name with its C(@parent)
+        suffix is refused with the device to use. An unknown interface fails the host before
+        anything is changed.
     type: raw
     default: auto
   persist:

@@ -32,6 +32,18 @@ options:
   name:
     description: Label for the report (default the directory name).
     type: str
+  partial:
+    description:
+      - Read cut or hand-edited files as far as they go (a sosreport is offline input). An
+        C(iptables-save) file cut before C(COMMIT), or holding only C(grep NFQUEUE) lines, an nft
+        ruleset missing its last C(}), an C(ethtool -k) listing with a note on a line still give
+        every NFQUEUE rule and feature the text shows; the result says C(partial=true) with
+        C(kcrash_nfqueue.partial_reasons), the verdict carries the caveat in its reasons, and a
+        table, position or reachability the text cannot tell is V(null) and named in the rule's
+        C(unknown). A partial ruleset that shows no NFQUEUE rule leaves the rules leg unknown.
+      - V(false) keeps the live probe's strictness (such a file fails the report with the parse error).
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -68,6 +80,10 @@ exposure:
   description: The exposure level.
   returned: success
   type: str
+partial:
+  description: True when some input was incomplete and read as far as it went (see O(partial)).
+  returned: success
+  type: bool
 msg:
   description: The label and its exposure level.
   returned: always
@@ -75,7 +91,8 @@ msg:
 kcrash_nfqueue:
   description:
     - The same facts M(kcrash.nfqueue.exposure_facts) returns under C(ansible_facts.kcrash_nfqueue)
-      (see its RETURN for every key); C(probe) also has C(source=sosreport), C(path) and C(files_read).
+      (see its RETURN for every key); C(probe) also has C(source=sosreport), C(path) and C(files_read);
+      with O(partial) also C(partial) and C(partial_reasons) (and C(exposure.partial)).
   returned: success
   type: dict
 ansible_facts:

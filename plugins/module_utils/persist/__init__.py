@@ -51,6 +51,12 @@ class PersistError(KcrashError):
         super(PersistError, self).__init__("%s back end%s: %s" % (backend, where, message))
 
 
+class PersistUnclear(PersistError):
+    """The file holds a line that may already set the offloads but that this back end cannot
+    read (a shell construct it does not follow): the plan says so and writes nothing for the
+    interface rather than adding a duplicate; the runtime change is still made."""
+
+
 def check_features(features_off, backend="persist"):
     """Validate and de-duplicate ``features_off`` keeping the canonical order."""
     if isinstance(features_off, str):

@@ -37,12 +37,13 @@ NAME = "ifcfg"
 VARIABLE = "ETHTOOL_OPTS"
 DIRECTORY = "/etc/sysconfig/network-scripts"
 
-# ``ethtool -K`` accepts the legacy short names and the kernel feature strings.
+# ``ethtool -K`` accepts the legacy short names, their long names (as ``ethtool -k`` prints
+# them) and, for single-bit features, the kernel feature strings.
 ALIASES = {
-    "lro": ("lro", "rx-lro"),
-    "gro": ("gro", "rx-gro"),
-    "gso": ("gso", "tx-generic-segmentation"),
-    "tso": ("tso",),
+    "lro": ("lro", "large-receive-offload", "rx-lro"),
+    "gro": ("gro", "generic-receive-offload", "rx-gro"),
+    "gso": ("gso", "generic-segmentation-offload", "tx-generic-segmentation"),
+    "tso": ("tso", "tcp-segmentation-offload"),
 }
 OFFLOAD_OPTIONS = ("-K", "--features", "--offload")
 
@@ -349,14 +350,33 @@ def render(current_text, iface, features_off, host_info=None):
                                            "edit it by hand or use backend=udev" % VARIABLE)
         return w
 
-    ours = None
+    # What initscripts runs: every ';' part is one ethtool command, applied in order; a
+    # later setting of a feature overrides an earlier one. Only ``-K <iface>`` commands
+    # whose arguments ethtool accepts (name/on|off pairs) change anything for iface.
+    ours = []  # (start, end, tokens) of the valid offload commands for iface, in order
     for s, e in _segments(units):
         toks = _tokens(units, s, e)
         if len(toks) >= 2 and word(*toks[0]) in OFFLOAD_OPTIONS and word(*toks[1]) == iface:
-            ours = (s, e, toks)
+            pairs = toks[2:]
+            if len(pairs) % 2 == 0 and all(word(*pairs[k]) in ("on", "off")
+                                           for k in range(1, len(pairs), 2)):
+                ours.append((s, e, toks))
+    edits = []  # (start, end, replacement units)
+    append = []
+    for f in features:
+        last = None  # value token range of the setting applied last
+        for s, e, toks in ours:
+            pairs = toks[2:]
+            for k in range(0, len(pairs), 2):
+                if word(*pairs[k]) in ALIASES[f]:
+                    last = pairs[k + 1]
+        if last is None:
+            append.append(f)
+        elif word(*last) != "off":
+            edits.append((last[0], last[1], [("c", c) for c in "off"]))
     changed = False
-    if ours is None:
-        new = [("c", c) for c in " ".join(["-K", iface] + ["%s off" % f for f in features])]
+    if append and not ours:
+        new = [("c", c) for c in " ".join(["-K", iface] + ["%s off" % f for f in append])]
         meaningful = [u for u in units if not (u[0] == "c" and u[1] in " \t")]
         if not meaningful:
             units = new
@@ -366,31 +386,15 @@ def render(current_text, iface, features_off, host_info=None):
             last = max(i for i, u in enumerate(units) if not (u[0] == "c" and u[1] in " \t"))
             units = units[:last + 1] + [("c", ";"), ("c", " ")] + new + units[last + 1:]
         changed = True
-    else:
-        s, e, toks = ours
-        pairs = toks[2:]
-        edits = []  # (start, end, replacement units)
-        append = []
-        for f in features:
-            found = False
-            for k in range(0, len(pairs) - 1, 2):
-                if word(*pairs[k]) in ALIASES[f]:
-                    found = True
-                    vs, ve = pairs[k + 1]
-                    if word(vs, ve) != "off":
-                        edits.append((vs, ve, [("c", c) for c in "off"]))
-                    break
-            if not found:
-                append.append(f)
-        if append:
-            tail = toks[-1][1]
-            extra = []
-            for f in append:
-                extra += [("c", c) for c in " %s off" % f]
-            edits.append((tail, tail, extra))
-        for es, ee, rep in sorted(edits, key=lambda x: x[0], reverse=True):
-            units = units[:es] + rep + units[ee:]
-            changed = True
+    elif append:
+        tail = ours[-1][2][-1][1]
+        extra = []
+        for f in append:
+            extra += [("c", c) for c in " %s off" % f]
+        edits.append((tail, tail, extra))
+    for es, ee, rep in sorted(edits, key=lambda x: x[0], reverse=True):
+        units = units[:es] + rep + units[ee:]
+        changed = True
     if not changed:
         return current_text
     new_line = target.lead + _serialise(units, target.value.style) + target.rest

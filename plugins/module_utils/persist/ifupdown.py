@@ -9,6 +9,15 @@
   exports them as ``IF_OFFLOAD_LRO`` and the hook runs ``ethtool --offload IFACE lro off``.
 * Without the hook, one ``post-up <ethtool> -K IFACE lro off || true`` line does it.
 
+What is already there counts the way ifupdown runs it (:func:`applied`): the ``pre-up``
+commands of the stanza, then its ``up``/``post-up`` commands (file order; ``/bin/sh -c`` with
+``$IFACE`` set), then the hook's ``offload-*`` options (if-up.d runs after the ``up``
+commands). Commands are read for ``ethtool -K|--offload|--features <dev> name on|off ...``
+with ``$IFACE``/``${IFACE}`` or the literal name, any path to ethtool, ``|| true``-style
+fallbacks, redirections, ``;``/``&&`` lists and ``for X in ...; do ...; done`` loops. A line
+that mentions ethtool in a form not followed here makes a non-compliant stanza a
+:class:`PersistUnclear` (nothing appended); a compliant one is left byte-identical.
+
 Only the first ``iface IFACE ...`` stanza (in sourcing order) is edited: options are per
 stanza and the first one brings the link up. Lines, comments and indentation outside
 the lines this module owns stay byte for byte.
@@ -24,10 +33,13 @@ __metaclass__ = type
 import fnmatch
 import posixpath
 import re
+import shlex
 
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.ifcfg import ALIASES, OFFLOAD_OPTIONS
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
     SUPPORTED_FEATURES,
     PersistError,
+    PersistUnclear,
     check_features,
     split_lines,
 )
@@ -108,6 +120,153 @@ def manages(files, iface):
     return None
 
 
+# ------------------------------------------------------------- what ifupdown runs
+
+COMMAND_OPTIONS = ("pre-up", "up", "post-up")
+_REDIR_RE = re.compile(r"(?:^|(?<=\s))\d?(?:>>|>|<)&?\s*(?:\d\b|[^\s;&|]+)")
+_VAR_RE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_NEUTRAL = ("true", ":", "[", "test", "echo", "logger", "sleep", "printf")
+_COMPOUND = ("if", "then", "else", "elif", "fi", "while", "until", "case", "esac", "do", "done",
+             "{", "}", "function", "eval", "exec")
+
+
+class _Unclear(Exception):
+    pass
+
+
+def _subst(word, env):
+    return _VAR_RE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), word)
+
+
+def _simple(toks, i):
+    j = i
+    while j < len(toks) and toks[j] not in (";", "&&", "||", "|", "&", "(", ")"):
+        j += 1
+    return toks[i:j], j
+
+
+def _command_list(toks, env):
+    """Simple commands (argv lists, variables of ``env`` expanded) the token list runs."""
+    cmds = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t in (";", "&&"):
+            i += 1
+        elif t == "||":
+            argv, i = _simple(toks, i + 1)
+            if argv and posixpath.basename(argv[0]) not in ("true", ":"):
+                raise _Unclear("a fallback other than true")
+        elif t == "for":
+            if i + 2 >= len(toks) or toks[i + 2] != "in":
+                raise _Unclear("for loop")
+            var, j, words = toks[i + 1], i + 3, []
+            while j < len(toks) and toks[j] not in (";", "do"):
+                words.append(toks[j])
+                j += 1
+            j += 1 if j < len(toks) and toks[j] == ";" else 0
+            if j >= len(toks) or toks[j] != "do" or "done" not in toks[j:]:
+                raise _Unclear("for loop")
+            end = toks.index("done", j)
+            body = toks[j + 1:end]
+            if "for" in body:
+                raise _Unclear("nested loop")
+            for w in words:
+                for sub in _subst(w, env).split():
+                    cmds += _command_list(body, dict(env, **{var: sub}))
+            i = end + 1
+        elif t in _COMPOUND or t in ("|", "&", "(", ")"):
+            raise _Unclear("shell construct %r" % t)
+        else:
+            argv, i = _simple(toks, i)
+            while argv and re.match(r"^[A-Za-z_]\w*=", argv[0]):
+                argv = argv[1:]
+            if argv:
+                cmds.append([_subst(a, env) for a in argv])
+    return cmds
+
+
+def ethtool_settings(command, iface):
+    """``[(feature, value)]`` in the order the shell command ``command`` (an ifupdown
+    ``pre-up``/``up`` value, run with ``$IFACE`` = iface) sets offloads on iface through
+    ethtool; raises ``_Unclear`` for a form this reader does not follow."""
+    if "`" in command or "$(" in command:
+        raise _Unclear("command substitution")
+    try:
+        lex = shlex.shlex(_REDIR_RE.sub(" ", command), posix=True, punctuation_chars=";&|()")
+        lex.whitespace_split = True
+        toks = list(lex)
+    except ValueError as e:
+        raise _Unclear(str(e))
+    out = []
+    for argv in _command_list(toks, {"IFACE": iface}):
+        name = posixpath.basename(argv[0])
+        if name != "ethtool":
+            if name not in _NEUTRAL and any("ethtool" in a for a in argv):
+                raise _Unclear("ethtool run through %s" % argv[0])
+            continue
+        if len(argv) < 3 or argv[1] not in OFFLOAD_OPTIONS:
+            continue
+        if "$" in argv[2]:
+            raise _Unclear("device %s" % argv[2])
+        if argv[2] != iface:
+            continue
+        pairs = argv[3:]
+        if any("$" in a for a in pairs):
+            raise _Unclear("variable in %s" % " ".join(argv))
+        if len(pairs) % 2 or any(v not in ("on", "off") for v in pairs[1::2]):
+            continue  # ethtool refuses the command: it sets nothing
+        for k, v in zip(pairs[::2], pairs[1::2]):
+            for f, names in ALIASES.items():
+                if k in names:
+                    out.append((f, v))
+    return out
+
+
+def applied(lines, start, end, iface, hook):
+    """What ifup applies for the stanza ``lines[start:end]``: ``(state, unclear)`` with
+    ``state`` ``{feature: (value, line_index, kind)}`` (``kind`` "command" or "option") of
+    the setting applied last, and ``unclear`` ``[(line_index, reason)]``."""
+    phases = {"pre-up": [], "up": [], "option": []}
+    unclear = []
+    seen_options = set()
+    for k in range(start + 1, end):
+        word = _first_word(lines[k])
+        if not word:
+            continue
+        value = lines[k].strip()[len(word):].strip()
+        if word in COMMAND_OPTIONS:
+            if "ethtool" not in value:
+                continue
+            try:
+                sets = ethtool_settings(value, iface)
+            except _Unclear as e:
+                unclear.append((k, str(e)))
+                continue
+            phases["pre-up" if word == "pre-up" else "up"] += [(f, v, k, "command") for f, v in sets]
+        elif hook and word.startswith("offload-"):
+            name = word[len("offload-"):]
+            values = value.split()
+            # The hook passes every offload-* option to one ethtool run: a bad value fails it
+            # all; an option given twice reaches it as two lines joined by a newline.
+            if len(values) != 1 or values[0] not in ("on", "off"):
+                unclear.append((k, "the ethtool hook fails on this value"))
+            elif name in seen_options:
+                unclear.append((k, "option given twice: ifupdown joins the values, the ethtool hook fails"))
+            seen_options.add(name)
+            for f, names in ALIASES.items():
+                if name in names:
+                    phases["option"].append((f, values[0] if values else None, k, "option"))
+    if hook and any(why.startswith("the ethtool hook") or why.startswith("option given twice")
+                    for _k, why in unclear):
+        phases["option"] = []
+    state = {}
+    for phase in ("pre-up", "up", "option"):
+        for s in phases[phase]:
+            state[s[0]] = s[1:]
+    return state, unclear
+
+
 def render(current_text, iface, features_off, host_info=None):
     features = check_features(features_off, NAME)
     info = host_info or {}
@@ -130,21 +289,31 @@ def render(current_text, iface, features_off, host_info=None):
         # a stanza without options: follow the file's own indentation habit
         indented = [l for l in lines if l[:1] in (" ", "\t") and _first_word(l) and not _is_stanza_start(l)]
         indent = re.match(r"^\s*", indented[0]).group(0) if indented else "    "
+    state, unclear = applied(lines, start, end, iface, info.get("ethtool_hook"))
+    todo_all = [f for f in features if state.get(f, (None,))[0] != "off"]
+    if not todo_all:
+        return current_text
+    if unclear:
+        raise PersistUnclear(NAME, path, "%s; it may already set the offloads of %s, so nothing is "
+                                         "added: check it and set %s by hand" % (
+                                             "; ".join("line %d (%s): %s" % (k + 1, why, lines[k].strip())
+                                                       for k, why in unclear),
+                                             iface, ", ".join("%s off" % f for f in todo_all)))
     changed = False
     new_lines = []
     if info.get("ethtool_hook"):
-        todo = list(features)
+        todo = list(todo_all)
         for k in options:
             words = lines[k].split()
-            for f in features:
-                if words[0] == "offload-%s" % f:
+            for f in todo_all:
+                if words[0] in ["offload-%s" % a for a in ALIASES[f]]:
                     if f in todo:
                         todo.remove(f)
-                    if len(words) < 2 or words[1] != "off":
+                    if len(words) != 2 or words[1] != "off":
                         raw = lines[k]
                         eol = raw[len(raw.rstrip("\r\n")):]
                         lead = re.match(r"^\s*", raw).group(0)
-                        lines[k] = "%soffload-%s off%s" % (lead, f, eol)
+                        lines[k] = "%s%s off%s" % (lead, words[0], eol)
                         changed = True
         new_lines = ["%soffload-%s off\n" % (indent, f) for f in todo]
     else:
@@ -153,6 +322,9 @@ def render(current_text, iface, features_off, host_info=None):
             m = _POSTUP_RE.match(lines[k].rstrip("\r\n"))
             if m and m.group("iface") == iface:
                 mine = (k, m)
+        # merge into our own line only when nothing after it sets these features
+        if mine and any(state.get(f, (None, -1))[1] > mine[0] for f in features):
+            mine = None
         if mine:
             k, m = mine
             words = m.group("pairs").split()
@@ -167,7 +339,7 @@ def render(current_text, iface, features_off, host_info=None):
                 changed = True
         else:
             new_lines = ["%spost-up %s -K %s %s || true\n" % (
-                indent, ethtool, iface, " ".join("%s off" % f for f in features))]
+                indent, ethtool, iface, " ".join("%s off" % f for f in todo_all))]
     if new_lines:
         at = (options[-1] if options else start) + 1
         if not lines[at - 1].endswith("\n"):

@@ -28,7 +28,7 @@ __metaclass__ = type
 import posixpath
 import re
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import catalog
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import catalog, kdump, os_release
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
     KcrashInputError,
     KcrashParseError,
@@ -82,10 +82,7 @@ def probe_sections(apt_packages=(), refresh_apt=False):
         ("boot_df", "df -Pk /boot"),
         ("yum_conf", "cat /etc/yum.conf"),
         ("dnf_conf", "cat /etc/dnf/dnf.conf"),
-        ("kdump", "printf 'loaded=%s\\n' \"$(cat /sys/kernel/kexec_crash_loaded 2>/dev/null)\"; "
-                  "printf 'cmdline=%s\\n' \"$(cat /proc/cmdline 2>/dev/null)\"; "
-                  "for f in /etc/kdump.conf /etc/default/kdump-tools; do [ -f \"$f\" ] && "
-                  "printf 'conf=%s\\n' \"$f\"; done; :"),
+        ("kdump", kdump.script()),
     ]
     secs += boot_sections("")
     if refresh_apt:
@@ -119,18 +116,6 @@ def boot_sections(prefix):
 
 
 # ====================================================================== parsers
-
-def parse_os_release(text):
-    out = {}
-    for line in text.splitlines():
-        m = re.match(r"^([A-Z_][A-Z0-9_]*)=(.*)$", line.strip())
-        if m:
-            v = m.group(2).strip()
-            if len(v) >= 2 and v[0] == v[-1] and v[0] in "\"'":
-                v = v[1:-1]
-            out[m.group(1).lower()] = v
-    return out
-
 
 def parse_tools(text):
     tools = {}
@@ -254,26 +239,6 @@ def parse_installonly(yum_text, dnf_text):
                 if m:
                     return {"limit": int(m.group(1)), "source": source}
     return {"limit": 3, "source": "default"}
-
-
-def parse_kdump(text):
-    info = {"loaded": None, "crashkernel": None, "conf": []}
-    for line in text.splitlines():
-        if line.startswith("loaded="):
-            v = line[7:].strip()
-            info["loaded"] = (v == "1") if v in ("0", "1") else None
-        elif line.startswith("cmdline="):
-            m = re.search(r"\bcrashkernel=(\S+)", line)
-            info["crashkernel"] = m.group(1) if m else None
-        elif line.startswith("conf="):
-            info["conf"].append(line[5:].strip())
-    if info["loaded"]:
-        info["state"] = "loaded"
-    elif info["conf"] or info["crashkernel"]:
-        info["state"] = "configured_not_loaded"
-    else:
-        info["state"] = "not_configured"
-    return info
 
 
 def _split_file(text):
@@ -542,12 +507,7 @@ def parse_probe(sections, apt_packages=()):
     uname = text("uname").strip()
     if not uname or not RELEASE_RE.match(uname):
         raise KcrashParseError("uname -r", "no kernel release in %r" % uname[:80])
-    os_info = parse_os_release(text("os_release"))
-    rh = text("redhat_release").strip()
-    if rh:
-        os_info.setdefault("redhat_release", rh)
-        if "id" not in os_info:
-            os_info["id"] = "rhel-like"
+    os_info = os_release.os_facts({"os-release": text("os_release"), "redhat-release": text("redhat_release")})
     tools = parse_tools(text("tools"))
     pm = choose_package_manager(kernel_family(uname, os_info), tools)
     avail_sec = sec("available_rpm")
@@ -580,7 +540,7 @@ def parse_probe(sections, apt_packages=()):
         "apt_update_failed": "apt-get update failed" in text("apt_update"),
         "boot_space": boot_space,
         "installonly": parse_installonly(text("yum_conf"), text("dnf_conf")),
-        "kdump": parse_kdump(text("kdump")),
+        "kdump": kdump.parse(text("kdump")),
         "boot": parse_boot(sections),
         "reboot": reboot_plan.parse_probe(sections),
     }

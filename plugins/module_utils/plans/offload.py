@@ -30,6 +30,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
     ALL as BACKENDS,
     SUPPORTED_FEATURES,
     PersistError,
+    PersistUnclear,
     check_features,
     ifcfg,
     ifupdown,
@@ -614,6 +615,10 @@ def plan(read, features=("lro",), interfaces="auto", persist=True, backend="auto
                "ifupdown": ifupdown, "udev": udev}[choice.backend]
         try:
             texts[path] = mod.render(texts[path], n, feats, info)
+        except PersistUnclear as e:
+            entry["persist"].update(change=False, reason="%s; not persisted: %s" % (choice.reason, e))
+            out["warnings"].append("%s: not persisted: %s" % (n, e))
+            continue
         except PersistError as e:
             out["errors"].append("%s: %s" % (n, e))
             continue

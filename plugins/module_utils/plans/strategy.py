@@ -28,6 +28,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_ifname
 
 STRATEGIES = ("auto", "offload", "drop", "kernel", "none")
 #: Exposure levels a host can be acted on for (``not_exposed`` never is).
@@ -225,8 +226,6 @@ def choose_strategy(facts, strategy="auto", window="", levels=None, kernel_targe
     return plan
 
 
-IFNAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:@+-"
-
 #: Host variables read by :func:`plan_fleet`, with the values used when a host has none.
 HOST_DEFAULTS = {
     "kcrash_strategy": "auto",
@@ -237,8 +236,9 @@ HOST_DEFAULTS = {
 }
 
 
-def interface_list(value, name="kcrash_interfaces"):
-    """A list of interface names from a list or a comma-separated string (AWX survey text)."""
+def interface_items(value, name="kcrash_interfaces"):
+    """The non-empty stripped items of a list or a comma-separated string (AWX survey text),
+    not yet validated; non-string items are returned as they are."""
     if value is None or value == "":
         return []
     if isinstance(value, str):
@@ -247,15 +247,15 @@ def interface_list(value, name="kcrash_interfaces"):
         items = value
     else:
         raise KcrashInputError(name, "must be a list of interface names or a comma-separated string")
+    return [i.strip() if isinstance(i, str) else i for i in items if not (isinstance(i, str) and not i.strip())]
+
+
+def interface_list(value, name="kcrash_interfaces"):
+    """A list of interface names from a list or a comma-separated string (AWX survey text),
+    each checked with the one interface-name rule (shell.validate_ifname)."""
     out = []
-    for item in items:
-        if not isinstance(item, str):
-            raise KcrashInputError(name, "%r is not an interface name" % (item,))
-        item = item.strip()
-        if not item:
-            continue
-        if len(item) > 15 or any(c not in IFNAME_CHARS for c in item):
-            raise KcrashInputError(name, "%r is not a valid interface name" % item)
+    for item in interface_items(value, name):
+        validate_ifname(item, name)
         if item not in out:
             out.append(item)
     return out

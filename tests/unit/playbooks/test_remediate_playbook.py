@@ -47,6 +47,7 @@ def test_syntax_check_by_fqcn(tmp_path):
     ({"kcrash_window": "2:30am"}, "kcrash_window"),
     ({"kcrash_interfaces": "eth0;reboot"}, "kcrash_interfaces"),
     ({"kcrash_interfaces": ["eth0", "x" * 16]}, "kcrash_interfaces"),
+    ({"kcrash_interfaces": "eth0, eth0:1"}, "'eth0:1' is an alias label, not a netdev; use eth0"),
     ({"kcrash_confirm": "maybe"}, "kcrash_confirm"),
     # the strategy roles' own variables, checked once against their specs before any host
     ({"kcrash_offload_features": ["lro", "rss"]}, "kcrash_offload_features"),

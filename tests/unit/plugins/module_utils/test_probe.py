@@ -389,7 +389,7 @@ def test_random_text_raises_only_parse_error(text):
 # ------------------------------------------------------------------ pure pieces
 
 def test_parse_os_el6_without_os_release():
-    info = probe.parse_os({"redhat-release": "Red Hat Enterprise Linux Server release 6.4 (Santiago)\n"})
+    info = probe.os_release.os_facts({"redhat-release": "Red Hat Enterprise Linux Server release 6.4 (Santiago)\n"})
     assert (info["id"], info["version_id"], info["family"]) == ("rhel", "6.4", "redhat")
 
 

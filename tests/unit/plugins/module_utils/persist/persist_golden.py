@@ -42,3 +42,30 @@ def cases(name):
 
 def expected_path(name, key):
     return os.path.join(FIX, name, key + ".expected")
+
+
+# What ethtool -K does with its arguments: <name> on|off pairs, the last one of a name wins,
+# any value other than on/off makes ethtool refuse the whole command. Names as ethtool's
+# off_flag_def table spells them (short, long) plus the kernel feature strings.
+ETHTOOL_NAMES = {
+    "lro": {"lro", "large-receive-offload", "rx-lro"},
+    "gro": {"gro", "generic-receive-offload", "rx-gro"},
+    "gso": {"gso", "generic-segmentation-offload", "tx-generic-segmentation"},
+    "tso": {"tso", "tcp-segmentation-offload"},
+}
+
+
+def applied_state(commands, iface):
+    """{feature: "on"|"off"} after ethtool ran ``commands`` (argv lists) in order."""
+    state = {}
+    for c in commands:
+        if len(c) < 2 or c[0] not in ("-K", "--offload", "--features") or c[1] != iface:
+            continue
+        pairs = c[2:]
+        if len(pairs) % 2 or any(v not in ("on", "off") for v in pairs[1::2]):
+            continue  # ethtool rejects the command: nothing applied
+        for name, value in zip(pairs[::2], pairs[1::2]):
+            for f, names in ETHTOOL_NAMES.items():
+                if name in names:
+                    state[f] = value
+    return state

@@ -6,11 +6,13 @@
 import subprocess
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, ifcfg
 
 import persist_golden as golden
 from conftest import require_tool
+from persist_golden import ETHTOOL_NAMES, applied_state
 
 
 # What initscripts' ethtool_set() does with the sourced variable (behaviour documented in
@@ -41,13 +43,15 @@ def run_initscripts(tmp_path, text):
 def test_bash_runs_the_merged_commands(tmp_path, key, text, case, info):
     before = run_initscripts(tmp_path, text)
     after = run_initscripts(tmp_path, ifcfg.render(text, case["iface"], case["features"], info))
-    offload = [c for c in after if c[:2] in (["-K", "eth0"], ["--offload", "eth0"])]
-    assert len(offload) == 1, after
-    pairs = dict(zip(offload[0][2::2], offload[0][3::2]))
+    state = applied_state(after, case["iface"])
     for f in case["features"]:
-        assert "off" in [pairs.get(a) for a in ifcfg.ALIASES[f]], (f, pairs)
-    # every other command is still run exactly as before
-    assert [c for c in after if c not in offload] == [c for c in before if c[:2] != offload[0][:2]]
+        assert state.get(f) == "off", (f, after)
+    # every command that is not an offload command for iface is still run exactly as before
+    assert _others(after, case["iface"]) == _others(before, case["iface"])
+
+
+def _others(cmds, iface):
+    return [c for c in cmds if not (c[:1] and c[0] in ("-K", "--offload", "--features") and c[1:2] == [iface])]
 
 
 @pytest.mark.parametrize("version,ok", [
@@ -105,3 +109,79 @@ def test_manages_prefers_ifcfg_name_then_device():
 def test_commands_lists_what_runs():
     assert ifcfg.commands('DEVICE=eth0\nETHTOOL_OPTS="-K ${DEVICE} lro off; -G eth0 rx 9"\n') == [
         ["-K", "eth0", "lro", "off"], ["-G", "eth0", "rx", "9"]]
+
+
+# ------------------------------------------------ issue 13: several -K segments
+
+@pytest.mark.parametrize("opts,features", [
+    ("-K eth0 lro off; -K eth0 rx off", ["lro"]),
+    ("-K eth0 gro off; -K eth0 lro off", ["lro", "gro"]),
+    ("-K ${DEVICE} lro off", ["lro"]),
+    ("--offload eth0 lro off gro off", ["lro", "gro"]),
+    ("--features eth0 large-receive-offload off", ["lro"]),
+    ("-K eth0 lro on; -G eth0 rx 4096; -K eth0 lro off", ["lro"]),
+    ("-K eth1 lro on; -K eth0 lro off", ["lro"]),
+    ("-K eth0 rx-lro off;-K eth0 tso off gso off", ["lro", "tso", "gso"]),
+])
+def test_already_compliant_is_byte_identical(tmp_path, opts, features):
+    text = 'DEVICE=eth0\nONBOOT=yes\nETHTOOL_OPTS="%s"\n' % opts
+    assert all(applied_state(run_initscripts(tmp_path, text), "eth0").get(f) == "off" for f in features)
+    assert ifcfg.render(text, "eth0", features) is text
+
+
+@pytest.mark.parametrize("opts,features,expected", [
+    # a later command turns it on again: the one applied last is edited
+    ("-K eth0 lro off; -K eth0 lro on", ["lro"], "-K eth0 lro off; -K eth0 lro off"),
+    # another device's off does not count for eth0
+    ("-K eth1 lro off", ["lro"], "-K eth1 lro off; -K eth0 lro off"),
+    # gro already off, lro turned on again by the last command
+    ("-K eth0 gro off; -K eth0 lro on", ["lro", "gro"], "-K eth0 gro off; -K eth0 lro off"),
+    # ethtool rejects a command with a bad value: it applies nothing, a new command is added
+    ("-K eth0 lro of", ["lro"], "-K eth0 lro of; -K eth0 lro off"),
+])
+def test_edits_what_initscripts_applies(tmp_path, opts, features, expected):
+    text = 'DEVICE=eth0\nETHTOOL_OPTS="%s"\n' % opts
+    out = ifcfg.render(text, "eth0", features)
+    assert out == 'DEVICE=eth0\nETHTOOL_OPTS="%s"\n' % expected
+    state = applied_state(run_initscripts(tmp_path, out), "eth0")
+    assert all(state.get(f) == "off" for f in features), state
+
+
+def test_single_quoted_device_variable_is_not_eth0(tmp_path):
+    text = "DEVICE=eth0\nETHTOOL_OPTS='-K ${DEVICE} lro off'\n"
+    assert applied_state(run_initscripts(tmp_path, text), "eth0") == {}
+    assert ifcfg.render(text, "eth0", ["lro"]) == text[:-2] + "; -K eth0 lro off'\n"
+
+
+# property: whatever mix of commands, the file is left byte-identical exactly when what
+# bash + initscripts' loop would apply already has every requested feature off, and after
+# render it does.
+_NAMES = sorted(set().union(*ETHTOOL_NAMES.values()) | {"rx", "tx", "sg"})
+
+
+@st.composite
+def _command(draw):
+    kind = draw(st.sampled_from(["K", "K", "K", "G", "s"]))
+    if kind == "G":
+        return "-G %s rx %d" % (draw(st.sampled_from(["eth0", "eth1"])), draw(st.integers(64, 4096)))
+    if kind == "s":
+        return "speed 1000 duplex full"
+    opt = draw(st.sampled_from(["-K", "--offload", "--features"]))
+    dev = draw(st.sampled_from(["eth0", "eth0", "${DEVICE}", "$DEVICE", "eth1"]))
+    pairs = draw(st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from(["on", "off", "off"])),
+                          min_size=1, max_size=4))
+    return " ".join([opt, dev] + ["%s %s" % p for p in pairs])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_command(), min_size=1, max_size=4), st.sampled_from(["; ", ";", " ; "]),
+       st.lists(st.sampled_from(["lro", "gro", "gso", "tso"]), min_size=1, max_size=4, unique=True))
+def test_property_identical_iff_initscripts_applies_off(tmp_path, cmds, sep, features):
+    text = 'DEVICE=eth0\nETHTOOL_OPTS="%s"\n' % sep.join(cmds)
+    before = applied_state(run_initscripts(tmp_path, text), "eth0")
+    compliant = all(before.get(f) == "off" for f in features)
+    out = ifcfg.render(text, "eth0", features)
+    assert (out is text) == compliant, (text, before)
+    after = applied_state(run_initscripts(tmp_path, out), "eth0")
+    assert all(after.get(f) == "off" for f in features), (out, after)
+    assert ifcfg.render(out, "eth0", features) == out

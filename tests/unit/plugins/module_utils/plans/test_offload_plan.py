@@ -341,3 +341,21 @@ def test_read_riding_with_the_probe_uses_the_probes_walk():
         assert carried[key] == own[key], key
     with pytest.raises(KcrashParseError):
         P.parse_read(answer, lean_nonce)    # no walk of its own and none given
+
+
+def test_ifupdown_line_it_cannot_read_is_said_in_the_plan():
+    """issue 13: a stanza line that may set the offloads in a form the reader does not follow
+    is reported (warning, persist reason) instead of getting a duplicate; runtime still fixed."""
+    interfaces = ("auto eth0\niface eth0 inet manual\n"
+                  "    post-up if [ -x /sbin/ethtool ]; then /sbin/ethtool -K $IFACE lro off; fi\n")
+    read = make_read({"eth0": ("physical", IXGBE)}, {"/etc/network/interfaces": interfaces})
+    p = P.plan(read, ["lro"], backend="ifupdown")
+    assert not p["errors"] and not p["changes"]
+    assert p["runtime"][0]["interface"] == "eth0"
+    assert any("not persisted" in w and "line 3" in w for w in p["warnings"]), p["warnings"]
+    assert "line 3" in p["interfaces"]["eth0"]["persist"]["reason"]
+    compliant = "auto eth0\niface eth0 inet manual\n    post-up /usr/sbin/ethtool -K eth0 lro off\n"
+    p = P.plan(make_read({"eth0": ("physical", IXGBE)}, {"/etc/network/interfaces": compliant}), ["lro"],
+               backend="ifupdown")
+    assert not p["errors"] and not p["changes"] and not p["warnings"]
+    assert p["files"] == [{"path": "/etc/network/interfaces", "backend": "ifupdown", "action": "none"}]

@@ -1,0 +1,124 @@
+"""The one kdump section/parser (kdump.py) and the one os-release parser (os_release.py),
+shared by the detection probe, the sosreport reader and the kernel_upgrade read trip."""
+
+import json
+import os
+import subprocess
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import kdump, os_release, probe, shell
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import kernel as K
+
+from conftest import FIXTURES
+
+
+def _recorded(name):
+    with open(os.path.join(FIXTURES, "kernel", name + ".json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_one_kdump_section_in_both_trips():
+    assert dict(probe._sections("@@KCDATA:x:"))["kdump"] == kdump.script()
+    assert dict(K.probe_sections([]))["kdump"] == kdump.script()
+    assert not hasattr(probe, "parse_kdump") and not hasattr(K, "parse_kdump")
+    assert not hasattr(probe, "parse_os") and not hasattr(K, "parse_os_release")
+
+
+def test_recorded_incident_host_is_configured_not_loaded():
+    """Recorded on the lab's el6 replica (/etc/kdump.conf present, no crash kernel in a container)."""
+    info = kdump.parse(_recorded("incident-el6")["kdump"]["stdout"])
+    assert info["state"] == "configured_not_loaded"
+    assert info["conf"] == ["/etc/kdump.conf"] and info["kdump_conf"] is True
+    assert info["crash_kernel_loaded"] is None and info["service_manager"] == "none"
+    assert kdump.parse(_recorded("apt-before")["kdump"]["stdout"])["state"] == "not_configured"
+
+
+def test_kernel_plan_reports_the_same_kdump_facts_as_detection():
+    rec = _recorded("incident-el6")
+    pkgs = rec.pop("_recorded")["apt_packages"]
+    facts = K.parse_probe(dict((n, shell.Section(n, v["stdout"], v["stderr"], v["rc"])) for n, v in rec.items()), pkgs)
+    assert facts["kdump"] == kdump.parse(rec["kdump"]["stdout"])
+    assert facts["kdump"]["state"] == "configured_not_loaded"
+    assert (facts["os"]["id"], facts["os"]["version_id"], facts["os"]["family"]) == ("rhel", "6.4", "redhat")
+
+
+@pytest.mark.parametrize("status,active", [
+    ("Kdump is operational", True), ("Kdump is not operational", False), ("kdump (pid 1234) is running...", True),
+    ("kdump is stopped", False),
+])
+def test_sysv_status_lines(status, active):
+    info = kdump.parse("kexec_crash_loaded=1\nmanager=sysv\nservice.kdump=%s\n" % status)
+    assert info["service_active"] is active and info["state"] == "loaded"
+
+
+def test_script_runs_in_real_sh():
+    p = subprocess.run(["/bin/sh", "-c", kdump.script()], capture_output=True, text=True, check=False)
+    assert p.returncode == 0
+    info = kdump.parse(p.stdout)
+    assert info["state"] in kdump.STATES
+    assert info["kdump_conf"] == os.path.exists("/etc/kdump.conf")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_kdump_parse_never_raises(text):
+    assert kdump.parse(text)["state"] in kdump.STATES
+
+
+# ------------------------------------------------------------------------ os-release
+
+ORACLE = 'set -a; . "$1"; printf "%s\\0" "$ID" "$VERSION_ID" "$NAME" "$PRETTY_NAME" "$ID_LIKE"'
+
+
+def sourced(path):
+    """What a shell sees after sourcing the file (os-release(5): the format is shell-compatible)."""
+    p = subprocess.run(["/bin/sh", "-c", ORACLE, "sh", str(path)], capture_output=True, check=True)
+    return p.stdout.decode("utf-8", "surrogateescape").split("\0")[:5]
+
+
+def _ours(text):
+    o = os_release.parse(text)
+    return [o.get(k, "") for k in ("id", "version_id", "name", "pretty_name", "id_like")]
+
+
+def test_this_machine_os_release_matches_the_shell():
+    if not os.path.exists("/etc/os-release"):
+        pytest.skip("no /etc/os-release here")
+    with open("/etc/os-release", encoding="utf-8") as f:
+        assert _ours(f.read()) == sourced("/etc/os-release")
+
+
+_VALUE = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x17F, blacklist_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.fixed_dictionaries({"ID": _VALUE, "VERSION_ID": _VALUE, "NAME": _VALUE, "PRETTY_NAME": _VALUE,
+                              "ID_LIKE": _VALUE}), st.sampled_from(["quote", "double"]))
+def test_quoting_and_escapes_as_the_shell_reads_them(tmp_path_factory, values, style):
+    lines = []
+    for k, v in values.items():
+        if style == "double":
+            lines.append('%s="%s"' % (k, "".join("\\" + c if c in '"\\$`' else c for c in v)))
+        else:
+            lines.append("%s=%s" % (k, shell.quote(v)))
+    text = "# comment\n\n" + "\n".join(lines) + "\n"
+    path = tmp_path_factory.mktemp("osr") / "os-release"
+    path.write_text(text, encoding="utf-8")
+    assert _ours(text) == sourced(path)
+
+
+def test_os_facts_el6_and_debian():
+    el6 = os_release.os_facts({"redhat-release": "CentOS release 6.10 (Final)\n"})
+    assert (el6["id"], el6["version_id"], el6["family"]) == ("centos", "6.10", "redhat")
+    deb = os_release.os_facts({"os-release": 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n',
+                               "debian_version": "12.5\n"})
+    assert (deb["id"], deb["version_id"], deb["family"], deb["debian_version"]) == ("debian", "12", "debian", "12.5")
+
+
+def test_kernel_trip_uses_the_same_os_facts():
+    """The kernel_upgrade trip used to call an el6 host without os-release 'rhel-like'."""
+    rec = _recorded("incident-el6")
+    assert os_release.os_facts({"os-release": rec["os_release"]["stdout"],
+                                "redhat-release": rec["redhat_release"]["stdout"]})["id"] == "rhel"
