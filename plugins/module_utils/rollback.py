@@ -54,6 +54,11 @@ _STAMP_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4,32}\Z")
 _TOOL_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-restore\Z")
 
 
+def say(*parts):
+    """Shell text printing ``parts`` joined, each quoted (no value is ever shell text)."""
+    return "printf '%s\\n' " + quote("".join(str(p) for p in parts))
+
+
 def backup_dir(root, stamp):
     validate_abs_path(root, "backup_root")
     if not _STAMP_RE.match(stamp):
@@ -175,7 +180,7 @@ def retention(root, keep):
     keep = int(keep)
     if keep < 1:
         raise KcrashInputError("retention", "keep at least one backup")
-    r = quote(root)
+    r = quote(validate_abs_path(root, "backup_root"))
     return (
         "kc_n=$(ls -1 %s 2>/dev/null | grep -c -E '^[0-9]{8}T[0-9]{6}Z-')\n"
         "kc_x=$((kc_n - %d))\n"
@@ -202,8 +207,10 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
     nft_tx = plan.get("nft")
     nft_tables = list(nft_tx["tables"]) if nft_tx else []
     out = [PREAMBLE, "umask 077\n"]
-    out.append("mkdir -p %s && chmod 700 %s && mkdir %s || { echo 'KCRASH-FAIL: cannot create backup dir %s' >&2; exit %d; }\n"
-               % (quote(posixpath.dirname(bdir)), quote(posixpath.dirname(bdir)), b, bdir.replace("'", ""), RC_APPLY))
+    validate_abs_path(bdir, "backup_dir")
+    out.append("mkdir -p %s && chmod 700 %s && mkdir %s || { %s >&2; exit %d; }\n"
+               % (quote(posixpath.dirname(bdir)), quote(posixpath.dirname(bdir)), b,
+                  say("KCRASH-FAIL: cannot create backup dir ", bdir), RC_APPLY))
     out.append("cd %s || exit %d\n" % (b, RC_APPLY))
     # nothing changed yet: wait for the background test, drop the backup dir
     out.append("kc_abort() {\n  wait\n  cd / && rm -rf %s\n}\n" % b)
@@ -260,8 +267,8 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
         out.append(_heredoc(posixpath.join(bdir, "files.list"), lst))
     out.append(arm_watchdog(bdir))
     out.append(disarm(bdir))
-    out.append("kc_undo() {\n  echo \"KCRASH-FAIL: $1: rules and files put back from %s\" >&2\n"
-               "  sh ./restore.sh >&2\n  kc_disarm\n  exit %d\n}\n" % (bdir.replace('"', ""), RC_APPLY))
+    out.append("kc_undo() {\n  printf 'KCRASH-FAIL: %%s: rules and files put back from %%s\\n' \"$1\" %s >&2\n"
+               "  sh ./restore.sh >&2\n  kc_disarm\n  exit %d\n}\n" % (b, RC_APPLY))
     # 4. saved files first (all or nothing, before any live change)
     if changes:
         out.append("(\n%s) || { kc_disarm; echo 'KCRASH-FAIL: saved files not written (nothing changed)' >&2; exit %d; }\n"
@@ -314,35 +321,36 @@ def split_verify(stdout):
 
 
 def confirm_script(bdir, root, keep):
-    b = quote(bdir)
+    b = quote(validate_abs_path(bdir, "backup_dir"))
     return (PREAMBLE + "umask 077\n"
-            + "if [ -e %s/rolled-back ]; then echo 'KCRASH-LATE: the watchdog already restored %s' >&2; exit %d; fi\n"
-            % (b, bdir.replace("'", ""), RC_LATE)
+            + "if [ -e %s/rolled-back ]; then %s >&2; exit %d; fi\n"
+            % (b, say("KCRASH-LATE: the watchdog already restored ", bdir), RC_LATE)
             + disarm(bdir) + "kc_disarm\n" + retention(root, keep) + "echo KCRASH-CONFIRMED\n")
 
 
 def undo_script(bdir):
     """Roll back one apply now (the controller found the result wrong)."""
-    b = quote(bdir)
+    b = quote(validate_abs_path(bdir, "backup_dir"))
     return (PREAMBLE + "umask 077\ncd %s || exit %d\n" % (b, RC_NOBACKUP) + disarm(bdir) + "kc_disarm\n"
             + "date > rolled-back\nsh ./restore.sh\n")
 
 
 def rollback_script(root, stamp=None):
     """Restore the latest (or the named) backup under ``root``: the rollback playbook."""
-    r = quote(root)
+    r = quote(validate_abs_path(root, "backup_root"))
     if stamp:
+        backup_dir(root, stamp)
         pick = "kc_d=%s\n" % quote(stamp)
     else:
         pick = ("kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
     return (
         PREAMBLE + "umask 077\n" + pick
-        + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then echo 'KCRASH-NOBACKUP: no backup under %s' >&2; exit %d; fi\n"
-        % (r, root, RC_NOBACKUP)
+        + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then %s >&2; exit %d; fi\n"
+        % (r, say("KCRASH-NOBACKUP: no backup under ", root), RC_NOBACKUP)
         + "cd %s/\"$kc_d\" || exit %d\n" % (r, RC_NOBACKUP)
         + "touch confirmed\n"
         + "if [ -s watchdog.pid ]; then kc_p=$(cat watchdog.pid); kill -TERM -\"$kc_p\" 2>/dev/null || kill -TERM \"$kc_p\" 2>/dev/null; fi\n"
-        + "echo \"KCRASH-BACKUP: %s/$kc_d\"\n" % root
+        + "printf 'KCRASH-BACKUP: %%s/%%s\\n' %s \"$kc_d\"\n" % r
         + "sh ./restore.sh; kc_rc=$?\n"
         + "[ $kc_rc -eq 0 ] && date > rolled-back\n"
         + "exit $kc_rc\n"
@@ -351,7 +359,9 @@ def rollback_script(root, stamp=None):
 
 def list_script(root, stamp=None):
     """Print the backup directory a rollback would use (check mode); exit RC_NOBACKUP if none."""
-    r = quote(root)
+    r = quote(validate_abs_path(root, "backup_root"))
+    if stamp:
+        backup_dir(root, stamp)
     pick = ("kc_d=%s\n" % quote(stamp)) if stamp else (
         "kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
     return (PREAMBLE + pick

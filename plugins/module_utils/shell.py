@@ -79,8 +79,29 @@ def validate_ifname(name, what="interface"):
     return name
 
 
+# Paths a user gives (backup directories, backup roots): a sane character set only, so
+# that no such value can ever mean anything to a shell even where a message repeats it.
+_ABS_PATH_RE = re.compile(r"^/[A-Za-z0-9_@%+=:,./-]*\Z")
+
+
 def validate_abs_path(path, what="path"):
-    """Return ``path`` if it is a normalised absolute path without NUL or newline."""
+    """Return ``path`` if it is a normalised absolute path made only of ``A-Z a-z 0-9`` and
+    ``_ @ % + = : , . / -`` (what a user option may hold: backup directories and roots)."""
+    if (
+        not isinstance(path, str)
+        or not _ABS_PATH_RE.match(path)
+        or posixpath.normpath(path) != path
+        or path.startswith("//")
+    ):
+        raise KcrashInputError(
+            what, "%r is not a normalised absolute path of the characters A-Z a-z 0-9 _ @ %% + = : , . / -" % (path,))
+    return path
+
+
+def validate_host_path(path, what="path"):
+    """Return ``path`` if it is a normalised absolute path without NUL or newline: a file
+    found on the host (an ifcfg or NetworkManager profile may hold spaces, quotes, ``$``).
+    Such a path reaches shell text only through :func:`quote`."""
     if (
         not isinstance(path, str)
         or not path.startswith("/")
@@ -269,7 +290,7 @@ class FileChange(object):
     __slots__ = ("path", "content", "mode", "expect")
 
     def __init__(self, path, content, mode="0644", expect=None):
-        self.path = validate_abs_path(path)
+        self.path = validate_host_path(path)
         if not re.match(r"^0?[0-7]{3,4}\Z", mode or ""):
             raise KcrashInputError("mode", "%r is not an octal file mode" % (mode,))
         self.content = content
@@ -303,7 +324,8 @@ def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
         return ""
     bq = quote(backup_dir)
     out = []
-    out.append("kc_fail() { echo \"%s: $1: backup in %s\" >&2; kc_cleanup; exit 3; }\n" % (fail_tag, backup_dir))
+    out.append("kc_fail() { printf '%%s: %%s: backup in %%s\\n' %s \"$1\" %s >&2; kc_cleanup; exit 3; }\n"
+               % (quote(fail_tag), bq))
     staged = []
     for i in range(len(changes)):
         staged.append('"$kc_s%d"' % i)

@@ -674,21 +674,25 @@ def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None):
         s.raw('[ "$kc_rc" = 0 ] || exit 0')
     for i, c in enumerate(the_plan["nm_commands"]):
         s.section("nmcli.%d" % i, "nmcli " + " ".join(quote(a) for a in c["args"]))
+    # section and temp file names come from an index, never from an interface name (any
+    # byte but '/', ':' and white space is valid for the kernel); names reach the shell
+    # only through quote()
+    index = _iface_index(the_plan)
     for r in the_plan["runtime"]:
-        n = validate_ifname(r["interface"])
-        s.section("runtime.%s" % n, "ethtool -K %s %s" % (quote(n), " ".join("%s off" % f for f in r["features"])))
+        n = r["interface"]
+        s.section("runtime.%d" % index[n], "ethtool -K %s %s" % (quote(_ethtool_dev(n)), " ".join("%s off" % f for f in r["features"])))
     # verification in the main shell so its verdict can drive the rollback below
     s.raw("kc_bad=''")
     for n in sorted(the_plan["interfaces"]):
         e = the_plan["interfaces"][n]
         if e.get("status") not in ("change", "ok") or not e.get("format"):
             continue
-        qn = quote(n)
-        s.raw("ethtool -k %s > \"$KC_T/v.%s\" 2>&1 || kc_bad=\"$kc_bad %s:ethtool\"" % (qn, n, n))
+        i = index[n]
+        s.raw("ethtool -k %s > \"$KC_T/v.%d\" 2>&1 || kc_bad=\"$kc_bad %d:ethtool\"" % (quote(_ethtool_dev(n)), i, i))
         for f in e["to_change"]:
             label = _label(e["format"], f)
-            s.raw("grep -q %s \"$KC_T/v.%s\" || kc_bad=\"$kc_bad %s:%s\"" % (quote("^%s: off" % label), n, n, f))
-        s.section("verify.%s" % n, "cat \"$KC_T/v.%s\"" % n)
+            s.raw("grep -q %s \"$KC_T/v.%d\" || kc_bad=\"$kc_bad %d:%s\"" % (quote("^%s: off" % label), i, i, f))
+        s.section("verify.%d" % i, "cat \"$KC_T/v.%d\"" % i)
     s.section("outcome", "printf '%s\\n' \"${kc_bad:-ok}\"")
     # rollback: runtime back to what it was, files back from the backup, NM values back
     rb = ["[ -n \"$kc_bad\" ] || exit 0"]
@@ -697,7 +701,8 @@ def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None):
         e = the_plan["interfaces"][n]
         on = [f for f in r["features"] if (e["before"].get(f) or {}).get("active")]
         if on:
-            rb.append("ethtool -K %s %s || echo 'could not restore %s'" % (quote(n), " ".join("%s on" % f for f in on), n))
+            rb.append("ethtool -K %s %s || echo %s" % (quote(_ethtool_dev(n)), " ".join("%s on" % f for f in on),
+                                                       quote("could not restore %s" % n)))
     for c in the_plan["nm_commands"]:
         args = ["connection", "modify", "uuid", c["uuid"]]
         for f in c["features"]:
@@ -714,6 +719,19 @@ def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None):
     if changes and not keep_backup:
         s.raw('[ -n "$kc_bad" ] || rm -rf %s' % quote(backup_dir))
     return s.render(), s.nonce
+
+
+def _iface_index(the_plan):
+    """``{interface: index}``: the stable numbering that names the apply trip's sections."""
+    return dict((n, i) for i, n in enumerate(sorted(the_plan["interfaces"])))
+
+
+def _ethtool_dev(name):
+    """An interface name as ethtool's device word: the kernel allows nearly any byte, but a
+    name that starts with '-' would be read as an option (refused)."""
+    if not name or name.startswith("-") or "\n" in name or "\x00" in name:
+        raise KcrashInputError("interface", "%r cannot be passed to ethtool" % (name,))
+    return name
 
 
 def parse_apply(stdout, nonce, the_plan, backup_dir, keep_backup=True, host=None):
@@ -734,13 +752,16 @@ def parse_apply(stdout, nonce, the_plan, backup_dir, keep_backup=True, host=None
             return {"ok": False, "steps": steps, "after": {},
                     "msg": "no change made: writing the configuration failed (%s); files untouched"
                            % ("; ".join(why) or f.stderr.strip()[:300])}
+    index = _iface_index(the_plan)
+    names = dict(("runtime.%d" % i, "runtime.%s" % n) for n, i in index.items())
     for name, sec in secs.items():
         if name.startswith(("runtime.", "nmcli.")):
-            steps[name] = {"rc": sec.rc, "stdout": sec.stdout.strip()[:500], "stderr": sec.stderr.strip()[:500]}
+            steps[names.get(name, name)] = {"rc": sec.rc, "stdout": sec.stdout.strip()[:500],
+                                            "stderr": sec.stderr.strip()[:500]}
     after = {}
     problems = []
     for n, e in the_plan["interfaces"].items():
-        sec = secs.get("verify.%s" % n)
+        sec = secs.get("verify.%d" % index[n])
         if sec is None:
             continue
         try:
@@ -755,6 +776,10 @@ def parse_apply(stdout, nonce, the_plan, backup_dir, keep_backup=True, host=None
                 problems.append("%s: %s still %s after 'ethtool -K'" % (n, f, _state_text(st)))
     outcome = secs.get("outcome")
     bad = outcome.stdout.strip() if outcome else "no outcome"
+    if bad != "ok" and outcome:
+        by_index = dict((str(i), n) for n, i in index.items())
+        bad = " ".join("%s:%s" % (by_index.get(w.partition(":")[0], w.partition(":")[0]), w.partition(":")[2])
+                       if ":" in w else w for w in bad.split())
     if bad != "ok" or problems:
         rb = secs.get("rollback")
         restored = rb is not None and "restored" in rb.stdout
