@@ -189,6 +189,10 @@ class ActionModule(ShellActionBase):
             result.update(failed=True, changed=False, msg="host %s: a transaction failed its test (--test / nft -c); "
                           "nothing changed: %s" % (host, err.strip()[-800:]))
             return result
+        if rc == rollback.RC_BACKUP:
+            result.update(failed=True, changed=False, msg="host %s: the backup could not be written completely; "
+                          "nothing changed: %s" % (host, err.strip()[-800:]))
+            return result
         if rc == rollback.RC_FILES:
             result.update(failed=True, changed=False, msg="host %s: saved rule files could not be written; nothing "
                           "changed: %s" % (host, err.strip()[-800:]))
@@ -259,9 +263,8 @@ class ActionModule(ShellActionBase):
         if self._task.check_mode:
             script = rollback.list_script(args["backup_root"], stamp)
             rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target rollback (check)")
-            if rc == rollback.RC_NOBACKUP:
-                result.update(changed=False, round_trips=n, msg="no backup under %s" % args["backup_root"])
-                return result
+            if rc in (rollback.RC_NOBACKUP, rollback.RC_ROLLEDBACK, rollback.RC_INCOMPLETE):
+                return self._no_rollback(result, rc, out, err, n, args, host)
             result.update(changed=rc == 0, round_trips=n, backup_dir=out.strip().splitlines()[-1] if out.strip() else None,
                           msg="would restore %s" % out.strip())
             return result
@@ -273,14 +276,29 @@ class ActionModule(ShellActionBase):
             if line.startswith("KCRASH-BACKUP: "):
                 bdir = line[len("KCRASH-BACKUP: "):].strip()
         result["backup_dir"] = bdir
-        if rc == rollback.RC_NOBACKUP:
-            result.update(changed=False, msg="no backup under %s: nothing restored" % args["backup_root"])
-            return result
+        if rc in (rollback.RC_NOBACKUP, rollback.RC_ROLLEDBACK, rollback.RC_INCOMPLETE):
+            return self._no_rollback(result, rc, out, err, n, args, host)
         if rc != 0:
             result.update(failed=True, changed=True,
                           msg="host %s: restore of %s failed (rc %s): %s" % (host, bdir, rc, err.strip()[-800:]))
             return result
         result.update(changed=True, msg="restored live rules and saved files from %s" % bdir)
+        return result
+
+    @staticmethod
+    def _no_rollback(result, rc, out, err, trips, args, host):
+        """Nothing restored: no complete backup of an applied change, the latest one was
+        already rolled back (not restored twice unless named), or it is incomplete."""
+        lines = out.strip().splitlines()
+        why = (err or out).strip().splitlines()
+        result.update(changed=False, round_trips=trips, backup_dir=lines[-1] if rc == rollback.RC_ROLLEDBACK else None)
+        if rc == rollback.RC_NOBACKUP:
+            result["msg"] = "no complete backup of an applied change under %s: nothing restored" % args["backup_root"]
+        elif rc == rollback.RC_ROLLEDBACK:
+            result["msg"] = ("%s was already rolled back: nothing restored again (name it with rollback=<stamp>, "
+                             "kcrash_rollback_backup, to restore it once more)" % result["backup_dir"])
+        else:
+            result.update(failed=True, msg="host %s: %s" % (host, why[-1] if why else "backup incomplete"))
         return result
 
     @staticmethod

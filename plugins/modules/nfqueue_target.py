@@ -176,6 +176,10 @@ options:
         only the backup that would be used is reported.
       - The restore replaces the whole tables that were backed up, so rules added to those
         tables after the backup are removed.
+      - V(latest) is the newest backup that is complete (every file matches its manifest) and
+        was applied; a backup left by a failed apply is never used. When that backup was
+        already rolled back, nothing is restored again (V(changed=false), the message names
+        it); name it to restore it once more.
     type: str
 attributes:
   check_mode:

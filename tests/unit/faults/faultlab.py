@@ -67,13 +67,14 @@ class TinyFs(object):
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dk,mode=0755" % kib, "tmpfs", self.path], check=True)
 
     def fill(self):
-        with open(os.path.join(self.path, ".filler"), "wb") as f:
-            try:
-                while True:
-                    f.write(b"\0" * 4096)
-                    f.flush()
-            except OSError:
-                pass
+        fd = os.open(os.path.join(self.path, ".filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
     def free(self):
         os.unlink(os.path.join(self.path, ".filler"))
