@@ -35,6 +35,7 @@ import re
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
+    FILE_FUNCS,
     PREAMBLE,
     FileChange,
     backup_name,
@@ -126,13 +127,18 @@ def restore_script(tx_iptables, nft_tables, wait):
             "else echo 'nft-%d.nft does not pass nft -c: left alone' >&2; kc_rc=1; fi\n"
             "fi\n" % (i, words, words, i, i, i, i, i)
         )
+    # saved files: written through symlinks, in place when hard-linked (see shell.FILE_FUNCS)
     out.append(
-        "if [ -f files.list ]; then\n"
+        "if [ -f files.list ]; then\n" + FILE_FUNCS +
         "  while read -r kc_b kc_p; do\n"
         "    [ -n \"$kc_p\" ] || continue\n"
-        "    if [ \"$kc_b\" = '-' ]; then rm -f \"$kc_p\"; continue; fi\n"
-        "    cp -p \"files/$kc_b\" \"$kc_p.kcrash-restore.$$\" && mv -f \"$kc_p.kcrash-restore.$$\" \"$kc_p\" "
-        "|| { echo \"restore of $kc_p failed\" >&2; kc_rc=1; }\n"
+        "    kc_real \"$kc_p\" || { printf 'cannot resolve the links of %s\\n' \"$kc_p\" >&2; kc_rc=1; continue; }\n"
+        "    if [ \"$kc_b\" = '-' ]; then rm -f \"$kc_r\"; continue; fi\n"
+        "    kc_st=\"${kc_r%/*}/.kcrash-restore.${kc_r##*/}.$$\"\n"
+        "    if cp -p \"files/$kc_b\" \"$kc_st\"; then\n"
+        "      [ -e \"$kc_r\" ] && command -v chcon >/dev/null 2>&1 && chcon --reference=\"$kc_r\" \"$kc_st\" >/dev/null 2>&1\n"
+        "      kc_put \"$kc_st\" \"$kc_r\" || { rm -f \"$kc_st\"; printf 'restore of %s failed\\n' \"$kc_p\" >&2; kc_rc=1; }\n"
+        "    else rm -f \"$kc_st\"; printf 'restore of %s failed\\n' \"$kc_p\" >&2; kc_rc=1; fi\n"
         "  done < files.list\n"
         "fi\n"
         "exit $kc_rc\n"
