@@ -230,3 +230,30 @@ def _sq(text):
 
 def _rules(text):
     return [line for line in text.splitlines() if line.startswith("-A ")]
+
+
+@NEEDS_ROOT
+def test_odd_interface_names_do_not_block_offload_of_the_others(cdir):
+    """Issue 16 item 7 on real veths with real ethtool: names valid for the kernel but not
+    for the framing (``a;b``, a backtick command) are offloaded like the others, and run
+    nothing."""
+    ns = NS()
+    try:
+        ns.ok("ip link add 'a;b' type veth peer name '`touch${IFS}k2`' && ip link add good0 type veth peer name good1")
+        script, nonce = OF.build_read_script()
+        rc, out, err = ns.sh(script, cwd=str(cdir))
+        assert rc == 0, err
+        read = OF.parse_read(out, nonce)
+        assert {"a;b", "`touch${IFS}k2`", "good0", "good1"} <= set(read["interfaces"])
+        plan = OF.plan(read, ["gso"], persist=False)
+        assert not plan["errors"], plan["errors"]
+        assert {r["interface"] for r in plan["runtime"]} >= {"a;b", "`touch${IFS}k2`", "good0"}
+        script, nonce = OF.build_apply_script(plan, "/var/backups/kcrash-nfqueue/offload-test")
+        rc, out, err = ns.sh(script, cwd=str(cdir))
+        res = OF.parse_apply(out, nonce, plan, "/var/backups/kcrash-nfqueue/offload-test")
+        assert res["ok"], res
+        for n in ("a;b", "`touch${IFS}k2`", "good0"):
+            assert "generic-segmentation-offload: off" in ns.ok("ethtool -k %s" % _sq(n))
+    finally:
+        ns.close()
+    assert_no_canary(cdir)
