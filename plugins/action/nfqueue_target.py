@@ -56,6 +56,21 @@ def _public(rule):
     return dict((k, rule[k]) for k in _RULE_KEYS if k in rule)
 
 
+def _drifted_chains(plan, err):
+    """``["chain FORWARD (iptables-legacy, table filter)", ...]`` whose length guard failed:
+    the restore's own message (``line N``) comes right before the ``KCRASH-FAIL: <tool>
+    --noflush of <table>`` line of the apply script."""
+    out = []
+    for tx in plan["iptables"]:
+        tag = "KCRASH-FAIL: %s --noflush of %s:" % (tx["restore_tool"], tx["table"])
+        at = (err or "").find(tag)
+        if at < 0:
+            continue
+        for chain in nfplan.guard_failures(tx, err[:at].rsplit("KCRASH-FAIL", 1)[-1]):
+            out.append("chain %s (%s, table %s)" % (chain, tx["restore_tool"].replace("-restore", ""), tx["table"]))
+    return out
+
+
 class ActionModule(ShellActionBase):
 
     def run(self, tmp=None, task_vars=None):
@@ -198,6 +213,15 @@ class ActionModule(ShellActionBase):
                           "changed: %s" % (host, err.strip()[-800:]))
             return result
         if rc != 0:
+            drift = _drifted_chains(plan, err)
+            if drift:
+                result.update(failed=True, changed=False, backup_dir=bdir, moved_chains=drift,
+                              msg="host %s: the rules of %s changed during the apply (another process inserted "
+                                  "or deleted a rule there after the check): that transaction was refused as a "
+                                  "whole and nothing was replaced in it; tables already changed and saved files "
+                                  "were put back from %s; run again to re-plan: %s"
+                                  % (host, ", ".join(drift), bdir, err.strip()[-500:]))
+                return result
             result.update(failed=True, changed=False, backup_dir=bdir,
                           msg="host %s: apply failed (rc %s), rules and files put back from %s: %s"
                           % (host, rc, bdir, err.strip()[-800:]))

@@ -111,8 +111,9 @@ def restore_script(tx_iptables, nft_tables, wait):
     for i, tx in enumerate(tx_iptables):
         tool = _tool(tx["restore_tool"])
         wopt = w if tx.get("backend") == "legacy" or tx.get("wait") else ""
+        # pending-<i>: the apply trip was about to change this table (see apply_script)
         out.append(
-            "if [ -s live-{i}.rules ]; then\n"
+            "if [ -s live-{i}.rules ] && [ -e pending-{i} ]; then\n"
             "  if {tool} --test -c < live-{i}.rules; then\n"
             "    {tool}{w} -c < live-{i}.rules || {{ echo 'restore of live-{i}.rules ({tool}) failed' >&2; kc_rc=1; }}\n"
             "  else echo 'live-{i}.rules does not pass {tool} --test: left alone' >&2; kc_rc=1; fi\n"
@@ -121,7 +122,7 @@ def restore_script(tx_iptables, nft_tables, wait):
     for i, (fam, name) in enumerate(nft_tables):
         words = _nft_words(fam, name)
         out.append(
-            "if [ -s nft-%d.nft ]; then\n"
+            "if [ -s nft-%d.nft ] && [ -e pending-nft ]; then\n"
             "  { printf '%%s\\n' 'table %s' 'delete table %s'; cat nft-%d.nft; } > nft-%d.load\n"
             "  if nft -c -f nft-%d.load; then nft -f nft-%d.load || kc_rc=1; "
             "else echo 'nft-%d.nft does not pass nft -c: left alone' >&2; kc_rc=1; fi\n"
@@ -317,12 +318,19 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
                    "echo 'KCRASH-FAIL: saved files not written (nothing changed)' >&2; exit %d; }\n"
                    % (file_transaction(changes, posixpath.join(bdir, "files")), RC_FILES))
     # 5. live: one restore per table, one nft -f
+    #    pending-<i> is written before each restore and removed when it fails: a restore
+    #    that failed changed nothing (one atomic commit), so putting back (now, by the
+    #    timer or by rollback) touches only tables that did change: a rule another process
+    #    added meanwhile to a table left alone stays
     for i, tx in enumerate(txs):
         tool = _tool(tx["restore_tool"])
         w = " -w" if wait and tx["backend"] == "legacy" else ""
-        out.append("%s%s --noflush < tx-%d.rules || kc_undo '%s --noflush of %s'\n" % (tool, w, i, tool, tx["table"]))
+        out.append(": > pending-%d || kc_undo 'marker pending-%d'\n" % (i, i))
+        out.append("%s%s --noflush < tx-%d.rules || { rm -f pending-%d; kc_undo '%s --noflush of %s'; }\n"
+                   % (tool, w, i, i, tool, tx["table"]))
     if nft_tx:
-        out.append("nft -f tx.nft || kc_undo 'nft -f'\n")
+        out.append(": > pending-nft || kc_undo 'marker pending-nft'\n")
+        out.append("nft -f tx.nft || { rm -f pending-nft; kc_undo 'nft -f'; }\n")
     # 6. verification (optional): the affected chains against the planned result; the whole
     #    table goes back only when they differ (the controller then says what is wrong)
     if verify:
