@@ -15,9 +15,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
 import difflib
+import os
 import posixpath
 import re
+import time
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool, netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
@@ -663,9 +666,19 @@ def _state_text(st):
 
 # ============================================================================= apply
 
-def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None):
+def run_dir(backup_dir, now=None):
+    """``<backup_dir>/offload-<UTC timestamp>-<8 hex>``: one backup directory per run, unique
+    even for two runs in the same second."""
+    validate_abs_path(backup_dir, "backup_dir")
+    return posixpath.join(backup_dir, "offload-%s-%s" % (
+        time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)), binascii.hexlify(os.urandom(4)).decode()))
+
+
+def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None, partial_ok=False):
     """``(script, nonce)`` of the apply round trip: files (all-or-nothing), ``nmcli``,
-    ``ethtool -K``, verification from a fresh ``ethtool -k``, rollback on failure."""
+    ``ethtool -K``, verification from a fresh ``ethtool -k``, rollback on failure: of
+    everything, or with ``partial_ok`` only of the interfaces that failed (their runtime
+    state, NetworkManager profiles, and every file that configures one of them)."""
     validate_abs_path(backup_dir, "backup_dir")
     s = Script(nonce)
     changes = the_plan["changes"]
@@ -696,29 +709,50 @@ def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None):
     s.section("outcome", "printf '%s\\n' \"${kc_bad:-ok}\"")
     # rollback: runtime back to what it was, files back from the backup, NM values back
     rb = ["[ -n \"$kc_bad\" ] || exit 0"]
+    if partial_ok:
+        # kc_hit "I J": one of the interfaces numbered I, J failed its verification
+        rb.append("kc_hit() { for kc_i in $1; do case \" $kc_bad \" in *\" $kc_i:\"*) return 0;; esac; done; return 1; }")
+
+    def undo(names, text):
+        if partial_ok:
+            text = "if kc_hit %s; then %s; fi" % (quote(" ".join(str(index[n]) for n in sorted(names))), text)
+        rb.append(text)
     for r in the_plan["runtime"]:
         n = r["interface"]
         e = the_plan["interfaces"][n]
         on = [f for f in r["features"] if (e["before"].get(f) or {}).get("active")]
         if on:
-            rb.append("ethtool -K %s %s || echo %s" % (quote(_ethtool_dev(n)), " ".join("%s on" % f for f in on),
+            undo([n], "ethtool -K %s %s || echo %s" % (quote(_ethtool_dev(n)), " ".join("%s on" % f for f in on),
                                                        quote("could not restore %s" % n)))
     for c in the_plan["nm_commands"]:
         args = ["connection", "modify", "uuid", c["uuid"]]
         for f in c["features"]:
             args += [nm.nmcli_property(f), c["previous"].get(f) or "ignore"]
-        rb.append("nmcli %s || echo 'could not restore NetworkManager connection %s'" % (" ".join(quote(a) for a in args), c["uuid"]))
+        undo([c["interface"]], "nmcli %s || echo %s" % (" ".join(quote(a) for a in args), quote(
+            "could not restore NetworkManager connection %s" % c["uuid"])))
+    owners = file_interfaces(the_plan)
     for ch in changes:
         b = posixpath.join(backup_dir, backup_name(ch.path))
         if ch.expect == "":
-            rb.append("rm -f %s" % quote(ch.path))
+            undo(owners.get(ch.path, the_plan["interfaces"]), "rm -f %s" % quote(ch.path))
         else:
-            rb.append("cp -p %s %s || echo %s" % (quote(b), quote(ch.path), quote("could not restore %s from %s" % (ch.path, b))))
+            undo(owners.get(ch.path, the_plan["interfaces"]), "cp -p %s %s || echo %s" % (
+                quote(b), quote(ch.path), quote("could not restore %s from %s" % (ch.path, b))))
     rb.append("echo restored")
     s.section("rollback", "\n".join(rb))
     if changes and not keep_backup:
         s.raw('[ -n "$kc_bad" ] || rm -rf %s' % quote(backup_dir))
     return s.render(), s.nonce
+
+
+def file_interfaces(the_plan):
+    """``{path: [interface, ...]}``: which interfaces each written file configures."""
+    out = {}
+    for n, e in the_plan["interfaces"].items():
+        path = (e.get("persist") or {}).get("path")
+        if path:
+            out.setdefault(path, []).append(n)
+    return out
 
 
 def _iface_index(the_plan):
@@ -734,7 +768,7 @@ def _ethtool_dev(name):
     return name
 
 
-def parse_apply(stdout, nonce, the_plan, backup_dir, keep_backup=True, host=None):
+def parse_apply(stdout, nonce, the_plan, backup_dir, keep_backup=True, host=None, partial_ok=False):
     """Read the apply trip. Returns ``{"ok": bool, "msg": str, "after": {iface: {f: state}},
     "steps": {...}}``."""
     try:
@@ -784,6 +818,19 @@ def parse_apply(stdout, nonce, the_plan, backup_dir, keep_backup=True, host=None
         rb = secs.get("rollback")
         restored = rb is not None and "restored" in rb.stdout
         msg = "verification failed (%s)" % ("; ".join(problems) or bad.strip())
+        if restored and partial_ok:
+            failed = sorted(set(w.rpartition(":")[0] for w in bad.split()) & set(the_plan["interfaces"])
+                            | set(p.split(":")[0] for p in problems if p.split(":")[0] in the_plan["interfaces"]))
+            owners = file_interfaces(the_plan)
+            back = [c.path for c in the_plan["changes"] if set(owners.get(c.path, the_plan["interfaces"])) & set(failed)]
+            kept = sorted(set(r["interface"] for r in the_plan["runtime"]) - set(failed))
+            msg += ("; partial_ok: kept the change on %s%s; put back %s%s"
+                    % (", ".join(kept) or "no interface",
+                       " and the files %s" % ", ".join(c.path for c in the_plan["changes"] if c.path not in back)
+                       if len(back) < len(the_plan["changes"]) else "",
+                       ", ".join(failed) or "nothing", " and the files %s" % ", ".join(back) if back else ""))
+            return {"ok": False, "partial": {"kept": kept, "put_back": failed, "files_put_back": back},
+                    "msg": msg, "steps": steps, "after": after}
         if restored:
             msg += "; runtime offload state, NetworkManager profiles and files were put back"
             if the_plan["changes"]:
