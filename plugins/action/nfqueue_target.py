@@ -87,14 +87,9 @@ class ActionModule(ShellActionBase):
                 ssh_port=args["ssh_port"], controller_address=args["controller_address"],
                 persist=args["persist"], include_nft=args["include_nft"])
             validate_abs_path(args["backup_root"], "backup_root")
-            if not 5 <= args["watchdog_timeout"] <= 86400:
-                return self.fail(task_vars, "watchdog_timeout must be 5..86400 seconds")
-            if not 1 <= args["backup_keep"] <= 1000:
-                return self.fail(task_vars, "backup_keep must be 1..1000")
-            if not 1 <= args["max_attempts"] <= 10:
-                return self.fail(task_vars, "max_attempts must be 1..10")
-            if not 0 <= args["read_max_age"] <= 86400:
-                return self.fail(task_vars, "read_max_age must be 0..86400 seconds")
+            for name, (low, high) in sorted(nfplan.LIMITS.items()):
+                if not low <= args[name] <= high:
+                    return self.fail(task_vars, "%s must be %d..%d" % (name, low, high))
         except KcrashError as e:
             return self.fail(task_vars, str(e))
 

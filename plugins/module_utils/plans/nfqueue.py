@@ -93,6 +93,12 @@ _REJECT_CHAINS = ("INPUT", "FORWARD", "OUTPUT")
 
 # ------------------------------------------------------------------------ options
 
+#: Ranges of the action's numeric options (checked by the action and, before any host is
+#: touched, by module_utils/options.py for remediate.yml).
+LIMITS = {"watchdog_timeout": (5, 86400), "backup_keep": (1, 1000), "max_attempts": (1, 10),
+          "read_max_age": (0, 86400)}
+
+
 class Options(object):
     """Validated task options of the nfqueue_target action."""
 
