@@ -13,8 +13,17 @@ Live transaction (iptables, legacy and nft back ends, IPv4 and IPv6)
 One ``<tool>-restore --noflush`` per table::
 
     *mangle
+    -N KCRASH-GUARD-0
+    -A PREROUTING -j KCRASH-GUARD-0
+    -D PREROUTING 2
+    -X KCRASH-GUARD-0
     -R PREROUTING 1 -p tcp -m multiport --dports 80,443 ... -j DROP
     COMMIT
+
+The four guard lines per affected chain (:func:`_length_guard`) make the whole transaction
+fail unless the chain still has the length it was planned from when the restore commits: a
+rule another process inserted or deleted after the apply trip's digest check (below) can
+never be overwritten by ``-R N``. They cost four cheap commands per chain, not per rule.
 
 ``-R CHAIN N`` keeps every selected rule at its place (a replacement never changes the
 length of a chain, so several replacements in one chain keep their positions) and never
