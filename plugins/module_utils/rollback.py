@@ -71,6 +71,21 @@ def backup_dir(root, stamp):
     return posixpath.join(root, stamp)
 
 
+_TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}\Z")
+_SAVE_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-save\Z")
+
+
+def _checked(tx):
+    """A transaction whose table and tools can be written into shell text as they are
+    (messages repeat them): a table name read from the host is refused otherwise."""
+    if not _TABLE_RE.match(tx["table"] or ""):
+        raise KcrashInputError("table", "%r is not a table name" % (tx["table"],))
+    if not _SAVE_RE.match(tx["save_tool"] or ""):
+        raise KcrashInputError("tool", "%r is not an iptables save tool" % (tx["save_tool"],))
+    _tool(tx["restore_tool"])
+    return tx
+
+
 def _tool(name):
     if not _TOOL_RE.match(name):
         raise KcrashInputError("tool", "%r is not an iptables restore tool" % (name,))
@@ -232,7 +247,7 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
     With ``verify`` each changed table is saved again and its affected chains compared with
     the planned result (``@@KCRASH-VERIFY:<n>`` blocks for the controller)."""
     b = quote(bdir)
-    txs = plan["iptables"]
+    txs = [_checked(tx) for tx in plan["iptables"]]
     nft_tx = plan.get("nft")
     nft_tables = list(nft_tx["tables"]) if nft_tx else []
     out = [PREAMBLE, "umask 077\n"]

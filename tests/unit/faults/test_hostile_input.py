@@ -257,3 +257,14 @@ def test_odd_interface_names_do_not_block_offload_of_the_others(cdir):
     finally:
         ns.close()
     assert_no_canary(cdir)
+
+
+def test_table_names_read_from_the_host_are_checked_before_they_reach_shell_text(cdir):
+    tx = {"table": "filter$(touch %s/t1)" % cdir, "save_tool": "iptables-legacy-save", "restore_tool":
+          "iptables-legacy-restore", "backend": "legacy", "chains": ["FORWARD"], "digest": "1 2", "post_digest": "1 2",
+          "text": "*filter\nCOMMIT\n"}
+    with pytest.raises(KcrashInputError):
+        R.apply_script({"iptables": [tx], "files": []}, "/var/backups/kcrash-nfqueue/drop/" + STAMP)
+    with pytest.raises(KcrashInputError):
+        R.apply_script({"iptables": [dict(tx, table="filter", save_tool="sh -c x")], "files": []},
+                       "/var/backups/kcrash-nfqueue/drop/" + STAMP)
