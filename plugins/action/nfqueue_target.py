@@ -57,6 +57,21 @@ def _public(rule):
     return dict((k, rule[k]) for k in _RULE_KEYS if k in rule)
 
 
+def _drifted_chains(plan, err):
+    """``["chain FORWARD (iptables-legacy, table filter)", ...]`` whose length guard failed:
+    the restore's own message (``line N``) comes right before the ``KCRASH-FAIL: <tool>
+    --noflush of <table>`` line of the apply script."""
+    out = []
+    for tx in plan["iptables"]:
+        tag = "KCRASH-FAIL: %s --noflush of %s:" % (tx["restore_tool"], tx["table"])
+        at = (err or "").find(tag)
+        if at < 0:
+            continue
+        for chain in nfplan.guard_failures(tx, err[:at].rsplit("KCRASH-FAIL", 1)[-1]):
+            out.append("chain %s (%s, table %s)" % (chain, tx["restore_tool"].replace("-restore", ""), tx["table"]))
+    return out
+
+
 class ActionModule(ShellActionBase):
 
     def run(self, tmp=None, task_vars=None):
@@ -73,14 +88,9 @@ class ActionModule(ShellActionBase):
                 ssh_port=args["ssh_port"], controller_address=args["controller_address"],
                 persist=args["persist"], include_nft=args["include_nft"])
             validate_abs_path(args["backup_root"], "backup_root")
-            if not 5 <= args["watchdog_timeout"] <= 86400:
-                return self.fail(task_vars, "watchdog_timeout must be 5..86400 seconds")
-            if not 1 <= args["backup_keep"] <= 1000:
-                return self.fail(task_vars, "backup_keep must be 1..1000")
-            if not 1 <= args["max_attempts"] <= 10:
-                return self.fail(task_vars, "max_attempts must be 1..10")
-            if not 0 <= args["read_max_age"] <= 86400:
-                return self.fail(task_vars, "read_max_age must be 0..86400 seconds")
+            for name, (low, high) in sorted(nfplan.LIMITS.items()):
+                if not low <= args[name] <= high:
+                    return self.fail(task_vars, "%s must be %d..%d" % (name, low, high))
         except KcrashError as e:
             return self.fail(task_vars, str(e))
 
@@ -197,11 +207,24 @@ class ActionModule(ShellActionBase):
             result.update(failed=True, changed=False, msg="host %s: a transaction failed its test (--test / nft -c); "
                           "nothing changed: %s" % (host, err.strip()[-800:]))
             return result
+        if rc == rollback.RC_BACKUP:
+            result.update(failed=True, changed=False, msg="host %s: the backup could not be written completely; "
+                          "nothing changed: %s" % (host, err.strip()[-800:]))
+            return result
         if rc == rollback.RC_FILES:
             result.update(failed=True, changed=False, msg="host %s: saved rule files could not be written; nothing "
                           "changed: %s" % (host, err.strip()[-800:]))
             return result
         if rc != 0:
+            drift = _drifted_chains(plan, err)
+            if drift:
+                result.update(failed=True, changed=False, backup_dir=bdir, moved_chains=drift,
+                              msg="host %s: the rules of %s changed during the apply (another process inserted "
+                                  "or deleted a rule there after the check): that transaction was refused as a "
+                                  "whole and nothing was replaced in it; tables already changed and saved files "
+                                  "were put back from %s; run again to re-plan: %s"
+                                  % (host, ", ".join(drift), bdir, err.strip()[-500:]))
+                return result
             result.update(failed=True, changed=False, backup_dir=bdir,
                           msg="host %s: apply failed (rc %s), rules and files put back from %s: %s"
                           % (host, rc, bdir, err.strip()[-800:]))
@@ -269,9 +292,8 @@ class ActionModule(ShellActionBase):
             rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target rollback (check)")
             if rc == rollback.RC_DENIED:
                 return self._denied(task_vars, args, err, n)
-            if rc == rollback.RC_NOBACKUP:
-                result.update(changed=False, round_trips=n, msg="no backup under %s" % args["backup_root"])
-                return result
+            if rc in (rollback.RC_NOBACKUP, rollback.RC_ROLLEDBACK, rollback.RC_INCOMPLETE):
+                return self._no_rollback(result, rc, out, err, n, args, host)
             result.update(changed=rc == 0, round_trips=n, backup_dir=out.strip().splitlines()[-1] if out.strip() else None,
                           msg="would restore %s" % out.strip())
             return result
@@ -285,9 +307,8 @@ class ActionModule(ShellActionBase):
         result["backup_dir"] = bdir
         if rc == rollback.RC_DENIED:
             return self._denied(task_vars, args, err, n)
-        if rc == rollback.RC_NOBACKUP:
-            result.update(changed=False, msg="no backup under %s: nothing restored" % args["backup_root"])
-            return result
+        if rc in (rollback.RC_NOBACKUP, rollback.RC_ROLLEDBACK, rollback.RC_INCOMPLETE):
+            return self._no_rollback(result, rc, out, err, n, args, host)
         if rc != 0:
             result.update(failed=True, changed=True,
                           msg="host %s: restore of %s failed (rc %s): %s" % (host, bdir, rc, err.strip()[-800:]))
@@ -301,6 +322,22 @@ class ActionModule(ShellActionBase):
                          "with become (-b, ansible_become, AWX privilege escalation)"
                          % (why[-1][len("KCRASH-DENIED: "):] if why else "the backups cannot be read",
                             args["backup_root"]), changed=False, round_trips=trips)
+
+    @staticmethod
+    def _no_rollback(result, rc, out, err, trips, args, host):
+        """Nothing restored: no complete backup of an applied change, the latest one was
+        already rolled back (not restored twice unless named), or it is incomplete."""
+        lines = out.strip().splitlines()
+        why = (err or out).strip().splitlines()
+        result.update(changed=False, round_trips=trips, backup_dir=lines[-1] if rc == rollback.RC_ROLLEDBACK else None)
+        if rc == rollback.RC_NOBACKUP:
+            result["msg"] = "no complete backup of an applied change under %s: nothing restored" % args["backup_root"]
+        elif rc == rollback.RC_ROLLEDBACK:
+            result["msg"] = ("%s was already rolled back: nothing restored again (name it with rollback=<stamp>, "
+                             "kcrash_rollback_backup, to restore it once more)" % result["backup_dir"])
+        else:
+            result.update(failed=True, msg="host %s: %s" % (host, why[-1] if why else "backup incomplete"))
+        return result
 
     @staticmethod
     def _timings(t, started):

@@ -16,9 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import posixpath
 import re
-import time
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ALL as BACKENDS, SUPPORTED_FEATURES
@@ -38,6 +36,7 @@ ARGSPEC = {
     "read_max_age": {"type": "int", "default": 600},
     "detect": {"type": "bool", "default": True},
     "probe_after": {"type": "bool", "default": False},
+    "partial_ok": {"type": "bool", "default": False},
 }
 
 _PUBLIC_KEYS = ("kind", "driver", "format", "status", "before", "after", "to_change", "fixed_off",
@@ -135,8 +134,10 @@ class ActionModule(ShellActionBase):
             result["msg"] = self._summary(plan, check=self._task.check_mode)
             return result
 
-        run_dir = posixpath.join(args["backup_dir"], "offload-%s" % time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
-        script, nonce = offload_plan.build_apply_script(plan, run_dir, keep_backup=args["backup"])
+        # unique per run (two runs in the same second must not share one)
+        run_dir = offload_plan.run_dir(args["backup_dir"])
+        script, nonce = offload_plan.build_apply_script(plan, run_dir, keep_backup=args["backup"],
+                                                        partial_ok=args["partial_ok"])
         probe_nonce = reread = None
         if args["probe_after"]:
             # the re-detection that follows (exposure_facts reuse_probe) rides along
@@ -148,7 +149,8 @@ class ActionModule(ShellActionBase):
             refs["probe"] = read_cache.store_carried_probe(host, kept, probe_nonce, reread, out)
         result["round_trips"] = trips
         try:
-            res = offload_plan.parse_apply(out, nonce, plan, run_dir, args["backup"], host)
+            res = offload_plan.parse_apply(out, nonce, plan, run_dir, args["backup"], host,
+                                           partial_ok=args["partial_ok"])
         except KcrashError as e:
             result.update(failed=True, msg="host %s: %s (backup in %s)" % (host, e, run_dir))
             return result
@@ -159,6 +161,10 @@ class ActionModule(ShellActionBase):
         if plan["changes"] and args["backup"]:
             result["backup_dir"] = run_dir
         if not res["ok"]:
+            if res.get("partial"):
+                # the safe part stays: changed, and failed for the interfaces put back
+                result["partial"] = res["partial"]
+                result["changed"] = bool(res["partial"]["kept"])
             result["failed"] = True
             result["msg"] = "host %s: %s" % (host, res["msg"])
             return result

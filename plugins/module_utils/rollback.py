@@ -36,11 +36,13 @@ import re
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
+    FILE_FUNCS,
     PREAMBLE,
     FileChange,
     backup_name,
     file_transaction,
     printf_literal,
+    posix_cksum,
     quote,
     validate_abs_path,
 )
@@ -52,9 +54,17 @@ RC_APPLY = 5        # a restore failed: everything put back
 RC_NOBACKUP = 6     # rollback: no backup found
 RC_LATE = 7         # confirm came after the watchdog had already restored
 RC_TEST = 8         # a transaction failed its --test (nft -c): nothing changed
-RC_DENIED = 9       # rollback: the backup root cannot be read (not root): nothing known, nothing done
+RC_BACKUP = 9       # the backup could not be written completely (disk full...): nothing changed
+RC_ROLLEDBACK = 10  # rollback: the latest applied backup was already rolled back
+RC_INCOMPLETE = 11  # rollback: the backup does not match its manifest: nothing restored
+RC_DENIED = 12      # rollback: the backup root cannot be read (not root): nothing known, nothing done
 _STAMP_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4,32}\Z")
 _TOOL_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-restore\Z")
+
+
+def say(*parts):
+    """Shell text printing ``parts`` joined, each quoted (no value is ever shell text)."""
+    return "printf '%s\\n' " + quote("".join(str(p) for p in parts))
 
 
 def backup_dir(root, stamp):
@@ -62,6 +72,21 @@ def backup_dir(root, stamp):
     if not _STAMP_RE.match(stamp):
         raise KcrashInputError("stamp", "%r is not a backup stamp" % (stamp,))
     return posixpath.join(root, stamp)
+
+
+_TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}\Z")
+_SAVE_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-save\Z")
+
+
+def _checked(tx):
+    """A transaction whose table and tools can be written into shell text as they are
+    (messages repeat them): a table name read from the host is refused otherwise."""
+    if not _TABLE_RE.match(tx["table"] or ""):
+        raise KcrashInputError("table", "%r is not a table name" % (tx["table"],))
+    if not _SAVE_RE.match(tx["save_tool"] or ""):
+        raise KcrashInputError("tool", "%r is not an iptables save tool" % (tx["save_tool"],))
+    _tool(tx["restore_tool"])
+    return tx
 
 
 def _tool(name):
@@ -77,6 +102,21 @@ def _write_file(path, content):
     return "printf %s > %s\n" % (printf_literal(body), quote(path))
 
 
+def _written(path, content, fail):
+    """:func:`_write_file` checked: the file must hold exactly ``content`` afterwards (a full
+    disk leaves a short file and a heredoc's failure is otherwise silent); else ``fail``."""
+    body = content if content.endswith("\n") else content + "\n"
+    return _write_file(path, body) + "[ \"$(cksum < %s 2>/dev/null)\" = %s ] || %s\n" % (
+        quote(path), quote(posix_cksum(body)), fail)
+
+
+def _backup_fail(what, bdir):
+    """Shell text: stop before any change because ``what`` of the backup is not written."""
+    return "{ %s >&2; kc_abort; exit %d; }" % (
+        say("KCRASH-BACKUP: ", what, " could not be written completely in ", bdir,
+            " (disk full?): nothing changed"), RC_BACKUP)
+
+
 def restore_script(tx_iptables, nft_tables, wait):
     """Text of ``restore.sh`` (runs inside the backup dir it lives in)."""
     w = " -w" if wait else ""
@@ -88,8 +128,9 @@ def restore_script(tx_iptables, nft_tables, wait):
     for i, tx in enumerate(tx_iptables):
         tool = _tool(tx["restore_tool"])
         wopt = w if tx.get("backend") == "legacy" or tx.get("wait") else ""
+        # pending-<i>: the apply trip was about to change this table (see apply_script)
         out.append(
-            "if [ -s live-{i}.rules ]; then\n"
+            "if [ -s live-{i}.rules ] && [ -e pending-{i} ]; then\n"
             "  if {tool} --test -c < live-{i}.rules; then\n"
             "    {tool}{w} -c < live-{i}.rules || {{ echo 'restore of live-{i}.rules ({tool}) failed' >&2; kc_rc=1; }}\n"
             "  else echo 'live-{i}.rules does not pass {tool} --test: left alone' >&2; kc_rc=1; fi\n"
@@ -98,19 +139,24 @@ def restore_script(tx_iptables, nft_tables, wait):
     for i, (fam, name) in enumerate(nft_tables):
         words = _nft_words(fam, name)
         out.append(
-            "if [ -s nft-%d.nft ]; then\n"
+            "if [ -s nft-%d.nft ] && [ -e pending-nft ]; then\n"
             "  { printf '%%s\\n' 'table %s' 'delete table %s'; cat nft-%d.nft; } > nft-%d.load\n"
             "  if nft -c -f nft-%d.load; then nft -f nft-%d.load || kc_rc=1; "
             "else echo 'nft-%d.nft does not pass nft -c: left alone' >&2; kc_rc=1; fi\n"
             "fi\n" % (i, words, words, i, i, i, i, i)
         )
+    # saved files: written through symlinks, in place when hard-linked (see shell.FILE_FUNCS)
     out.append(
-        "if [ -f files.list ]; then\n"
+        "if [ -f files.list ]; then\n" + FILE_FUNCS +
         "  while read -r kc_b kc_p; do\n"
         "    [ -n \"$kc_p\" ] || continue\n"
-        "    if [ \"$kc_b\" = '-' ]; then rm -f \"$kc_p\"; continue; fi\n"
-        "    cp -p \"files/$kc_b\" \"$kc_p.kcrash-restore.$$\" && mv -f \"$kc_p.kcrash-restore.$$\" \"$kc_p\" "
-        "|| { echo \"restore of $kc_p failed\" >&2; kc_rc=1; }\n"
+        "    kc_real \"$kc_p\" || { printf 'cannot resolve the links of %s\\n' \"$kc_p\" >&2; kc_rc=1; continue; }\n"
+        "    if [ \"$kc_b\" = '-' ]; then rm -f \"$kc_r\"; continue; fi\n"
+        "    kc_st=\"${kc_r%/*}/.kcrash-restore.${kc_r##*/}.$$\"\n"
+        "    if cp -p \"files/$kc_b\" \"$kc_st\"; then\n"
+        "      [ -e \"$kc_r\" ] && command -v chcon >/dev/null 2>&1 && chcon --reference=\"$kc_r\" \"$kc_st\" >/dev/null 2>&1\n"
+        "      kc_put \"$kc_st\" \"$kc_r\" || { rm -f \"$kc_st\"; printf 'restore of %s failed\\n' \"$kc_p\" >&2; kc_rc=1; }\n"
+        "    else rm -f \"$kc_st\"; printf 'restore of %s failed\\n' \"$kc_p\" >&2; kc_rc=1; fi\n"
         "  done < files.list\n"
         "fi\n"
         "exit $kc_rc\n"
@@ -146,15 +192,18 @@ def arm_watchdog(bdir):
     return (
         "touch %s/armed\n"
         "if command -v setsid >/dev/null 2>&1; then\n"
-        "  ( cd / && { setsid sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & echo $! > %s/watchdog.pid; } )\n"
+        "  ( cd / && exec setsid sh %s/watchdog.sh </dev/null >/dev/null 2>&1 ) &\n"
         "elif command -v nohup >/dev/null 2>&1; then\n"
-        "  ( cd / && { nohup sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & echo $! > %s/watchdog.pid; } )\n"
+        "  ( cd / && exec nohup sh %s/watchdog.sh </dev/null >/dev/null 2>&1 ) &\n"
         "else\n"
-        "  ( cd / && trap '' HUP && { sh %s/watchdog.sh </dev/null >/dev/null 2>&1 & echo $! > %s/watchdog.pid; } )\n"
+        "  ( cd / && trap '' HUP && exec sh %s/watchdog.sh </dev/null >/dev/null 2>&1 ) &\n"
         "fi\n"
-        "kill -0 \"$(cat %s/watchdog.pid 2>/dev/null)\" 2>/dev/null "
-        "|| { echo 'KCRASH-FAIL: the rollback timer did not start' >&2; exit %d; }\n"
-        % (b, b, b, b, b, b, b, b, RC_APPLY)
+        "kc_wp=$!\n"
+        # a pid file that cannot be written (full disk) stops the timer it would name
+        "{ echo \"$kc_wp\" > %s/watchdog.pid && [ \"$(cat %s/watchdog.pid)\" = \"$kc_wp\" ] && kill -0 \"$kc_wp\"; } 2>/dev/null "
+        "|| { kill -TERM \"$kc_wp\" 2>/dev/null; echo 'KCRASH-FAIL: the rollback timer did not start: nothing changed' >&2; "
+        "kc_abort; exit %d; }\n"
+        % (b, b, b, b, b, b, RC_BACKUP)
     )
 
 
@@ -177,7 +226,7 @@ def retention(root, keep):
     keep = int(keep)
     if keep < 1:
         raise KcrashInputError("retention", "keep at least one backup")
-    r = quote(root)
+    r = quote(validate_abs_path(root, "backup_root"))
     return (
         "kc_n=$(ls -1 %s 2>/dev/null | grep -c -E '^[0-9]{8}T[0-9]{6}Z-')\n"
         "kc_x=$((kc_n - %d))\n"
@@ -200,21 +249,23 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
     With ``verify`` each changed table is saved again and its affected chains compared with
     the planned result (``@@KCRASH-VERIFY:<n>`` blocks for the controller)."""
     b = quote(bdir)
-    txs = plan["iptables"]
+    txs = [_checked(tx) for tx in plan["iptables"]]
     nft_tx = plan.get("nft")
     nft_tables = list(nft_tx["tables"]) if nft_tx else []
     out = [PREAMBLE, "umask 077\n"]
-    out.append("mkdir -p %s && chmod 700 %s && mkdir %s || { echo 'KCRASH-FAIL: cannot create backup dir %s' >&2; exit %d; }\n"
-               % (quote(posixpath.dirname(bdir)), quote(posixpath.dirname(bdir)), b, bdir.replace("'", ""), RC_APPLY))
+    validate_abs_path(bdir, "backup_dir")
+    out.append("mkdir -p %s && chmod 700 %s && mkdir %s || { %s >&2; exit %d; }\n"
+               % (quote(posixpath.dirname(bdir)), quote(posixpath.dirname(bdir)), b,
+                  say("KCRASH-FAIL: cannot create backup dir ", bdir), RC_APPLY))
     out.append("cd %s || exit %d\n" % (b, RC_APPLY))
     # nothing changed yet: wait for the background test, drop the backup dir
     out.append("kc_abort() {\n  wait\n  cd / && rm -rf %s\n}\n" % b)
     out.append("kc_changed=''\n")
     # 1. the transactions, and their --test in the background (read-only, like the saves)
     for i, tx in enumerate(txs):
-        out.append(_write_file(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"]))
+        out.append(_written(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"], _backup_fail("tx-%d.rules" % i, bdir)))
     if nft_tx:
-        out.append(_write_file(posixpath.join(bdir, "tx.nft"), nft_tx["text"]))
+        out.append(_written(posixpath.join(bdir, "tx.nft"), nft_tx["text"], _backup_fail("tx.nft", bdir)))
     if test_first and (txs or nft_tx):
         job = []
         for i, tx in enumerate(txs):
@@ -231,10 +282,16 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
         save = quote(tx["save_tool"])
         out.append(
             "kc_d=$({ %s -c -t %s; echo $? > live-%d.rc; } | tee live-%d.rules | %s)\n"
-            "[ \"$(cat live-%d.rc 2>/dev/null)\" = 0 ] || { echo 'KCRASH-FAIL: %s -t %s failed' >&2; kc_abort; exit %d; }\n"
-            % (save, quote(tx["table"]), i, i, _digest_command(tx), i, tx["save_tool"], tx["table"], RC_APPLY)
+            "kc_r=$(cat live-%d.rc 2>/dev/null)\n"
+            "[ -n \"$kc_r\" ] || %s\n"
+            "[ \"$kc_r\" = 0 ] || { echo 'KCRASH-FAIL: %s -t %s failed' >&2; kc_abort; exit %d; }\n"
+            % (save, quote(tx["table"]), i, i, _digest_command(tx), i, _backup_fail("live-%d.rc" % i, bdir),
+               tx["save_tool"], tx["table"], RC_APPLY)
         )
-        out.append("echo %s > live-%d.tool\n" % (quote(_tool(tx["restore_tool"])), i))
+        # a save cut short by a full disk has no COMMIT line at its end (one table: one COMMIT)
+        out.append("tail -n 2 live-%d.rules | grep -qx COMMIT || %s\n" % (i, _backup_fail("live-%d.rules" % i, bdir)))
+        out.append(_written(posixpath.join(bdir, "live-%d.tool" % i), _tool(tx["restore_tool"]),
+                            _backup_fail("live-%d.tool" % i, bdir)))
         out.append(
             "[ \"$kc_d\" = %s ] || kc_changed=\"$kc_changed %s:%s\"\n"
             % (quote(tx["digest"]), tx["save_tool"], tx["table"])
@@ -252,29 +309,45 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
         words = _nft_words(fam, name)
         out.append("nft list table %s > nft-%d.nft || { echo 'KCRASH-FAIL: nft list table %s failed' >&2; kc_abort; exit %d; }\n"
                    % (words, i, words, RC_APPLY))
-        out.append("echo '%s' > nft-%d.name\n" % (words, i))
-    # 3. restore.sh, watchdog
-    out.append(_write_file(posixpath.join(bdir, "restore.sh"), restore_script(txs, nft_tables, wait)))
-    out.append(_write_file(posixpath.join(bdir, "watchdog.sh"), watchdog_script(bdir, seconds)))
+        out.append("[ \"$(tail -n 1 nft-%d.nft)\" = '}' ] || %s\n" % (i, _backup_fail("nft-%d.nft" % i, bdir)))
+        out.append(_written(posixpath.join(bdir, "nft-%d.name" % i), words, _backup_fail("nft-%d.name" % i, bdir)))
+    # 3. restore.sh, watchdog, the list of saved files; each checked
+    out.append(_written(posixpath.join(bdir, "restore.sh"), restore_script(txs, nft_tables, wait),
+                        _backup_fail("restore.sh", bdir)))
+    out.append(_written(posixpath.join(bdir, "watchdog.sh"), watchdog_script(bdir, seconds),
+                        _backup_fail("watchdog.sh", bdir)))
     changes = [FileChange(f["path"], f["after"], "0600", f["expect"]) for f in plan.get("files", [])]
-    lst = "".join("%s %s\n" % (backup_name(c.path), c.path) for c in changes)
+    lst = "".join("%s %s\n" % ("-" if c.expect == "" else backup_name(c.path), c.path) for c in changes)
     if lst:
-        out.append(_write_file(posixpath.join(bdir, "files.list"), lst))
+        out.append(_written(posixpath.join(bdir, "files.list"), lst, _backup_fail("files.list", bdir)))
+    out.append(_manifest(bdir, txs, nft_tables, changes, bool(lst)))
     out.append(arm_watchdog(bdir))
     out.append(disarm(bdir))
-    out.append("kc_undo() {\n  echo \"KCRASH-FAIL: $1: rules and files put back from %s\" >&2\n"
-               "  sh ./restore.sh >&2\n  kc_disarm\n  exit %d\n}\n" % (bdir.replace('"', ""), RC_APPLY))
+    out.append("kc_undo() {\n  printf 'KCRASH-FAIL: %%s: rules and files put back from %%s\\n' \"$1\" %s >&2\n"
+               "  sh ./restore.sh >&2\n  kc_disarm\n  : > failed\n  date > rolled-back\n  exit %d\n}\n" % (b, RC_APPLY))
+    # the backup is complete: from here on it may be rolled back to
+    out.append(": > applied || { kc_disarm; %s >&2; kc_abort; exit %d; }\n"
+               % (say("KCRASH-BACKUP: the marker 'applied' could not be written in ", bdir, ": nothing changed"),
+                  RC_BACKUP))
     # 4. saved files first (all or nothing, before any live change)
     if changes:
-        out.append("(\n%s) || { kc_disarm; echo 'KCRASH-FAIL: saved files not written (nothing changed)' >&2; exit %d; }\n"
+        out.append("(\n%s) || { kc_disarm; rm -f applied; : > failed; "
+                   "echo 'KCRASH-FAIL: saved files not written (nothing changed)' >&2; exit %d; }\n"
                    % (file_transaction(changes, posixpath.join(bdir, "files")), RC_FILES))
     # 5. live: one restore per table, one nft -f
+    #    pending-<i> is written before each restore and removed when it fails: a restore
+    #    that failed changed nothing (one atomic commit), so putting back (now, by the
+    #    timer or by rollback) touches only tables that did change: a rule another process
+    #    added meanwhile to a table left alone stays
     for i, tx in enumerate(txs):
         tool = _tool(tx["restore_tool"])
         w = " -w" if wait and tx["backend"] == "legacy" else ""
-        out.append("%s%s --noflush < tx-%d.rules || kc_undo '%s --noflush of %s'\n" % (tool, w, i, tool, tx["table"]))
+        out.append(": > pending-%d || kc_undo 'marker pending-%d'\n" % (i, i))
+        out.append("%s%s --noflush < tx-%d.rules || { rm -f pending-%d; kc_undo '%s --noflush of %s'; }\n"
+                   % (tool, w, i, i, tool, tx["table"]))
     if nft_tx:
-        out.append("nft -f tx.nft || kc_undo 'nft -f'\n")
+        out.append(": > pending-nft || kc_undo 'marker pending-nft'\n")
+        out.append("nft -f tx.nft || { rm -f pending-nft; kc_undo 'nft -f'; }\n")
     # 6. verification (optional): the affected chains against the planned result; the whole
     #    table goes back only when they differ (the controller then says what is wrong)
     if verify:
@@ -291,6 +364,24 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
                        % (i, _nft_words(fam, name)))
     out.append("printf '\\n@@KCRASH-VERIFY:end\\n'\nexit 0\n")
     return "".join(out)
+
+
+def _manifest(bdir, txs, nft_tables, changes, with_list):
+    """Shell text writing ``manifest`` (``cksum`` lines: crc, size, file) of every file of the
+    backup, checked; the saved-file copies (made by the file transaction later) are listed
+    with the checksum the controller planned from. Rollback restores only a backup whose
+    files still match it."""
+    names = []
+    for i in range(len(txs)):
+        names += ["live-%d.rules" % i, "live-%d.tool" % i]
+    for i in range(len(nft_tables)):
+        names += ["nft-%d.nft" % i, "nft-%d.name" % i]
+    names += ["restore.sh", "watchdog.sh"] + (["files.list"] if with_list else [])
+    known = "".join("%s files/%s\n" % (c.expect, backup_name(c.path)) for c in changes if c.expect)
+    fail = _backup_fail("manifest", bdir)
+    return ("{ cksum %s && printf '%%s' %s; } > manifest.new && [ \"$(wc -l < manifest.new)\" -eq %d ] "
+            "&& mv -f manifest.new manifest || %s\n" % (" ".join(names), quote(known) if known else "''",
+                                                          len(names) + known.count("\n"), fail))
 
 
 def _digest_command(tx):
@@ -316,35 +407,65 @@ def split_verify(stdout):
 
 
 def confirm_script(bdir, root, keep):
-    b = quote(bdir)
+    b = quote(validate_abs_path(bdir, "backup_dir"))
     return (PREAMBLE + "umask 077\n"
-            + "if [ -e %s/rolled-back ]; then echo 'KCRASH-LATE: the watchdog already restored %s' >&2; exit %d; fi\n"
-            % (b, bdir.replace("'", ""), RC_LATE)
+            + "if [ -e %s/rolled-back ]; then %s >&2; exit %d; fi\n"
+            % (b, say("KCRASH-LATE: the watchdog already restored ", bdir), RC_LATE)
             + disarm(bdir) + "kc_disarm\n" + retention(root, keep) + "echo KCRASH-CONFIRMED\n")
 
 
 def undo_script(bdir):
     """Roll back one apply now (the controller found the result wrong)."""
-    b = quote(bdir)
+    b = quote(validate_abs_path(bdir, "backup_dir"))
     return (PREAMBLE + "umask 077\ncd %s || exit %d\n" % (b, RC_NOBACKUP) + disarm(bdir) + "kc_disarm\n"
-            + "date > rolled-back\nsh ./restore.sh\n")
+            + "date > rolled-back\n: > failed\nsh ./restore.sh\n")
+
+
+def _pick(root, stamp):
+    """Shell text choosing the backup to restore into ``kc_d`` and checking it, shared by
+    rollback and its check mode. Without ``stamp``: the newest backup that is complete (has
+    its ``manifest``) and was applied (``applied``; a failed apply writes ``failed``, a no-op
+    apply leaves none); if that one was already rolled back, nothing is chosen again
+    (``RC_ROLLEDBACK``) unless it is named. Every file must still match the manifest."""
+    r = quote(validate_abs_path(root, "backup_root"))
+    if stamp:
+        backup_dir(root, stamp)
+        out = ("kc_d=%s\n"
+               "[ -f %s/\"$kc_d\"/restore.sh ] || { %s >&2; exit %d; }\n"
+               % (quote(stamp), r, say("KCRASH-NOBACKUP: no backup ", stamp, " under ", root), RC_NOBACKUP))
+    else:
+        out = ("kc_d=''\n"
+               "for kc_x in $(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-[0-9a-f]+$' | sort -r); do\n"
+               "  if [ -f %s/\"$kc_x\"/applied ] && [ -f %s/\"$kc_x\"/manifest ] && [ ! -e %s/\"$kc_x\"/failed ]; "
+               "then kc_d=$kc_x; break; fi\n"
+               "done\n"
+               "[ -n \"$kc_d\" ] || { %s >&2; exit %d; }\n"
+               "if [ -e %s/\"$kc_d\"/rolled-back ]; then printf 'KCRASH-ROLLEDBACK: %%s/%%s was already rolled back "
+               "(%%s): nothing restored again; name it to restore it once more\\n' %s \"$kc_d\" "
+               "\"$(cat %s/\"$kc_d\"/rolled-back 2>/dev/null)\" >&2; printf '%%s/%%s\\n' %s \"$kc_d\"; exit %d; fi\n"
+               % (r, r, r, r, say("KCRASH-NOBACKUP: no complete backup of an applied change under ", root),
+                  RC_NOBACKUP, r, r, r, r, RC_ROLLEDBACK))
+    # a backup written before manifests existed is used only when named
+    out += ("cd %s/\"$kc_d\" || exit %d\n"
+            "if [ -f manifest ]; then kc_bad=''\n"
+            "  while read -r kc_c kc_s kc_f; do [ \"$(cksum < \"$kc_f\" 2>/dev/null)\" = \"$kc_c $kc_s\" ] "
+            "|| kc_bad=\"$kc_bad $kc_f\"; done < manifest\n"
+            "  [ -z \"$kc_bad\" ] || { printf 'KCRASH-INCOMPLETE: %%s/%%s: files missing or changed since the "
+            "backup was made:%%s: nothing restored\\n' %s \"$kc_d\" \"$kc_bad\" >&2; exit %d; }\n"
+            "elif %s || [ ! -s restore.sh ]; then printf 'KCRASH-INCOMPLETE: %%s/%%s has no manifest: nothing "
+            "restored\\n' %s \"$kc_d\" >&2; exit %d; fi\n"
+            % (r, RC_NOBACKUP, r, RC_INCOMPLETE, "false" if stamp else "true", r, RC_INCOMPLETE))
+    return out
 
 
 def rollback_script(root, stamp=None):
-    """Restore the latest (or the named) backup under ``root``: the rollback playbook."""
-    r = quote(root)
-    if stamp:
-        pick = "kc_d=%s\n" % quote(stamp)
-    else:
-        pick = ("kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
+    """Restore the latest applied (or the named) backup under ``root``: the rollback
+    playbook. Marks it ``rolled-back``: a second rollback does not restore it again."""
     return (
-        PREAMBLE + "umask 077\n" + readable_check(root) + pick
-        + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then echo 'KCRASH-NOBACKUP: no backup under %s' >&2; exit %d; fi\n"
-        % (r, root, RC_NOBACKUP)
-        + "cd %s/\"$kc_d\" || exit %d\n" % (r, RC_NOBACKUP)
+        PREAMBLE + "umask 077\n" + readable_check(root) + _pick(root, stamp)
         + "touch confirmed\n"
         + "if [ -s watchdog.pid ]; then kc_p=$(cat watchdog.pid); kill -TERM -\"$kc_p\" 2>/dev/null || kill -TERM \"$kc_p\" 2>/dev/null; fi\n"
-        + "echo \"KCRASH-BACKUP: %s/$kc_d\"\n" % root
+        + "printf 'KCRASH-BACKUP: %%s/%%s\\n' %s \"$kc_d\"\n" % quote(root)
         + "sh ./restore.sh; kc_rc=$?\n"
         + "[ $kc_rc -eq 0 ] && date > rolled-back\n"
         + "exit $kc_rc\n"
@@ -352,13 +473,9 @@ def rollback_script(root, stamp=None):
 
 
 def list_script(root, stamp=None):
-    """Print the backup directory a rollback would use (check mode); exit RC_NOBACKUP if none."""
-    r = quote(root)
-    pick = ("kc_d=%s\n" % quote(stamp)) if stamp else (
-        "kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
-    return (PREAMBLE + readable_check(root) + pick
-            + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then exit %d; fi\n" % (r, RC_NOBACKUP)
-            + "printf '%%s/%%s\\n' %s \"$kc_d\"\n" % r)
+    """Print the backup directory a rollback would use (check mode); exit RC_NOBACKUP if
+    none, RC_ROLLEDBACK / RC_INCOMPLETE as the rollback would."""
+    return (PREAMBLE + readable_check(root) + _pick(root, stamp) + "printf '%%s/%%s\\n' %s \"$kc_d\"\n" % quote(root))
 
 
 def readable_check(root):

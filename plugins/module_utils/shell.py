@@ -117,8 +117,29 @@ def validate_ifname(name, what="interface"):
     return name
 
 
+# Paths a user gives (backup directories, backup roots): a sane character set only, so
+# that no such value can ever mean anything to a shell even where a message repeats it.
+_ABS_PATH_RE = re.compile(r"^/[A-Za-z0-9_@%+=:,./-]*\Z")
+
+
 def validate_abs_path(path, what="path"):
-    """Return ``path`` if it is a normalised absolute path without NUL or newline."""
+    """Return ``path`` if it is a normalised absolute path made only of ``A-Z a-z 0-9`` and
+    ``_ @ % + = : , . / -`` (what a user option may hold: backup directories and roots)."""
+    if (
+        not isinstance(path, str)
+        or not _ABS_PATH_RE.match(path)
+        or posixpath.normpath(path) != path
+        or path.startswith("//")
+    ):
+        raise KcrashInputError(
+            what, "%r is not a normalised absolute path of the characters A-Z a-z 0-9 _ @ %% + = : , . / -" % (path,))
+    return path
+
+
+def validate_host_path(path, what="path"):
+    """Return ``path`` if it is a normalised absolute path without NUL or newline: a file
+    found on the host (an ifcfg or NetworkManager profile may hold spaces, quotes, ``$``).
+    Such a path reaches shell text only through :func:`quote`."""
     if (
         not isinstance(path, str)
         or not path.startswith("/")
@@ -359,7 +380,7 @@ class FileChange(object):
     __slots__ = ("path", "content", "mode", "expect")
 
     def __init__(self, path, content, mode="0644", expect=None):
-        self.path = validate_abs_path(path)
+        self.path = validate_host_path(path)
         if not re.match(r"^0?[0-7]{3,4}\Z", mode or ""):
             raise KcrashInputError("mode", "%r is not an octal file mode" % (mode,))
         self.content = content
@@ -367,6 +388,32 @@ class FileChange(object):
         # expect: None = do not check; "" = file must be absent; else posix_cksum of the
         # content read by the probe (the write is refused if the file changed since).
         self.expect = expect
+
+
+# Shell functions of file writes that keep links (file_transaction, drop's restore.sh):
+# kc_real PATH sets kc_r to the file PATH names: every symlink of the last component
+# followed with plain `readlink` (no -f: its meaning differs between busybox, el6
+# coreutils and BSD), the directory made physical with POSIX `cd -P` + `pwd -P`; at most 40
+# links. kc_put STAGED REAL puts STAGED in place of REAL: `mv` (atomic) when REAL has one
+# link, else `cat STAGED > REAL` (written in place, so every hard link keeps seeing the
+# same file: RHEL 6's system-config-network hard-links ifcfg files) then removes STAGED.
+FILE_FUNCS = (
+    "kc_real() {\n"
+    "  kc_r=$1; kc_i=0\n"
+    "  while [ -L \"$kc_r\" ]; do\n"
+    "    kc_i=$((kc_i + 1)); [ \"$kc_i\" -le 40 ] || return 1\n"
+    "    kc_l=$(readlink \"$kc_r\") && [ -n \"$kc_l\" ] || return 1\n"
+    "    case $kc_l in /*) kc_r=$kc_l ;; *) kc_r=${kc_r%/*}/$kc_l ;; esac\n"
+    "  done\n"
+    "  kc_rd=$(cd -P \"${kc_r%/*}/\" 2>/dev/null && pwd -P) || return 1\n"
+    "  kc_r=${kc_rd%/}/${kc_r##*/}\n"
+    "}\n"
+    "kc_nlink() { ( set -f; set -- $(ls -ld \"$1\" 2>/dev/null); echo \"${2:-1}\" ); }\n"
+    "kc_put() {\n"
+    "  if [ -f \"$2\" ] && [ \"$(kc_nlink \"$2\")\" -gt 1 ]; then cat \"$1\" > \"$2\" && rm -f \"$1\"; "
+    "else mv -f \"$1\" \"$2\"; fi\n"
+    "}\n"
+)
 
 
 def backup_name(path):
@@ -393,11 +440,13 @@ def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
         return ""
     bq = quote(backup_dir)
     out = []
-    out.append("kc_fail() { echo \"%s: $1: backup in %s\" >&2; kc_cleanup; exit 3; }\n" % (fail_tag, backup_dir))
+    out.append("kc_fail() { printf '%%s: %%s: backup in %%s\\n' %s \"$1\" %s >&2; kc_cleanup; exit 3; }\n"
+               % (quote(fail_tag), bq))
     staged = []
     for i in range(len(changes)):
         staged.append('"$kc_s%d"' % i)
     out.append("kc_cleanup() { rm -f %s 2>/dev/null; }\n" % " ".join(staged))
+    out.append(FILE_FUNCS)
     # 1. check
     for ch in changes:
         p = quote(ch.path)
@@ -413,14 +462,17 @@ def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
     for ch in changes:
         p = quote(ch.path)
         b = quote(posixpath.join(backup_dir, backup_name(ch.path)))
-        out.append("if [ -e %s ]; then cp -p %s %s || kc_fail 'backup %s'; fi\n" % (p, p, b, _sq(ch.path)))
+        # the copy is checked: a full disk leaves a short file and nothing may change then
+        out.append("if [ -e %s ]; then cp -p %s %s && [ \"$(cksum < %s)\" = %s ] || kc_fail 'backup %s'; fi\n"
+                   % (p, p, b, b, quote(ch.expect) if ch.expect else "\"$(cksum < %s)\"" % p, _sq(ch.path)))
     # 3. stage
     for i, ch in enumerate(changes):
         p = quote(ch.path)
         d = posixpath.dirname(ch.path)
-        tmp = quote(posixpath.join(d, ".kcrash." + posixpath.basename(ch.path))) + ".$$"
-        out.append("kc_s%d=%s\n" % (i, tmp))
         out.append("[ -d %s ] || mkdir -p %s || kc_fail 'mkdir %s'\n" % (quote(d), quote(d), _sq(d)))
+        # a symlink is written through (the link stays): stage next to the real file
+        out.append("kc_real %s || kc_fail 'resolve the links of %s'\nkc_t%d=$kc_r\n" % (p, _sq(ch.path), i))
+        out.append("kc_s%d=\"${kc_r%%/*}/.kcrash.${kc_r##*/}.$$\"\n" % i)
         out.append(
             "if [ -e %s ]; then cp -p %s \"$kc_s%d\" || kc_fail 'stage %s'; "
             "else : > \"$kc_s%d\" && chmod %s \"$kc_s%d\" || kc_fail 'stage %s'; fi\n"
@@ -432,21 +484,28 @@ def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
     # 4. commit with rollback
     out.append("kc_done=''\n")
     for i, ch in enumerate(changes):
-        p = quote(ch.path)
-        b = quote(posixpath.join(backup_dir, backup_name(ch.path)))
+        # the staged content is checked, and takes the SELinux context of the file it replaces
+        out.append("[ \"$(cksum < \"$kc_s%d\")\" = %s ] || kc_fail 'write %s'\n"
+                   "[ -e \"$kc_t%d\" ] && command -v chcon >/dev/null 2>&1 && "
+                   "chcon --reference=\"$kc_t%d\" \"$kc_s%d\" >/dev/null 2>&1\n"
+                   % (i, quote(posix_cksum(ch.content or "")), _sq(ch.path), i, i, i))
+    for i, ch in enumerate(changes):
         out.append(
-            "if mv -f \"$kc_s%d\" %s; then kc_done=\"$kc_done %d\"; else\n" % (i, p, i)
+            "[ -e \"$kc_t%d\" ] && kc_new%d='' || kc_new%d=1\n"
+            "if kc_put \"$kc_s%d\" \"$kc_t%d\"; then kc_done=\"$kc_done %d\"; else\n" % (i, i, i, i, i, i)
         )
         # rollback every committed one
         for j, cj in enumerate(changes[:i]):
-            pj = quote(cj.path)
             bj = quote(posixpath.join(backup_dir, backup_name(cj.path)))
+            # cp onto the existing real file writes in place: links stay as they were
             if cj.expect == "":
-                out.append("  rm -f %s\n" % pj)
+                out.append("  rm -f \"$kc_t%d\"\n" % j)
             else:
-                out.append("  if [ -e %s ]; then cp -p %s %s; else rm -f %s; fi\n" % (bj, bj, pj, pj))
+                out.append("  if [ -e %s ]; then cp -p %s \"$kc_t%d\"; else rm -f \"$kc_t%d\"; fi\n" % (bj, bj, j, j))
         out.append("  kc_fail 'rename %s'\nfi\n" % _sq(ch.path))
-        out.append("command -v restorecon >/dev/null 2>&1 && restorecon %s >/dev/null 2>&1\n" % p)
+        # a new file gets the policy's context; a replaced one kept its own (chcon above)
+        out.append("[ -z \"$kc_new%d\" ] || { command -v restorecon >/dev/null 2>&1 && restorecon \"$kc_t%d\" "
+                   ">/dev/null 2>&1; }\n" % (i, i))
     out.append("kc_cleanup\n")
     return "".join(out)
 

@@ -187,6 +187,10 @@ options:
         tables after the backup are removed.
       - When O(backup_root) cannot be read (a run without become), the task fails saying so; it
         never reports "no backup" for backups it could not look at.
+      - V(latest) is the newest backup that is complete (every file matches its manifest) and
+        was applied; a backup left by a failed apply is never used. When that backup was
+        already rolled back, nothing is restored again (V(changed=false), the message names
+        it); name it to restore it once more.
     type: str
 attributes:
   check_mode:

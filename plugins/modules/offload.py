@@ -76,9 +76,21 @@ options:
   backup_dir:
     description:
       - Directory on the host under which each run keeps copies of the files it replaces
-        (C(<backup_dir>/offload-<UTC timestamp>/<path with / turned into _>)).
+        (C(<backup_dir>/offload-<UTC timestamp>-<random>/<path with / turned into _>), unique
+        per run). Limited to the characters C(A-Z a-z 0-9 _ @ % + = : , . / -).
     type: path
     default: /var/backups/kcrash-nfqueue
+  partial_ok:
+    description:
+      - What to do when the change fails its verification on some interfaces (for example
+        C(ethtool -K) fails on one NIC). V(false) (all or nothing) puts everything back:
+        runtime state, NetworkManager profiles and files of every interface.
+      - V(true) keeps the safe part: only the interfaces that failed are put back (their
+        runtime state, their NetworkManager profiles, and every file that configures one of
+        them, so a file shared with a failed interface goes back whole); the task still
+        fails, with RV(partial) saying what was kept and what was put back.
+    type: bool
+    default: false
   detect:
     description:
       - When O(interfaces=auto) and the host has no C(kcrash_nfqueue) facts, carry the detection
@@ -222,6 +234,13 @@ backup_dir:
   description: Directory holding the copies of the replaced files.
   returned: when files were changed and O(backup) is true
   type: str
+partial:
+  description:
+    - With O(partial_ok), after a verification that failed on some interfaces -
+      C(kept) (interfaces whose change stays), C(put_back) (interfaces restored) and
+      C(files_put_back) (files restored from the backup).
+  returned: when O(partial_ok) is true and some interfaces failed
+  type: dict
 read:
   description:
     - Where the read came from; C(source) is C(detection trip) (with C(age) in seconds) or

@@ -14,8 +14,17 @@ Live transaction (iptables, legacy and nft back ends, IPv4 and IPv6)
 One ``<tool>-restore --noflush`` per table::
 
     *mangle
+    -N KCRASH-GUARD-0
+    -A PREROUTING -j KCRASH-GUARD-0
+    -D PREROUTING 2
+    -X KCRASH-GUARD-0
     -R PREROUTING 1 -p tcp -m multiport --dports 80,443 ... -j DROP
     COMMIT
+
+The four guard lines per affected chain (:func:`_length_guard`) make the whole transaction
+fail unless the chain still has the length it was planned from when the restore commits: a
+rule another process inserted or deleted after the apply trip's digest check (below) can
+never be overwritten by ``-R N``. They cost four cheap commands per chain, not per rule.
 
 ``-R CHAIN N`` keeps every selected rule at its place (a replacement never changes the
 length of a chain, so several replacements in one chain keep their positions) and never
@@ -93,6 +102,12 @@ _REJECT_CHAINS = ("INPUT", "FORWARD", "OUTPUT")
 
 
 # ------------------------------------------------------------------------ options
+
+#: Ranges of the action's numeric options (checked by the action and, before any host is
+#: touched, by module_utils/options.py for remediate.yml).
+LIMITS = {"watchdog_timeout": (5, 86400), "backup_keep": (1, 1000), "max_attempts": (1, 10),
+          "read_max_age": (0, 86400)}
+
 
 class Options(object):
     """Validated task options of the nfqueue_target action."""
@@ -858,6 +873,9 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                 result["changes"].append(info)
         for tname, (t, items) in per_table.items():
             lines = ["*%s" % tname]
+            guards = {}
+            for k, chain in enumerate(sorted(set(pair[0].chain for pair in items))):
+                guards.update(_length_guard(lines, chain, _chain_length(t, chain), k))
             for r, info in items:
                 spec = info["new_rule"][len("-A "):]
                 chain, rest = spec.split(" ", 1) if " " in spec else (spec, "")
@@ -881,6 +899,7 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                 "digest": posix_cksum(_digest_text(t.rule_texts, chains, ranges)),
                 "post_digest": posix_cksum(_digest_text(after, chains, ranges)),
                 "text": "\n".join(lines) + "\n",
+                "guards": guards,
                 "count": len(items),
             })
             before = "".join(pair[1]["rule"] + "\n" for pair in items)
@@ -1022,6 +1041,40 @@ def plan(dumps, options, mgmt, nft_text=None, saved=None, nft_saved=None, restor
                                   "firewall-cmd --direct (not changed by this action)" % FIREWALLD_DIRECT)
     result["changed"] = bool(result["iptables"] or result["nft"] or result["files"])
     return result
+
+
+GUARD_CHAIN = "KCRASH-GUARD-%d"
+
+
+def _chain_length(table, chain):
+    """Rules of ``chain`` in ``table`` as read (every rule line, whichever parser kept it)."""
+    head, bare = "-A %s " % chain, "-A %s" % chain
+    return sum(1 for x in table.rule_texts if x.startswith(head) or x.rstrip() == bare)
+
+
+def _length_guard(lines, chain, length, k):
+    """Append to ``lines`` the transaction lines that fail the whole ``--noflush`` restore
+    unless ``chain`` still has ``length`` rules when the restore commits: a new chain, a rule
+    jumping to it appended (position length + 1 only if nothing was inserted), rule
+    ``length + 1`` deleted (fails if the chain got shorter), the new chain deleted (fails
+    while the jump still references it, i.e. if the chain got longer). On success the
+    chain is as before; ``-R N`` positions are then right unless another process replaced a
+    rule in place (same length) after the apply trip's digest check. Returns
+    ``{line number: chain}`` of the lines that fail, for the message."""
+    g = GUARD_CHAIN % k
+    first = len(lines) + 1
+    lines += ["-N %s" % g, "-A %s -j %s" % (chain, g), "-D %s %d" % (chain, length + 1), "-X %s" % g]
+    return dict((first + i, chain) for i in range(4))
+
+
+def guard_failures(tx, stderr):
+    """Chains of ``tx`` whose length guard failed, from the restore's ``line N`` messages."""
+    out = []
+    for m in re.finditer(r"line (\d+)", stderr or ""):
+        chain = tx.get("guards", {}).get(int(m.group(1)))
+        if chain and chain not in out:
+            out.append(chain)
+    return out
 
 
 def _nft_name(name):

@@ -53,6 +53,17 @@ def test_syntax_check_by_fqcn(tmp_path):
     ({"kcrash_offload_features": ["lro", "rss"]}, "kcrash_offload_features"),
     ({"kcrash_drop_target": "BOUNCE"}, "kcrash_drop_target"),
     ({"kcrash_kernel_min_boot_free_mb": "lots"}, "kcrash_kernel_min_boot_free_mb"),
+    # values only the actions used to check (issue 16 item 5: a bad kernel target failed at
+    # the kernel step, after offload had changed the host)
+    ({"kcrash_kernel_target": "3.10.0;reboot"}, "kcrash_kernel_target"),
+    ({"kcrash_kernel_window": "25:00"}, "kcrash_kernel_window"),
+    ({"kcrash_offload_backup_dir": "/tmp/x'$(id)'"}, "kcrash_offload_backup_dir"),
+    ({"kcrash_drop_backup_root": "relative"}, "kcrash_drop_backup_root"),
+    ({"kcrash_kernel_backup_dir": "/var/b k"}, "kcrash_kernel_backup_dir"),
+    ({"kcrash_offload_interfaces": ["eth0;reboot"]}, "kcrash_offload_interfaces"),
+    ({"kcrash_drop_watchdog_timeout": 1}, "kcrash_drop_watchdog_timeout"),
+    ({"kcrash_drop_comment_regex": "("}, "comment_regex"),
+    ({"kcrash_drop_controller_address": "nowhere"}, "controller_address"),
 ])
 def test_bad_values_stop_before_any_host_is_touched(tmp_path, extra, variable):
     res = run(tmp_path, "--check", "-e", json.dumps(extra))

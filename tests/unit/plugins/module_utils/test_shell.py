@@ -158,8 +158,8 @@ def test_file_transaction_rolls_back_when_a_rename_fails(tmp_path):
         [shell.FileChange(str(a), "a-new\n"), shell.FileChange(str(c), "c-new\n")],
         str(tmp_path / "bk"),
     )
-    # make the second rename fail after staging: replace mv for c's target with a failing one
-    txt = txt.replace('mv -f "$kc_s1"', 'false "$kc_s1"')
+    # make the second rename fail after staging: replace the put of c with a failing command
+    txt = txt.replace('kc_put "$kc_s1"', 'false "$kc_s1"')
     rc, dummy, err = sh(txt)
     assert rc == 3 and "rename" in err
     assert a.read_text() == "a-old\n"

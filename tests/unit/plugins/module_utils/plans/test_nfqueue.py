@@ -61,6 +61,11 @@ def test_recorded_dump_plan_positions_and_transaction():
     tx = {t["table"]: t for t in p["iptables"]}
     assert tx["filter"]["text"].splitlines() == [
         "*filter",
+        # the length guards: the transaction fails as a whole if a chain's length changed
+        "-N KCRASH-GUARD-0", "-A FORWARD -j KCRASH-GUARD-0", "-D FORWARD 6", "-X KCRASH-GUARD-0",
+        "-N KCRASH-GUARD-1", "-A IDS -j KCRASH-GUARD-1", "-D IDS 3", "-X KCRASH-GUARD-1",
+        "-N KCRASH-GUARD-2", "-A IDS_DEEP -j KCRASH-GUARD-2", "-D IDS_DEEP 2", "-X KCRASH-GUARD-2",
+        "-N KCRASH-GUARD-3", "-A ORPHAN -j KCRASH-GUARD-3", "-D ORPHAN 2", "-X KCRASH-GUARD-3",
         "-R FORWARD 1 -p tcp -m tcp --dport 80 -j DROP",
         "-R FORWARD 2 -p tcp -m tcp --dport 25 -j DROP",
         "-R IDS 2 -p tcp -j DROP",

@@ -1,0 +1,59 @@
+"""Fault injection, lost connection: the apply trip dies right after the live restore (a
+labelled stand-in restore tool runs the real one, then kills the apply shell, as a dropped
+SSH session or a killed controller would). Nothing confirms, so the watchdog, started in its
+own session before the first change, puts the rules back; the backup is then marked rolled
+back and a later rollback does not restore it again."""
+
+import os
+import time
+import uuid
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
+from faultlab import NEEDS_ROOT, NS
+
+pytestmark = NEEDS_ROOT
+
+STANDIN = r'''#!/bin/sh
+# STAND-IN (fault test): the real restore, then the apply shell is killed (connection lost)
+case " $* " in *" --test "*) exec /usr/sbin/iptables-legacy-restore "$@" ;; esac
+/usr/sbin/iptables-legacy-restore "$@"
+rc=$?
+case " $* " in *" --noflush "*) [ -e "$KSAF_FLAG" ] || { : > "$KSAF_FLAG"; kill -KILL $PPID; } ;; esac
+exit $rc
+'''
+
+
+def test_apply_shell_killed_after_the_change_the_watchdog_restores(tmp_path):
+    ns = NS()
+    try:
+        ns.ok("iptables-legacy -A FORWARD -p tcp --dport 1 -j ACCEPT; iptables-legacy -A FORWARD -j NFQUEUE")
+        before = ns.ok("iptables-legacy-save -t filter")
+        script, nonce = NQ.read_script()
+        rr = NQ.parse_read(ns.sh(script)[1], nonce)
+        opts = NQ.Options()
+        plan = NQ.plan(rr.dumps, opts, NQ.management(None, opts), rr.nft_text, {}, {}, True)
+        bindir = tmp_path / "bin"
+        bindir.mkdir()
+        (bindir / "iptables-legacy-restore").write_text(STANDIN)
+        (bindir / "iptables-legacy-restore").chmod(0o755)
+        broot = str(tmp_path / "b")
+        bdir = R.backup_dir(broot, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8])
+        env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]), KSAF_FLAG=str(tmp_path / "killed"))
+        rc, out, err = ns.sh(R.apply_script(plan, bdir, seconds=3, wait=True, verify=False), env=env)
+        assert rc == -9 and (tmp_path / "killed").exists(), (rc, err)
+        assert "-j DROP" in ns.ok("iptables-legacy-save -t filter")     # changed, never confirmed
+        deadline = time.time() + 30
+        while time.time() < deadline and (not os.path.exists(os.path.join(bdir, "rolled-back"))
+                                          or os.path.exists(os.path.join(bdir, "watchdog.pid"))):
+            time.sleep(0.2)
+        assert "restore.sh exit 0" in open(os.path.join(bdir, "watchdog.log")).read()
+        assert _rules(ns.ok("iptables-legacy-save -t filter")) == _rules(before)
+        rc, out, err = ns.sh(R.rollback_script(broot))
+        assert rc == R.RC_ROLLEDBACK and "already rolled back" in err
+    finally:
+        ns.close()
+
+
+def _rules(text):
+    return [line for line in text.splitlines() if line.startswith("-A ")]
