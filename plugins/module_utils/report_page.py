@@ -107,7 +107,7 @@ th[aria-sort=ascending]:after{content:" \\25B2"}th[aria-sort=descending]:after{c
 .o-still_exposed,.o-apply_failed{background:#b2182b}.o-not_detected{background:#7b3294}.o-pending{background:#80cdc1;color:#222}
 .o-unchanged,.o-unknown{background:#bababa;color:#222}
 .s-unreachable{background:#542788}.s-failed{background:#c51b7d}.s-not_run{background:#ccc;color:#222}.s-ok{background:#4575b4}
-tr.problem td:first-child{border-left:4px solid #c51b7d}code{font-size:.9em;word-break:break-all}
+tr.problem td:first-child{border-left:4px solid #c51b7d}td:last-child{min-width:24em;max-width:40em}code{font-size:.9em;word-break:break-all}
 details>summary{cursor:pointer}small{color:#555}ul{margin:.2em 0 .2em 1.2em;padding:0}.err{color:#a50026}
 .group{border:1px solid #ddd;margin:.4em 0;padding:.3em .6em}.hosts-list{max-height:8em;overflow:auto;font-size:.9em}
 """

@@ -74,3 +74,41 @@ def detection_results(n):
         facts["probe"]["answered_at"] = "2026-12-06T02:%02d:%02dZ" % (i // 60 % 60, i % 60)
         out[name] = {"changed": False, "ansible_facts": {"kcrash_nfqueue": facts}}
     return out
+
+
+def remediation_hosts(n):
+    """{host: {plan, before, after, results, detection}} for remediate's report: the generated
+    detection fleet planned with the real planner (offload / drop / none by host), most
+    exposed hosts remediated (after = the clean lab host's facts), every 9th apply failed."""
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import choose_strategy
+    after_ok = lab_facts("clean")
+    out = {}
+    for i, (name, res) in enumerate(sorted(detection_results(n).items())):
+        facts = (res.get("ansible_facts") or {}).get("kcrash_nfqueue")
+        if facts is None:
+            out[name] = {"plan": None, "before": None, "detection": res}
+            continue
+        strategy = ("offload", "drop", "none")[i % 3]
+        plan = choose_strategy(facts, strategy=strategy)
+        entry = {"plan": plan, "before": facts, "results": {}}
+        if "offload" in plan["actions"]:
+            entry["results"]["offload"] = {
+                "changed": True, "msg": "changed runtime: eth0 lro off; files: /etc/sysconfig/network-scripts/ifcfg-eth0",
+                "runtime_commands": ["ethtool -K eth0 lro off"],
+                "files": [{"path": "/etc/sysconfig/network-scripts/ifcfg-eth0", "action": "update"}],
+                "backup_dir": "/var/backups/kcrash-nfqueue/offload-20261206T0245%02dZ" % (i % 60)}
+        if "drop" in plan["actions"]:
+            entry["results"]["drop"] = {
+                "changed": True, "msg": "replaced 1 rule(s) by -j DROP",
+                "changes": [{"table": "mangle", "chain": "PREROUTING", "rule": "-A PREROUTING ... -j NFQUEUE",
+                             "new_rule": "-A PREROUTING ... -j DROP"}],
+                "files": [{"path": "/etc/sysconfig/iptables"}],
+                "backup_dir": "/var/backups/kcrash-nfqueue/drop/20261206T0245%02dZ-1a2b3c4d" % (i % 60)}
+        if plan["actions"]:
+            if i % 9 == 0:
+                for r in entry["results"].values():
+                    r.update(failed=True, changed=False, msg="host %s: apply failed (rc 1), rules and files put back" % name)
+            else:
+                entry["after"] = copy.deepcopy(after_ok)
+        out[name] = entry
+    return out
