@@ -314,7 +314,8 @@ def awx(task_vars):
     job_id = _first(task_vars, "awx_job_id", "tower_job_id")
     if job_id is None:
         return None
-    base = _first(task_vars, "awx_url", "tower_url", "awx_base_url")
+    # AWX passes no URL of its own: kcrash_awx_url (set on the job template) gives the base
+    base = _first(task_vars, "kcrash_awx_url")
     url = "%s/#/jobs/playbook/%s/output" % (str(base).rstrip("/"), job_id) if base else None
     return {"job_id": job_id, "job_url": url,
             "launch_type": _first(task_vars, "awx_job_launch_type", "tower_job_launch_type"),
