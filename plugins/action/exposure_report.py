@@ -45,7 +45,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("exposure report: keep must be 1 or more (got %d)" % args["keep"])
         now = report_files.iso(report_files.utc_now())
         rep = report.build_report(args["results"], generated=now)
-        rep["run"] = report_files.run_info(task_vars, rep["hosts"], self._task, True)
+        rep["run"] = report_files.run_info(task_vars, [h["answered_at"] for h in rep["hosts"]], self._task, True)
         texts = dict((fmt, FORMATS[fmt](rep)) for fmt in args["formats"])
         try:
             paths, stamped, removed = report_files.write(args["dir"], args["name"], rep["run"]["id"], texts,

@@ -16,7 +16,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report, report_page
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report, report_page, report_record
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import report_files
 
@@ -68,7 +68,9 @@ class ActionModule(ActionBase):
         now = report_files.iso(report_files.utc_now())
         try:
             report = remediation_report.build(hosts, check_mode, generated=now, complete=args["complete"])
-            report["run"] = report_files.run_info(task_vars, report["hosts"], self._task, args["complete"])
+            # the run's start: the detection answers before any change (the same in every write)
+            answered = [report_record.answered_at(h.get("before")) for h in hosts.values()]
+            report["run"] = report_files.run_info(task_vars, answered, self._task, args["complete"])
             texts = {
                 "json": remediation_report.to_json(report),
                 "csv": remediation_report.to_csv(report),

@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record as record
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.report_format import csv_text, escape, html_list
 
@@ -107,7 +109,8 @@ th[aria-sort=ascending]:after{content:" \\25B2"}th[aria-sort=descending]:after{c
 .o-still_exposed,.o-apply_failed{background:#b2182b}.o-not_detected{background:#7b3294}.o-pending{background:#80cdc1;color:#222}
 .o-unchanged,.o-unknown{background:#bababa;color:#222}
 .s-unreachable{background:#542788}.s-failed{background:#c51b7d}.s-not_run{background:#ccc;color:#222}.s-ok{background:#4575b4}
-tr.problem td:first-child{border-left:4px solid #c51b7d}td:last-child{min-width:24em;max-width:40em}code{font-size:.9em;word-break:break-all}
+tr.problem td:first-child{border-left:4px solid #c51b7d}td:last-child{min-width:24em;max-width:40em}
+#hosts tbody tr{content-visibility:auto;contain-intrinsic-size:auto 3.2em}code{font-size:.9em;word-break:break-all}
 details>summary{cursor:pointer}small{color:#555}ul{margin:.2em 0 .2em 1.2em;padding:0}.err{color:#a50026}
 .group{border:1px solid #ddd;margin:.4em 0;padding:.3em .6em}.hosts-list{max-height:8em;overflow:auto;font-size:.9em}
 """
@@ -142,6 +145,11 @@ Array.prototype.forEach.call(ths,function(th,i){th.addEventListener('click',func
   if(d===0){d=a[1]-b[1];}return asc?d:-d;});
  var frag=document.createDocumentFragment();rows=keyed.map(function(x){frag.appendChild(x[2]);return x[2];});
  tb.appendChild(frag);text=null;});});
+var details=null;
+tb.addEventListener('toggle',function(e){var d=e.target,i=d.getAttribute&&d.getAttribute('data-detail');
+ if(i===null||i===undefined||!d.open||d.getAttribute('data-filled')){return;}
+ if(details===null){details=JSON.parse(document.getElementById('details').textContent);}
+ d.insertAdjacentHTML('beforeend',details[+i]);d.setAttribute('data-filled','1');},true);
 apply();
 document.body.setAttribute('data-ready','1');
 window.kcrashReportReady=(window.performance&&performance.now)?performance.now():0;
@@ -220,8 +228,9 @@ def _legend(report):
 
 
 def evidence_key(h):
-    """Hosts with the same key show the same evidence (reason texts, crash evidence)."""
-    return (tuple(r["text"] for r in h["reasons"]),
+    """Hosts with the same key show the same evidence (reason texts, crash evidence, and the
+    recommendations that follow from them)."""
+    return (tuple(r["text"] for r in h["reasons"]), tuple(h["recommended"]),
             tuple((c["kind"], c["path"], c["signature"], c["text"]) for c in h["crash_evidence"]))
 
 
@@ -261,15 +270,21 @@ def _row_detail(h):
         bits.append("<div>%s%s</div>" % (line, "".join("<div>%s</div>" % s for s in sub)))
     if h["plan_reasons"]:
         bits.append("plan:" + html_list(h["plan_reasons"]))
-    if h["recommended"]:
+    if h["recommended"] and h["status"] != "ok":
         bits.append("recommended:" + html_list(h["recommended"]))
     if h["reasons_after"]:
         bits.append("after:" + html_list([r["text"] for r in h["reasons_after"]]))
     if h["probe_notes"]:
         bits.append("probe notes:" + html_list(h["probe_notes"]))
-    if not bits:
+    return "".join(bits)
+
+
+def _detail_cell(h, details):
+    html = _row_detail(h)
+    if not html:
         return ""
-    return "<details><summary>detail</summary>%s</details>" % "".join(bits)
+    details.append(html)
+    return '<details data-detail="%d"><summary>detail</summary></details>' % (len(details) - 1)
 
 
 def _tag(prefix, value):
@@ -278,7 +293,8 @@ def _tag(prefix, value):
     return '<span class="tag %s-%s">%s</span>' % (prefix, escape(value), escape(value.replace("_", " ")))
 
 
-def _host_row(h, group_of, remediate):
+def _host_row(h, group_of, remediate, details):
+    """One table row; its detail HTML goes to ``details`` (filled in when the row is opened)."""
     k = h["kernel"] or {}
     live = sum(1 for r in h["nfqueue_rules"] if r["source"] == "live")
     saved = len(h["nfqueue_rules"]) - live
@@ -303,10 +319,10 @@ def _host_row(h, group_of, remediate):
         '<td data-k="%d">%d / %d</td>' % (live * 1000 + saved, live, saved),
         '<td>%s</td>' % escape(" ".join(lro_on)),
         '<td data-k="%d">%s</td>' % (group or 0, ('<a href="#ev-%d">group %d</a>' % (group, group)) if group else ""),
-        '<td>%s</td>' % _row_detail(h),
+        '<td>%s</td>' % _detail_cell(h, details),
     ]
     # what the free-text search sees beyond the row's text: reason codes, NICs, rule places
-    search = " ".join([h["host"]] + [r["code"] for r in h["reasons"]] + [n["name"] for n in h["nics"]]
+    search = " ".join([h["host"], h["error"] or ""] + [r["code"] for r in h["reasons"]] + [n["name"] for n in h["nics"]]
                       + ["%s %s" % (r["table"], r["chain"]) for r in h["nfqueue_rules"]])
     return ('<tr class="%s" data-host="%s" data-verdict="%s" data-outcome="%s" data-strategy="%s" data-changed="%s" '
             'data-status="%s" data-kernel="%s" data-search="%s">%s</tr>' % (
@@ -324,11 +340,12 @@ def _groups_html(groups):
         crash = ["%s %s %s" % (c["kind"], c["path"] or "", c["signature"] or c["text"] or "") for c in h0["crash_evidence"]]
         out.append(
             '<details class="group" id="ev-%d" data-hosts="%d"><summary>group %d: %d host(s), %s</summary>'
-            '<div class="hosts-list">%s</div>%s%s</details>' % (
+            '<div class="hosts-list">%s</div>%s%s' % (
                 i, len(hosts), i, len(hosts), escape(", ".join(verdicts)),
                 escape(", ".join(h["host"] for h in hosts)),
                 html_list(["[%s] %s" % (r["code"], r["text"]) for r in h0["reasons"]]),
-                ("crash evidence:" + html_list(crash)) if crash else ""))
+                ("crash evidence:" + html_list(crash)) if crash else "")
+            + ("recommended:" + html_list(h0["recommended"]) if h0["recommended"] else "") + "</details>")
     return "".join(out)
 
 
@@ -382,8 +399,12 @@ def html(report):
         '<div class="filters">%s</div>' % " ".join(filters),
         '<table id="hosts"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % escape(x) for x in heads),
     ]
-    parts.extend(_host_row(h, group_of, remediate) for h in hosts)
+    details = []
+    parts.extend(_host_row(h, group_of, remediate, details) for h in hosts)
     parts.append("</tbody></table>")
+    # the rows' detail, as data: parsed once, turned into elements only when a row is opened
+    parts.append('<script type="application/json" id="details">%s</script>'
+                 % json.dumps(details, separators=(",", ":")).replace("</", "<\\/"))
     parts.append(_groups_html(groups))
     parts.append("<script>%s</script></body></html>\n" % _JS)
     return "".join(parts)

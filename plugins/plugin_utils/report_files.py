@@ -56,11 +56,12 @@ def ansible_version():
         return None
 
 
-def run_info(task_vars, hosts, task, complete):
-    """The report's ``run`` object. The run started when its first host answered (the earliest
-    ``answered_at``; the run id derives from it, so every write of one run shares the files)."""
+def run_info(task_vars, answered, task, complete):
+    """The report's ``run`` object. The run started when its first host answered detection (the
+    earliest of ``answered``, the hosts' first answer times; the run id derives from it, so
+    every write of one run shares the files)."""
     now = utc_now()
-    answers = sorted(h["answered_at"] for h in hosts if h.get("answered_at"))
+    answers = sorted(a for a in answered if a)
     started = answers[0] if answers else iso(now)
     try:
         run_id = datetime.datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ").strftime(_STAMP)

@@ -108,7 +108,7 @@ class _Cells(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag == "tr":
             self.rows.append([])
-        if tag == "script":
+        if tag == "script" and dict(attrs).get("type") != "application/json":
             self.scripts += 1
         if tag in ("td", "th"):
             self._in = []

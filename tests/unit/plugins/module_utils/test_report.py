@@ -81,7 +81,7 @@ class _Rows(HTMLParser):
         a = dict(attrs)
         if tag == "tr" and "data-host" in a:
             self.rows.append((a["data-host"], a["data-status"], a["data-verdict"]))
-        if tag == "script":
+        if tag == "script" and a.get("type") != "application/json":
             self.scripts += 1
         if a.get("src") or (tag == "link"):
             self.external.append((tag, a))
