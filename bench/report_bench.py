@@ -59,7 +59,9 @@ def screenshot(html, png, width, height):
             page = ctx.new_page()
             page.goto("file://" + os.path.abspath(html))
             page.wait_for_selector("body[data-ready='1']")
-            page.screenshot(path=png)
+            # the first host's detail open: results, backups, the rollback command
+            page.locator("#hosts tbody tr summary").first.click()
+            page.screenshot(path=png, full_page=True)
             ctx.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)

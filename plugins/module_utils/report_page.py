@@ -194,9 +194,10 @@ def _meta(report):
         ("run finished", r.get("finished") or ("(run did not finish: interim report)" if not report["complete"]
                                                else None)),
         ("collection version", r.get("collection_version")), ("ansible-core", r.get("ansible_version")),
-        ("playbook", r.get("playbook")), ("check mode", _yn(r.get("check_mode"))), ("limit", r.get("limit")),
+        ("play", r.get("playbook")), ("check mode", _yn(r.get("check_mode"))), ("limit", r.get("limit")),
         ("inventory", ", ".join(r.get("inventory_sources") or [])), ("strategy", r.get("strategy")),
-        ("run variables", ", ".join("%s=%s" % (k, v) for k, v in sorted((r.get("variables") or {}).items()))),
+        ("run variables", ", ".join("%s=%s" % (k, v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+                                    for k, v in sorted((r.get("variables") or {}).items()))),
         ("schema", report["schema"]),
     ]
     out = ["<dl class=\"meta\">"]
