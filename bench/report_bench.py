@@ -69,7 +69,7 @@ def screenshot(html, png, width, height):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     ap.add_argument("--hosts", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--screenshot", nargs=2, metavar=("HTML", "PNG"))
@@ -98,7 +98,7 @@ def main():
         with sync_playwright() as pw:
             ctx = browser(pw, work)
             version = ctx.browser.version if ctx.browser else "?"
-            for _ in range(a.rounds):
+            for dummy in range(a.rounds):
                 page = ctx.new_page()
                 t = time.perf_counter()
                 page.goto("file://" + path)
