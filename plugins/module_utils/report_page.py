@@ -210,7 +210,8 @@ def _meta(report):
             # a link to the AWX job (the only href: nothing is fetched from it)
             job = '<a href="%s">%s</a>' % (escape(awx["job_url"]), job)
         out.append("<dt>AWX job</dt><dd>%s %s</dd>" % (job, escape(" ".join(
-            str(awx[k]) for k in ("template_name", "launch_type", "user", "project_revision") if awx.get(k)))))
+            "%s %s" % (k.replace("_", " "), awx[k]) for k in ("template_name", "launch_type", "user", "inventory_name",
+                                                   "project_revision", "workflow_job_id") if awx.get(k)))))
     out.append("</dl>")
     return "".join(out)
 

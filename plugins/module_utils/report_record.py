@@ -321,7 +321,9 @@ def awx(task_vars):
             "launch_type": _first(task_vars, "awx_job_launch_type", "tower_job_launch_type"),
             "template_name": _first(task_vars, "awx_job_template_name", "tower_job_template_name"),
             "user": _first(task_vars, "awx_user_name", "tower_user_name"),
-            "project_revision": _first(task_vars, "awx_project_revision", "tower_project_revision")}
+            "project_revision": _first(task_vars, "awx_project_revision", "tower_project_revision"),
+            "inventory_name": _first(task_vars, "awx_inventory_name", "tower_inventory_name"),
+            "workflow_job_id": _first(task_vars, "awx_workflow_job_id", "tower_workflow_job_id")}
 
 
 def run(task_vars, run_id, started, finished, collection_version=None, ansible_version=None, playbook=None,

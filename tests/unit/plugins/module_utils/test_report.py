@@ -121,3 +121,20 @@ def test_summary():
     assert lines[0].startswith("7 hosts: exposed 1")
     assert any(x.startswith("lab-incident: exposed (crashed before)") for x in lines)
     assert any(x.startswith("gone: unreachable") for x in lines)
+
+
+def test_run_metadata_on_the_page_awx_job_linked():
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record
+    rep = fleet()
+    rep["run"] = report_record.run(
+        {"awx_job_id": 42, "tower_job_id": 42, "awx_job_launch_type": "scheduled", "awx_job_template_name": "Detect",
+         "kcrash_awx_url": "https://awx.example.net", "kcrash_detect_fail_levels": ["exposed"],
+         "ansible_inventory_sources": ["/runner/inventory/hosts"]},
+        "20261206T024500Z", "2026-12-06T02:45:00Z", "2026-12-06T02:46:00Z", collection_version="0.1.0",
+        ansible_version="2.19.14", check_mode=True)
+    validate(rep)
+    page = report.render_html(rep)
+    assert '<a href="https://awx.example.net/#/jobs/playbook/42/output">42</a>' in page
+    for text in ("scheduled", "/runner/inventory/hosts", "2.19.14", "0.1.0", "2026-12-06T02:46:00Z",
+                 'kcrash_detect_fail_levels=[&quot;exposed&quot;]'):
+        assert text in page, text

@@ -35,12 +35,12 @@ def test_a_second_write_of_the_same_run_replaces_its_files(tmp_path):
 def test_awx_metadata_from_its_extra_variables():
     tv = {"tower_job_id": 42, "awx_job_id": 42, "awx_job_launch_type": "scheduled",
           "awx_job_template_name": "Detect drift", "awx_user_name": "ops", "awx_project_revision": "abc123",
-          "kcrash_awx_url": "https://awx.example.net/", "kcrash_strategy": "offload",
+          "kcrash_awx_url": "https://awx.example.net/", "awx_inventory_name": "prod", "kcrash_strategy": "offload",
           "ansible_limit": "web*", "ansible_inventory_sources": ["/runner/inventory/hosts"]}
     run = report_record.run(tv, "20261201T000000Z", "2026-12-01T00:00:00Z", None)
     assert run["awx"] == {"job_id": 42, "job_url": "https://awx.example.net/#/jobs/playbook/42/output",
                           "launch_type": "scheduled", "template_name": "Detect drift", "user": "ops",
-                          "project_revision": "abc123"}
+                          "project_revision": "abc123", "inventory_name": "prod", "workflow_job_id": None}
     assert run["strategy"] == "offload" and run["limit"] == "web*"
     assert run["variables"] == {"kcrash_strategy": "offload"}
     assert report_record.run({}, "20261201T000000Z", None, None)["awx"] is None
