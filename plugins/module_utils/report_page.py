@@ -100,7 +100,7 @@ h1{font-size:1.35em;margin:.2em 0}h2{font-size:1.1em;margin:1em 0 .4em}
 .legend dl{columns:2;column-gap:2em}.legend dt{font-weight:600}.legend dd{margin:0 0 .4em 1em;break-before:avoid}
 .filters{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ccc;z-index:2}
 .filters label{margin-right:.8em;white-space:nowrap}.filters input[type=search]{width:16em}
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #ddd;padding:.3em .45em;vertical-align:top;text-align:left}
+table{border-collapse:collapse;width:100%}#hosts{table-layout:fixed}td{overflow-wrap:break-word}th,td{border:1px solid #ddd;padding:.3em .45em;vertical-align:top;text-align:left}
 th{background:#f0f0f0;cursor:pointer;user-select:none;position:sticky;top:3.2em}th:after{content:" \\2195";color:#999}
 th[aria-sort=ascending]:after{content:" \\25B2"}th[aria-sort=descending]:after{content:" \\25BC"}
 .tag{display:inline-block;padding:0 .4em;border-radius:3px;color:#fff;font-weight:600}
@@ -109,8 +109,7 @@ th[aria-sort=ascending]:after{content:" \\25B2"}th[aria-sort=descending]:after{c
 .o-still_exposed,.o-apply_failed{background:#b2182b}.o-not_detected{background:#7b3294}.o-pending{background:#80cdc1;color:#222}
 .o-unchanged,.o-unknown{background:#bababa;color:#222}
 .s-unreachable{background:#542788}.s-failed{background:#c51b7d}.s-not_run{background:#ccc;color:#222}.s-ok{background:#4575b4}
-tr.problem td:first-child{border-left:4px solid #c51b7d}td:last-child{min-width:24em;max-width:40em}
-#hosts tbody tr{content-visibility:auto;contain-intrinsic-size:auto 3.2em}code{font-size:.9em;word-break:break-all}
+tr.problem td:first-child{border-left:4px solid #c51b7d}code{font-size:.9em;word-break:break-all}
 details>summary{cursor:pointer}small{color:#555}ul{margin:.2em 0 .2em 1.2em;padding:0}.err{color:#a50026}
 .group{border:1px solid #ddd;margin:.4em 0;padding:.3em .6em}.hosts-list{max-height:8em;overflow:auto;font-size:.9em}
 """
@@ -379,10 +378,11 @@ def html(report):
     filters.append(_options("kernel", "kernel", kernels))
     filters.append('<label>search <input type="search" id="f-search" placeholder="host, rule, NIC, reason"></label>')
     filters.append('<span><b id="shown">%d</b> of %d hosts shown</span>' % (len(hosts), len(hosts)))
-    heads = ["host", "status", "verdict" + (" before" if remediate else "")]
+    # column widths (em): a fixed table layout costs the browser one pass, not one per row
+    heads = [("host", 14), ("status", 7), ("verdict" + (" before" if remediate else ""), 7.5)]
     if remediate:
-        heads += ["verdict after", "outcome", "strategy / actions", "changed"]
-    heads += ["kernel", "NFQUEUE rules live / saved", "LRO on", "evidence", "detail"]
+        heads += [("verdict after", 8), ("outcome", 9.5), ("strategy / actions", 7), ("changed", 5.5)]
+    heads += [("kernel", 12), ("NFQUEUE rules live / saved", 6.5), ("LRO on", 4.5), ("evidence", 6), ("detail", 26)]
     title = report["title"]
     parts = [
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">',
@@ -399,7 +399,9 @@ def html(report):
         _legend(report),
         '<details class="run" open><summary>Run</summary>%s</details>' % _meta(report),
         '<div class="filters">%s</div>' % " ".join(filters),
-        '<table id="hosts"><thead><tr>%s</tr></thead><tbody>' % "".join("<th>%s</th>" % escape(x) for x in heads),
+        '<table id="hosts" style="min-width:%gem"><colgroup>%s</colgroup><thead><tr>%s</tr></thead><tbody>' % (
+            sum(w for _x, w in heads), "".join('<col style="width:%gem">' % w for _x, w in heads),
+            "".join("<th>%s</th>" % escape(x) for x, _w in heads)),
     ]
     details = []
     parts.extend(_host_row(h, group_of, remediate, details) for h in hosts)
