@@ -180,3 +180,27 @@ def test_kernel_without_documented_fix_is_blocked_not_pending():
     offload = {"offload": {"changed": True, "msg": "x"}}
     assert rr.host_row("h", choose_strategy(EXPOSED), EXPOSED, EXPOSED, False, offload)["outcome"] \
         == "still_exposed"
+
+
+def test_results_carry_backups_the_rollback_command_and_reboots():
+    import shlex
+    plan = choose_strategy(EXPOSED)
+    odd = "/etc/sysconfig/network-scripts/ifcfg-eth0 x'$(id)"
+    res = {"offload": {"changed": True, "msg": "changed", "backup_dir": "/var/backups/kcrash-nfqueue/offload-20261206T024911Z",
+                       "runtime_commands": ["ethtool -K eth0 lro off gro off"],
+                       "files": [{"path": odd, "action": "update"}, {"path": "/etc/untouched", "action": "none"}]},
+           "kernel": {"changed": True, "status": "planned", "msg": "reboot at 02:30", "pending_reboot": True,
+                      "reboot": {"mode": "window", "time": "02:30"}, "target": "3.10.0-1160.el7", "install": True}}
+    row = rr.host_row("h", plan, EXPOSED, FIXED, False, res)
+    off, kern = row["results"]
+    assert off["backups"] == ["/var/backups/kcrash-nfqueue/offload-20261206T024911Z"]
+    assert off["diff_summary"] == ["ethtool -K eth0 lro off gro off", "update " + odd]
+    words = shlex.split(off["rollback_command"].replace(" && ", " ; "))
+    # the hostile file name stays one word: quoted, never run
+    assert words[:4] == ["cp", "-p", "/var/backups/kcrash-nfqueue/offload-20261206T024911Z/"
+                         "etc_sysconfig_network-scripts_ifcfg-eth0 x'$(id)", odd]
+    assert words[4:] == [";", "ethtool", "-K", "eth0", "lro", "on", "gro", "on"]
+    assert kern["reboot"] == {"pending": True, "scheduled_at": "02:30", "rebooted": None}
+    assert kern["rollback_command"] is None and kern["diff_summary"] == ["install 3.10.0-1160.el7"]
+    page = rr.to_html(rr.build({"h": {"plan": plan, "before": EXPOSED, "after": FIXED, "results": res}}, False))
+    assert "reboot: scheduled at 02:30" in page
