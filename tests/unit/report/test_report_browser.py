@@ -118,3 +118,30 @@ def test_row_detail_has_the_rollback_command(fleet_page):
     cmd = row.locator("code.rollback").inner_text()
     assert cmd == h["results"][0]["rollback_command"]
     assert cmd.startswith("ansible-playbook kcrash.nfqueue.rollback -l %s -e kcrash_rollback_backup=" % h["host"])
+
+
+def test_detection_report_filters(fleet_page, tmp_path):
+    """detect.yml's page (no strategy / outcome / changed columns) in the same browser."""
+    from report_fleet import detection_results
+
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils import report
+    dummy, page = fleet_page
+    rep = validate(report.build_report(detection_results(1000), generated="2026-12-06T03:00:00Z"))
+    path = tmp_path / "detect.html"
+    path.write_text(report.render_html(rep))
+    detect = page.context.new_page()
+    try:
+        detect.goto("file://%s" % path)
+        detect.wait_for_selector("body[data-ready='1']")
+        assert detect.query_selector("#f-strategy") is None and detect.query_selector("#f-changed") is None
+        detect.select_option("#f-status", "unreachable")
+        assert sorted(visible(detect)) == hosts_where(rep, lambda h: h["status"] == "unreachable")
+        detect.select_option("#f-status", "")
+        detect.select_option("#f-verdict", "not_exposed")
+        assert sorted(visible(detect)) == hosts_where(rep, lambda h: h["verdict"] == "not_exposed")
+        detect.fill("#f-search", "rules.live")  # reason codes are searchable
+        want = hosts_where(rep, lambda h: h["verdict"] == "not_exposed" and "rules.live" in [r["code"] for r in h["reasons"]])
+        detect.wait_for_function("document.getElementById('shown').textContent == '%d'" % len(want))
+        assert 0 < len(want) and sorted(visible(detect)) == want
+    finally:
+        detect.close()
