@@ -100,7 +100,8 @@ h1{font-size:1.35em;margin:.2em 0}h2{font-size:1.1em;margin:1em 0 .4em}
 .legend dl{columns:2;column-gap:2em}.legend dt{font-weight:600}.legend dd{margin:0 0 .4em 1em;break-before:avoid}
 .filters{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ccc;z-index:2}
 .filters label{margin-right:.8em;white-space:nowrap}.filters input[type=search]{width:16em}
-table{border-collapse:collapse;width:100%}#hosts{table-layout:fixed}td{overflow-wrap:break-word}th,td{border:1px solid #ddd;padding:.3em .45em;vertical-align:top;text-align:left}
+table{border-collapse:collapse;width:100%}#hosts{table-layout:fixed}td{overflow-wrap:break-word}
+th,td{border:1px solid #ddd;padding:.3em .45em;vertical-align:top;text-align:left}
 th{background:#f0f0f0;cursor:pointer;user-select:none;position:sticky;top:3.2em}th:after{content:" \\2195";color:#999}
 th[aria-sort=ascending]:after{content:" \\25B2"}th[aria-sort=descending]:after{content:" \\25BC"}
 .tag{display:inline-block;padding:0 .4em;border-radius:3px;color:#fff;font-weight:600}
@@ -208,9 +209,9 @@ def _meta(report):
         if awx.get("job_url"):
             # a link to the AWX job (the only href: nothing is fetched from it)
             job = '<a href="%s">%s</a>' % (escape(awx["job_url"]), job)
+        keys = ("template_name", "launch_type", "user", "inventory_name", "project_revision", "workflow_job_id")
         out.append("<dt>AWX job</dt><dd>%s %s</dd>" % (job, escape(" ".join(
-            "%s %s" % (k.replace("_", " "), awx[k]) for k in ("template_name", "launch_type", "user", "inventory_name",
-                                                   "project_revision", "workflow_job_id") if awx.get(k)))))
+            "%s %s" % (k.replace("_", " "), awx[k]) for k in keys if awx.get(k)))))
     out.append("</dl>")
     return "".join(out)
 
