@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import json
 import os
 import re
 import tempfile
@@ -37,15 +38,17 @@ def iso(dt):
 
 def collection_version():
     """This collection's version: MANIFEST.json when installed from a tarball, else galaxy.yml."""
-    for name, rx in (("MANIFEST.json", r'"version"\s*:\s*"([^"]+)"'), ("galaxy.yml", r"(?m)^version:\s*['\"]?([^'\"\s]+)")):
-        try:
-            with open(os.path.join(_COLLECTION_ROOT, name)) as f:
-                m = re.search(rx, f.read())
-        except (IOError, OSError):
-            continue
-        if m:
-            return m.group(1)
-    return None
+    try:
+        with open(os.path.join(_COLLECTION_ROOT, "MANIFEST.json")) as f:
+            return json.load(f)["collection_info"]["version"]
+    except (IOError, OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(os.path.join(_COLLECTION_ROOT, "galaxy.yml")) as f:
+            m = re.search(r"(?m)^version:\s*['\"]?([^'\"\s]+)", f.read())
+    except (IOError, OSError):
+        return None
+    return m.group(1) if m else None
 
 
 def ansible_version():

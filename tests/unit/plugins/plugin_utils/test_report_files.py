@@ -50,3 +50,10 @@ def test_collection_version_is_read_from_the_collection():
     import re
     v = report_files.collection_version()
     assert v and re.match(r"^[0-9]+\.[0-9]+\.[0-9]+", v)
+
+
+def test_collection_version_of_an_installed_collection(tmp_path, monkeypatch):
+    (tmp_path / "MANIFEST.json").write_text('{"format": 1, "collection_info": {"namespace": "kcrash", '
+                                            '"name": "nfqueue", "version": "1.2.3"}}')
+    monkeypatch.setattr(report_files, "_COLLECTION_ROOT", str(tmp_path))
+    assert report_files.collection_version() == "1.2.3"
