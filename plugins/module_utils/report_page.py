@@ -380,7 +380,7 @@ def html(report):
     filters.append('<label>search <input type="search" id="f-search" placeholder="host, rule, NIC, reason"></label>')
     filters.append('<span><b id="shown">%d</b> of %d hosts shown</span>' % (len(hosts), len(hosts)))
     # column widths (em): a fixed table layout costs the browser one pass, not one per row
-    heads = [("host", 14), ("status", 7), ("verdict" + (" before" if remediate else ""), 7.5)]
+    heads = [("host", 16), ("status", 7), ("verdict" + (" before" if remediate else ""), 7.5)]
     if remediate:
         heads += [("verdict after", 8), ("outcome", 9.5), ("strategy / actions", 7), ("changed", 5.5)]
     heads += [("kernel", 12), ("NFQUEUE rules live / saved", 6.5), ("LRO on", 4.5), ("evidence", 6), ("detail", 26)]
