@@ -106,3 +106,11 @@ def test_fleet_report_written(host):
     assert html.count("<tr class=") == 4
     csv_text = open(os.path.join(REPORT_DIR, "kcrash-exposure.csv")).read()
     assert csv_text.splitlines()[0].startswith("host,status,error,answered_at,verdict")
+    # the CSV alone gives the same counts as the JSON
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    verdicts = {}
+    for row in rows:
+        verdicts[row["verdict"]] = verdicts.get(row["verdict"], 0) + 1
+    assert verdicts == rep["counts"]["verdict"] and len(rows) == rep["total"]
