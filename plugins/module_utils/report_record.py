@@ -231,7 +231,9 @@ def _offload_result(res, name):
     diff += list(res.get("nm_commands") or [])
     bdir = res.get("backup_dir")
     rollback = None
-    if bdir:
+    # NetworkManager settings changed through nmcli have no backup file and no known value to
+    # go back to: no rollback command is given rather than an incomplete one
+    if bdir and not res.get("nm_commands"):
         cmds = ["cp -p %s %s" % (quote(posixpath.join(bdir, backup_name(f["path"]))), quote(f["path"]))
                 for f in res.get("files") or [] if isinstance(f, dict) and f.get("action") not in (None, "none")
                 and f.get("path")]

@@ -204,3 +204,13 @@ def test_results_carry_backups_the_rollback_command_and_reboots():
     assert kern["rollback_command"] is None and kern["diff_summary"] == ["install 3.10.0-1160.el7"]
     page = rr.to_html(rr.build({"h": {"plan": plan, "before": EXPOSED, "after": FIXED, "results": res}}, False))
     assert "reboot: scheduled at 02:30" in page
+
+
+def test_no_rollback_command_when_it_could_not_be_exact():
+    plan = choose_strategy(EXPOSED)
+    res = {"offload": {"changed": True, "msg": "changed", "backup_dir": "/var/backups/kcrash-nfqueue/offload-1",
+                       "runtime_commands": ["ethtool -K eth0 lro off"], "files": [],
+                       "nm_commands": ["nmcli connection modify 5fb06bd0 ethtool.feature-lro off"]}}
+    off = rr.host_row("h", plan, EXPOSED, FIXED, False, res)["results"][0]
+    assert off["backups"] == ["/var/backups/kcrash-nfqueue/offload-1"] and off["rollback_command"] is None
+    assert "nmcli connection modify 5fb06bd0 ethtool.feature-lro off" in off["diff_summary"]
