@@ -33,7 +33,7 @@ applied=$(changed_total 2-apply)
 after=$(changed_total 3-check)
 printf '\n'
 log "drift before: $before change(s); applied: $applied change(s); drift after: $after change(s)"
-log "report of the real run: $REPORTS/remediation-apply.html (also .json, .csv)"
+log "report of the real run: $REPORTS/remediation-apply.html (also .json, .csv, .rules.csv; timestamped copies kept)"
 log "report of the last check: $REPORTS/remediation-check.html"
 if [ "$after" -ne 0 ]; then
     die "drift remains after the real run (see $LOGS/3-check.log)"

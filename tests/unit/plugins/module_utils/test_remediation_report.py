@@ -10,6 +10,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from report_fleet import csv_counts, validate
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report as rr
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
@@ -42,14 +43,17 @@ def test_check_mode_outcomes_and_drift_count():
     assert rep["mode"] == "check" and rep["drift"] == 1
     assert by["incident"]["outcome"] == "drift"
     assert by["incident"]["actions"] == ["offload"]
-    assert by["incident"]["level_after"] is None
+    # check mode changed nothing: "after" is the verdict carried over, and says so
+    assert (by["incident"]["verdict_after"], by["incident"]["after_source"]) == ("exposed", "carried_over")
     assert by["clean"]["outcome"] == "compliant"
-    assert by["clean"]["level_after"] == "not_exposed"
+    assert by["clean"]["verdict_after"] == "not_exposed"
+    assert by["incident"]["changed"] is False
     assert by["gone"]["outcome"] == "not_detected"
     assert by["audit"]["outcome"] == "report_only"
     # worst first
     assert [r["host"] for r in rep["hosts"]] == ["gone", "incident", "audit", "clean"]
-    assert rep["outcomes"] == {"not_detected": 1, "drift": 1, "report_only": 1, "compliant": 1}
+    assert rep["counts"]["outcome"] == {"not_detected": 1, "drift": 1, "report_only": 1, "compliant": 1}
+    validate(json.loads(rr.to_json(rep)))
 
 
 def test_apply_outcomes_before_after():
@@ -57,9 +61,13 @@ def test_apply_outcomes_before_after():
     by = {r["host"]: r for r in rep["hosts"]}
     assert rep["mode"] == "apply" and rep["drift"] is None
     assert by["incident"]["outcome"] == "remediated"
-    assert (by["incident"]["level_before"], by["incident"]["level_after"]) == ("exposed", "not_exposed")
-    assert by["incident"]["reasons_after"] == ["lro: LRO is off on every NIC"]
-    assert rep["levels_before"] == {"exposed": 2, "not_exposed": 1}
+    assert (by["incident"]["verdict"], by["incident"]["verdict_after"]) == ("exposed", "not_exposed")
+    assert by["incident"]["after_source"] == "measured"
+    assert [r["text"] for r in by["incident"]["reasons_after"]] == ["lro: LRO is off on every NIC"]
+    assert by["incident"]["reasons_after"][0]["code"] == "lro.off"
+    assert rep["counts"]["verdict"] == {"exposed": 2, "not_exposed": 1}
+    assert by["gone"]["status"] == "not_run" and by["gone"]["error"]
+    validate(json.loads(rr.to_json(rep)))
 
 
 @pytest.mark.parametrize("after, outcome", [
@@ -80,16 +88,18 @@ def test_blocked_and_unknown_are_reported_as_such():
 
 def test_csv_round_trip():
     rep = rr.build(fleet(False), False)
-    rows = list(csv.DictReader(io.StringIO(rr.to_csv(rep))))
+    text = rr.to_csv(rep)
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["host"] for r in rows] == [r["host"] for r in rep["hosts"]]
     inc = [r for r in rows if r["host"] == "incident"][0]
-    assert inc["outcome"] == "remediated" and inc["actions"] == "offload"
-    assert inc["level_before"] == "exposed" and inc["level_after"] == "not_exposed"
-    assert "mangle PREROUTING" in inc["reasons"]
+    assert inc["outcome"] == "remediated" and inc["action_offload"] == "yes" and inc["action_drop"] == "no"
+    assert inc["verdict"] == "exposed" and inc["verdict_after"] == "not_exposed"
+    assert inc["after_source"] == "measured" and inc["reason_lro"] == "lro.on"
+    assert csv_counts(text) == rep["counts"]
 
 
 def test_json_is_the_report():
-    rep = rr.build(fleet(True), True, generated="2030-01-01 00:00:00 UTC")
+    rep = rr.build(fleet(True), True, generated="2030-01-01T00:00:00Z")
     assert json.loads(rr.to_json(rep)) == rep
 
 
@@ -101,7 +111,7 @@ class _Cells(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag == "tr":
             self.rows.append([])
-        if tag == "script":
+        if tag == "script" and dict(attrs).get("type") != "application/json":
             self.scripts += 1
         if tag in ("td", "th"):
             self._in = []
@@ -123,14 +133,15 @@ def test_html_is_self_contained_sortable_and_escaped():
     page = rr.to_html(rr.build(hosts, True))
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert "<b>odd</b>" not in page
-    assert "http" not in page, "no external resources"
+    assert "http" not in page.replace("http://www.w3.org/2000/svg", ""), "no external resources"
     p = _Cells()
     p.feed(page)
-    assert p.scripts == 1  # only the sort script
+    assert p.scripts == 1  # only the filter / sort script
     header, body = p.rows[0], p.rows[1:]
-    assert header[:3] == ["host", "outcome", "strategy"]
+    assert header[:5] == ["host", "status", "verdict before", "verdict after", "outcome"]
     assert len(body) == 5 and all(len(r) == len(header) for r in body)
-    assert ["<b>odd</b>", "drift"] == body[1][:2] or ["<b>odd</b>", "drift"] == body[2][:2]
+    odd = [r for r in body if r[0] == "<b>odd</b>"][0]
+    assert odd[4] == "drift"
     assert "Drift: 2 host(s)" in page
 
 
@@ -144,13 +155,13 @@ def test_strategy_results_refine_the_outcome():
     # check mode, the offload role ran and would change something: drift, with its message
     row = rr.host_row("h", plan, EXPOSED, None, True,
                       {"offload": {"changed": True, "msg": "eth0: lro off"}, "drop": None})
-    assert row["outcome"] == "drift" and row["results"]["offload"]["msg"] == "eth0: lro off"
+    assert row["outcome"] == "drift" and row["results"][0]["msg"] == "eth0: lro off"
     # the role ran and had nothing to change: not drift
     row = rr.host_row("h", plan, EXPOSED, None, True, {"offload": {"changed": False, "msg": "ok"}})
-    assert row["outcome"] == "unchanged" and row["level_after"] == "exposed"
+    assert row["outcome"] == "unchanged" and row["verdict_after"] == "exposed"
     # a role that was skipped does not count
     row = rr.host_row("h", plan, EXPOSED, None, True, {"offload": {"skipped": True}})
-    assert row["outcome"] == "drift" and row["results"] == {}
+    assert row["outcome"] == "drift" and row["results"] == []
 
 
 def test_kernel_without_documented_fix_is_blocked_not_pending():
@@ -160,8 +171,9 @@ def test_kernel_without_documented_fix_is_blocked_not_pending():
     for check_mode in (True, False):
         row = rr.host_row("h", plan, EXPOSED, EXPOSED if not check_mode else None, check_mode, res)
         assert row["outcome"] == "blocked"
-    csv_text = rr.to_csv(rr.build({"h": {"plan": plan, "before": EXPOSED, "results": res}}, False))
-    assert "kernel: no documented fixed kernel for el6" in csv_text
+    rep = rr.build({"h": {"plan": plan, "before": EXPOSED, "results": res}}, False)
+    assert rep["hosts"][0]["results"][0]["msg"] == "no documented fixed kernel for el6; use offload or drop"
+    assert "no documented fixed kernel for el6" in rr.to_html(rep)
     # a scheduled upgrade: pending
     res = {"kernel": {"changed": True, "status": "planned", "msg": "reboot at 02:30"}}
     assert rr.host_row("h", plan, EXPOSED, EXPOSED, False, res)["outcome"] == "pending"
@@ -171,3 +183,37 @@ def test_kernel_without_documented_fix_is_blocked_not_pending():
     offload = {"offload": {"changed": True, "msg": "x"}}
     assert rr.host_row("h", choose_strategy(EXPOSED), EXPOSED, EXPOSED, False, offload)["outcome"] \
         == "still_exposed"
+
+
+def test_results_carry_backups_the_rollback_command_and_reboots():
+    import shlex
+    plan = choose_strategy(EXPOSED)
+    odd = "/etc/sysconfig/network-scripts/ifcfg-eth0 x'$(id)"
+    res = {"offload": {"changed": True, "msg": "changed", "backup_dir": "/var/backups/kcrash-nfqueue/offload-20261206T024911Z",
+                       "runtime_commands": ["ethtool -K eth0 lro off gro off"],
+                       "files": [{"path": odd, "action": "update"}, {"path": "/etc/untouched", "action": "none"}]},
+           "kernel": {"changed": True, "status": "planned", "msg": "reboot at 02:30", "pending_reboot": True,
+                      "reboot": {"mode": "window", "time": "02:30"}, "target": "3.10.0-1160.el7", "install": True}}
+    row = rr.host_row("h", plan, EXPOSED, FIXED, False, res)
+    off, kern = row["results"]
+    assert off["backups"] == ["/var/backups/kcrash-nfqueue/offload-20261206T024911Z"]
+    assert off["diff_summary"] == ["ethtool -K eth0 lro off gro off", "update " + odd]
+    words = shlex.split(off["rollback_command"].replace(" && ", " ; "))
+    # the hostile file name stays one word: quoted, never run
+    assert words[:4] == ["cp", "-p", "/var/backups/kcrash-nfqueue/offload-20261206T024911Z/"
+                         "etc_sysconfig_network-scripts_ifcfg-eth0 x'$(id)", odd]
+    assert words[4:] == [";", "ethtool", "-K", "eth0", "lro", "on", "gro", "on"]
+    assert kern["reboot"] == {"pending": True, "scheduled_at": "02:30", "rebooted": None}
+    assert kern["rollback_command"] is None and kern["diff_summary"] == ["install 3.10.0-1160.el7"]
+    page = rr.to_html(rr.build({"h": {"plan": plan, "before": EXPOSED, "after": FIXED, "results": res}}, False))
+    assert "reboot: scheduled at 02:30" in page
+
+
+def test_no_rollback_command_when_it_could_not_be_exact():
+    plan = choose_strategy(EXPOSED)
+    res = {"offload": {"changed": True, "msg": "changed", "backup_dir": "/var/backups/kcrash-nfqueue/offload-1",
+                       "runtime_commands": ["ethtool -K eth0 lro off"], "files": [],
+                       "nm_commands": ["nmcli connection modify 5fb06bd0 ethtool.feature-lro off"]}}
+    off = rr.host_row("h", plan, EXPOSED, FIXED, False, res)["results"][0]
+    assert off["backups"] == ["/var/backups/kcrash-nfqueue/offload-1"] and off["rollback_command"] is None
+    assert "nmcli connection modify 5fb06bd0 ethtool.feature-lro off" in off["diff_summary"]

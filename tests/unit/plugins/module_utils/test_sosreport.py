@@ -23,6 +23,7 @@ import pytest
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import sosreport
 
 from conftest import REPO, require_tool
+from report_fleet import validate
 
 LAB = os.path.join(REPO, "lab", "images", "incident", "overlay")
 COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
@@ -145,8 +146,8 @@ def test_sosreport_playbook_writes_the_report(sos_tree, tmp_path):
                        timeout=300, cwd=str(tmp_path), check=False)
     out = p.stdout.decode()
     assert p.returncode == 0, out[-3000:] + p.stderr.decode()[-2000:]
-    rep = json.loads((tmp_path / "rep" / "kcrash-exposure.json").read_text())
-    assert rep["counts"]["exposed"] == 1
-    assert rep["hosts"][0]["host"] == "sosreport-web49-2017-10-31" and rep["hosts"][0]["flagged"] is True
+    rep = validate(json.loads((tmp_path / "rep" / "kcrash-exposure.json").read_text()))
+    assert rep["counts"]["verdict"] == {"exposed": 1}
+    assert rep["hosts"][0]["host"] == "sosreport-web49-2017-10-31" and rep["hosts"][0]["crashed_before"] is True
     assert (tmp_path / "rep" / "kcrash-exposure.html").read_text().count("<tr class=") == 1
     assert "1 hosts: exposed 1" in out

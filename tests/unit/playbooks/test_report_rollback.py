@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+"""The rollback command the report shows is the exact one: remediate.yml for real on a fresh
+lab `incident` host (offload, then drop on a second one), then the command from the report's
+JSON run as printed (offload: on the host with /bin/sh; drop: ansible-playbook on the
+controller) puts back what was there. Stand-in: the incident host's LRO state comes from the
+lab's ethtool stand-in (a container's veth cannot have LRO on); files and iptables are real."""
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+from conftest import CONTAINERS_CONF, bundled_collections, lab_hosts, podman
+from report_fleet import validate
+
+BIN = os.path.dirname(sys.executable)
+
+
+def run(tmp_path, args, **kw):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=bundled_collections(), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0", CONTAINERS_CONF=CONTAINERS_CONF)
+    env.pop("ANSIBLE_CONFIG", None)
+    return subprocess.run(args, cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=600,
+                          check=False, **kw)
+
+
+def sh(name, command):
+    return podman("exec", name, "/bin/sh", "-c", command, check=False)
+
+
+def test_the_reported_rollback_commands_restore_the_hosts(tmp_path):
+    with lab_hosts("krep-rollback", ("incident",)) as off, lab_hosts("krep-rollback-drop", ("incident",)) as drp:
+        inv = tmp_path / "inv.yml"
+        inv.write_text("all:\n  vars: {ansible_connection: containers.podman.podman}\n  hosts:\n"
+                       "    offhost: {ansible_host: %s}\n    drophost: {ansible_host: %s, kcrash_strategy: drop}\n"
+                       % (off["incident"], drp["incident"]))
+        ifcfg = "/etc/sysconfig/network-scripts/ifcfg-eth0"
+        ifcfg_before = sh(off["incident"], "cat " + ifcfg).stdout
+        rules_before = sh(drp["incident"], "iptables-save -t mangle | grep -- '-A PREROUTING'").stdout
+        res = run(tmp_path, [os.path.join(BIN, "ansible-playbook"), "-i", str(inv), "kcrash.nfqueue.remediate",
+                             "-e", "kcrash_confirm=true", "-e", "kcrash_report_dir=%s" % (tmp_path / "reports")])
+        assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+        with open(str(tmp_path / "reports" / "remediation-apply.json")) as f:
+            rep = validate(json.load(f))
+        by = dict((h["host"], h) for h in rep["hosts"])
+        assert by["offhost"]["outcome"] == by["drophost"]["outcome"] == "remediated"
+        assert by["offhost"]["changed"] and rep["counts"]["changed"] == 2
+        # the change is there
+        assert "large-receive-offload: off" in sh(off["incident"], "ethtool -k eth0").stdout
+        assert "-j NFQUEUE" not in sh(drp["incident"], "iptables-save -t mangle").stdout
+
+        offload = by["offhost"]["results"][0]
+        assert offload["action"] == "offload" and offload["backups"]
+        rb = sh(off["incident"], offload["rollback_command"])
+        assert rb.returncode == 0, rb.stderr
+        assert sh(off["incident"], "cat " + ifcfg).stdout == ifcfg_before
+        assert "large-receive-offload: on" in sh(off["incident"], "ethtool -k eth0").stdout
+
+        drop = by["drophost"]["results"][0]
+        assert drop["action"] == "drop" and drop["backups"]
+        args = shlex.split(drop["rollback_command"])
+        assert args[:2] == ["ansible-playbook", "kcrash.nfqueue.rollback"]
+        res = run(tmp_path, [os.path.join(BIN, "ansible-playbook"), "-i", str(inv)] + args[1:])
+        assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+        assert "changed=1" in res.stdout
+        assert sh(drp["incident"], "iptables-save -t mangle | grep -- '-A PREROUTING'").stdout == rules_before
