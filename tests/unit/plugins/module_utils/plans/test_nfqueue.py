@@ -438,10 +438,8 @@ def _full_dump(text, family="ipv4", backend="legacy", tool="iptables-legacy-save
 
 
 def _plans_agree(text, opts=None):
-    try:
-        full = _full_dump(text)
-    except Exception:
-        return
+    # the strategies build valid saves: a parse error here is a parser bug, not a reason to stop
+    full = _full_dump(text)
     opts = opts or P.Options(force=True)
     a = P.plan([dump(text)], opts, MG)
     b = P.plan([full], opts, MG)
@@ -467,10 +465,7 @@ def test_plan_from_scan_equals_plan_from_full_parse_any_order(text):
 @settings(max_examples=300, deadline=None)
 @given(TIS.grouped_dumps(), st.data())
 def test_digest_ranges_give_the_lines_grep_gives(text, data):
-    try:
-        rs = ips.parse(text)
-    except Exception:
-        return
+    rs = ips.parse(text)
     for t in rs.table_list:
         names = sorted(set(t.chains) | set(ips.BUILTIN_CHAINS.get(t.name, ())))
         chains = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True))
