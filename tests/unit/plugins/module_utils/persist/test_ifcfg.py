@@ -104,3 +104,45 @@ def test_manages_prefers_ifcfg_name_then_device():
 def test_commands_lists_what_runs():
     assert ifcfg.commands('DEVICE=eth0\nETHTOOL_OPTS="-K ${DEVICE} lro off; -G eth0 rx 9"\n') == [
         ["-K", "eth0", "lro", "off"], ["-G", "eth0", "rx", "9"]]
+
+
+# ------------------------------------------------------------------ re-quoting, checked by bash
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def bash_value(tmp_path, text, name="ETHTOOL_OPTS"):
+    """The value bash gives ``name`` when it sources ``text`` (network-functions does `. ifcfg`)."""
+    f = tmp_path / "ifcfg-eth0"
+    f.write_text(text)
+    p = subprocess.run([BASH, "-c", '. "$1"; printf "%s" "${%s-UNSET}"' % ("%s", name), "bash", str(f)],
+                       capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, check=False)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def _dq(value):
+    """Double-quote ``value`` for the shell (independent of ifcfg.py): \\ before $ ` " \\."""
+    return '"' + "".join("\\" + c if c in '$`"\\' else c for c in value) + '"'
+
+
+@pytest.mark.parametrize("literal", [r"msglvl \$x", r"msglvl \`echo pwned\`", r'msglvl \"a b\"', r"msglvl a\\b",
+                                     r"msglvl \${HOME}"])
+def test_requoting_keeps_escaped_dollar_and_backtick_literal(tmp_path, literal):
+    """An escaped `$` or backtick inside double quotes is a literal character: the rewritten
+    line must escape it again, or bash would expand `$x` / run the backticks."""
+    text = 'DEVICE=eth0\nETHTOOL_OPTS="-s eth0 %s"\n' % literal
+    before = bash_value(tmp_path, text)
+    after = bash_value(tmp_path, ifcfg.render(text, "eth0", ["lro"], {"path": "ifcfg-eth0"}))
+    assert after == before + "; -K eth0 lro off"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="ab $`\"'\\{}()|&<>*?#=~!", min_size=1, max_size=20).map(str.rstrip).filter(bool))
+def test_requoting_any_literal_value_keeps_it(tmp_path_factory, tail):
+    tmp_path = tmp_path_factory.mktemp("q")
+    text = "DEVICE=eth0\nETHTOOL_OPTS=%s\n" % _dq("-s eth0 msglvl " + tail)
+    before = bash_value(tmp_path, text)
+    assert before == "-s eth0 msglvl " + tail      # the oracle quoting is right
+    after = bash_value(tmp_path, ifcfg.render(text, "eth0", ["lro"], {"path": "ifcfg-eth0"}))
+    assert after == before + "; -K eth0 lro off"
