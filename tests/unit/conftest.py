@@ -68,11 +68,34 @@ def read_fixture(*parts):
 # ------------------------------------------------------------------ lab containers
 
 CONTAINERS_CONF = os.path.join(REPO, "lab", "containers.conf")
+# where the lab images are (scripts/lab.sh builds them there; same override variable)
+LAB_PREFIX = os.environ.get("KCRASH_LAB_PREFIX", "localhost/kcrash-lab")
 
 
 def podman(*args, check=True):
     env = dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF)
     return subprocess.run(["podman"] + list(args), capture_output=True, text=True, env=env, check=check)
+
+
+def wait_ready(name):
+    """Wait until lab container ``name`` finished its init ("boot"); fail the test with the
+    init log when the init failed or did not end within 60 s."""
+    for dummy in range(120):
+        if podman("exec", name, "test", "-e", "/run/kcrash-lab/ready", check=False).returncode == 0:
+            return
+        if podman("exec", name, "test", "-e", "/run/kcrash-lab/failed", check=False).returncode == 0:
+            break
+        time.sleep(0.5)
+    log = podman("exec", name, "cat", "/var/log/kcrash-lab-init.log", check=False).stdout
+    pytest.fail("%s: lab init failed or not ready after 60 s:\n%s" % (name, log[-2000:]))
+
+
+def restart_lab_host(name):
+    """`podman restart` (the lab's reboot: the init rebuilds live state from the files), then
+    :func:`wait_ready`."""
+    podman("exec", name, "rm", "-f", "/run/kcrash-lab/ready", "/run/kcrash-lab/failed", check=False)
+    podman("restart", "-t", "1", name)
+    wait_ready(name)
 
 
 @contextlib.contextmanager
@@ -85,7 +108,7 @@ def lab_hosts(prefix, images):
     if not shutil.which("podman"):
         missing("podman not installed (scripts/setup.sh installs it)")
     for image in images:
-        if podman("image", "exists", "localhost/kcrash-lab/%s:latest" % image, check=False).returncode != 0:
+        if podman("image", "exists", "%s/%s:latest" % (LAB_PREFIX, image), check=False).returncode != 0:
             missing("lab image %s not built (scripts/lab.sh build %s)" % (image, image))
     names = {}
     try:
@@ -93,20 +116,10 @@ def lab_hosts(prefix, images):
             name = "%s-%s" % (prefix, image)
             podman("rm", "-f", "-t", "0", name, check=False)
             podman("run", "-d", "--name", name, "--hostname", image, "--cap-add", "NET_ADMIN",
-                   "--cap-add", "NET_RAW", "localhost/kcrash-lab/%s:latest" % image)
+                   "--cap-add", "NET_RAW", "%s/%s:latest" % (LAB_PREFIX, image))
             names[image] = name
         for name in names.values():
-            for dummy in range(120):
-                if podman("exec", name, "test", "-e", "/run/kcrash-lab/ready", check=False).returncode == 0:
-                    break
-                if podman("exec", name, "test", "-e", "/run/kcrash-lab/failed", check=False).returncode == 0:
-                    break
-                time.sleep(0.5)
-            else:
-                pytest.fail("%s: lab init not ready after 60 s" % name)
-            if podman("exec", name, "test", "-e", "/run/kcrash-lab/ready", check=False).returncode != 0:
-                log = podman("exec", name, "cat", "/var/log/kcrash-lab-init.log", check=False).stdout
-                pytest.fail("%s: lab init failed:\n%s" % (name, log[-2000:]))
+            wait_ready(name)
         yield names
     finally:
         for name in names.values():

@@ -1,4 +1,6 @@
-"""Smoke checks of the lab hosts themselves, with real tools inside the containers.
+"""Smoke checks of the lab hosts themselves, with the tools inside the containers: real ones,
+except the incident host's LAB STAND-INS `ethtool` (eth0 plays a recorded RHEL 6.4 ixgbe) and
+`uname` (reports 2.6.32-358.el6; lab/README.md).
 
 Commands run as `podman exec <container> /bin/sh -c ...` (see molecule/shared/kcrash_testinfra.py).
 """

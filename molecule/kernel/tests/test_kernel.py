@@ -1,5 +1,12 @@
-"""State of the kernel lab hosts after converge + side_effect, read with real tools inside the
-containers (podman exec, no Python needed on the hosts)."""
+"""State of the kernel lab hosts after converge + side_effect, read inside the containers
+(podman exec, no Python needed on the hosts).
+
+Real: rpm, dnf, dpkg, apt, grub-editenv, at/atq, the files. LAB STAND-INS (see
+lab/images/kernel-common/overlay/usr/local/share/kcrash-lab/README-kernel): `grubby`
+(kernel-dnf; Debian has none: a small BLS + grub-editenv imitation, so `grubby
+--default-kernel` checks our stand-in, not Red Hat's grubby), `update-grub` (kernel-apt),
+`uname` (the lab's "running" kernel), `shutdown`/`reboot` (they only log the request: the
+reboot checks read that log)."""
 
 import pytest
 
