@@ -7,6 +7,8 @@
 #
 #   scripts/mutation.sh plugins/module_utils/oops.py [MODULE...]
 #   scripts/mutation.sh --list            # the module -> tests map
+#   scripts/mutation.sh --survivors MODULE   # after new tests: re-run only the last run's
+#                                            # survivors of MODULE (its mutmut cache is kept)
 #
 # Not a CI gate: a module takes minutes to an hour on 2 shared cores; run one module at a time.
 # Prints one summary line per module (mutants, killed, survivors' ids, score); the survivors'
@@ -45,7 +47,12 @@ if [ "${1:-}" = --list ]; then
     done
     exit 0
 fi
-[ $# -gt 0 ] || { sed -n '2,13p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,15p' "$0"; exit 2; }
+SURVIVORS_ONLY=
+if [ "$1" = --survivors ]; then
+    SURVIVORS_ONLY=1
+    shift
+fi
 
 python -m mutmut version >/dev/null 2>&1 || die "mutmut not importable by $(command -v python) (scripts/setup.sh installs it)"
 OUT="$REPO/.build/mutation"
@@ -60,11 +67,33 @@ run_module() {
     cp -p "$mod" "$backup"
     # shellcheck disable=SC2064
     trap "cp -p '$backup' '$mod'" EXIT INT TERM
-    rm -f .mutmut-cache
-    log "mutmut: $mod with $tests"
+    # one mutmut cache per module, kept for --survivors
+    local cache="$OUT/$name.mutmut-cache" ids=""
+    if [ -n "$SURVIVORS_ONLY" ]; then
+        [ -f "$cache" ] || die "no earlier run of $mod ($cache)"
+        cp -p "$cache" .mutmut-cache
+        ids="$(python - <<'EOF'
+import sqlite3
+db = sqlite3.connect(".mutmut-cache")
+print(" ".join(str(r[0]) for r in db.execute("select id from Mutant where status in ('bad_survived', 'ok_suspicious')")))
+EOF
+)"
+        log "mutmut: survivors $ids of $mod with $tests"
+    else
+        rm -f .mutmut-cache
+        : >"$OUT/$name.log"
+        log "mutmut: $mod with $tests"
+    fi
     # -x: the first failing test kills the mutant; -p no:cacheprovider keeps runs independent
-    python -m mutmut run --paths-to-mutate "$mod" --tests-dir tests/unit --no-progress \
-        --runner "python -m pytest -x -q -p no:cacheprovider $tests" >"$OUT/$name.log" 2>&1 || rc=$?
+    local id
+    for id in ${ids:-ALL}; do
+        [ "$id" = ALL ] && id=
+        # shellcheck disable=SC2086
+        python -m mutmut run $id --paths-to-mutate "$mod" --tests-dir tests/unit --no-progress \
+            --runner "python -m pytest -x -q -p no:cacheprovider $tests" >>"$OUT/$name.log" 2>&1 || rc=$?
+        [ $((rc & 1)) -eq 0 ] || break
+    done
+    cp -p .mutmut-cache "$cache"
     cp -p "$backup" "$mod"
     trap - EXIT INT TERM
     # mutmut's exit status is a bit field (2 survivors, 4 timeouts, 8 suspicious); 1: it failed

@@ -78,8 +78,8 @@ class Oracle(object):
         p = self.sh("ethtool -K %s gro on >/dev/null 2>&1; SYSTEMD_LOG_LEVEL=debug "
                     "udevadm test-builtin net_setup_link /sys/class/net/%s 2>&1; ethtool -k %s" % (dev, dev, dev))
         m = re.search(r"^ID_NET_LINK_FILE=(.*)$", p.stdout, re.M)
-        return p.stdout, m and m.group(1), [l for l in p.stdout.splitlines() if l.startswith(("generic-receive",
-                                                                                                 "large-receive"))]
+        offloads = [l for l in p.stdout.splitlines() if l.startswith(("generic-receive", "large-receive"))]
+        return p.stdout, m and m.group(1), offloads
 
     def mac(self, dev):
         return self.sh("cat /sys/class/net/%s/address" % dev).stdout.strip()
@@ -208,8 +208,9 @@ def test_own_link_file_from_the_real_vendor_default_wins_and_sets_the_offloads(o
     vendor = oracle.sh("cat /usr/lib/systemd/network/99-default.link").stdout
     assert "[Link]" in vendor
     dev = "eth0"
-    text = networkd.render("", dev, features, {"mac": oracle.mac(dev), "driver": "veth", "template": vendor,
-                                              "template_path": "/usr/lib/systemd/network/99-default.link"})
+    info = {"mac": oracle.mac(dev), "driver": "veth", "template": vendor,
+            "template_path": "/usr/lib/systemd/network/99-default.link"}
+    text = networkd.render("", dev, features, info)
     path = networkd.own_path(dev)
     out, applied, k = oracle.link_apply({path: text}, dev)
     assert applied == path, out
@@ -255,15 +256,15 @@ def test_ifquery_reads_the_rendered_interfaces_file(oracle, key, text, case, inf
             assert after == before, iface
             continue
         added = [o for o in after if o not in before]
-        assert [o for o in before if o not in after] == [o for o in before if o[0].startswith("offload-")
-                                                          and o[0][8:] in case["features"]]
+        replaced = [o for o in before if o[0].startswith("offload-") and o[0][8:] in case["features"]]
+        assert [o for o in before if o not in after] == replaced
         if info.get("ethtool_hook"):
             # what the ethtool package's if-up hook reads (IF_OFFLOAD_<F>)
-            assert set(case["features"]) <= set(o[0][8:] for o in after if o[0].startswith("offload-")
-                                                 and o[1] == "off"), after
+            off = set(o[0][8:] for o in after if o[0].startswith("offload-") and o[1] == "off")
+            assert set(case["features"]) <= off, after
         else:
             # `up` is ifupdown's other name of post-up; the command runs through /bin/sh
             runs = [o[1].split("||")[0].strip() for o in added if o[0] in ("up", "post-up")]
             assert len(runs) == 1, added
-            assert set(case["features"]) <= _ethtool_features_off(runs, iface, info.get("ethtool_path",
-                                                                                       "/sbin/ethtool")), after
+            path = info.get("ethtool_path", "/sbin/ethtool")
+            assert set(case["features"]) <= _ethtool_features_off(runs, iface, path), after
