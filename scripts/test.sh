@@ -83,7 +83,8 @@ g_lab_build() { bash "$REPO/scripts/lab.sh" build; }
 
 g_unit() {
     local rc=0
-    python -m pytest tests/unit -q -ra || rc=$?
+    # KCRASH_SKIP_GATE=1: a skip not allowed by tests/unit/allowed_skips.txt fails the gate
+    KCRASH_SKIP_GATE=1 python -m pytest tests/unit -q -ra || rc=$?
     if [ "$rc" -eq 5 ]; then
         echo "pytest collected no tests under tests/unit: that is a failure here" >&2
     fi

@@ -45,6 +45,9 @@ def restart_container(host, name):
     """Restart lab container ``name`` (its "reboot") and wait until the lab init marked it
     ready again; AssertionError when it does not."""
     env = dict(os.environ, CONTAINERS_CONF=os.path.join(REPO, "lab", "containers.conf"))
+    # /run survives `podman restart`: drop the last boot's marker first, or the wait below
+    # could see it before the new init has removed it
+    host.run("rm -f /run/kcrash-lab/ready /run/kcrash-lab/failed")
     subprocess.run(["podman", "restart", "-t", "1", name], check=True, env=env, capture_output=True)
     for dummy in range(60):
         if host.run("test -e /run/kcrash-lab/ready").rc == 0:

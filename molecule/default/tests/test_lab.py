@@ -1,7 +1,9 @@
 # Copyright (c) kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Smoke checks of the lab hosts themselves, with real tools inside the containers.
+"""Smoke checks of the lab hosts themselves, with the tools inside the containers: real ones,
+except the incident host's LAB STAND-INS `ethtool` (eth0 plays a recorded RHEL 6.4 ixgbe) and
+`uname` (reports 2.6.32-358.el6; lab/README.md).
 
 Commands run as `podman exec <container> /bin/sh -c ...` (see molecule/shared/kcrash_testinfra.py).
 """

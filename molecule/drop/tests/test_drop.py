@@ -1,8 +1,9 @@
 # Copyright (c) kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Verify the drop scenario with real tools inside the lab containers (after converge and
-idempotence). Commands run as `podman exec <container> /bin/sh -c ...`
+"""Verify the drop scenario with the tools inside the lab containers (after converge and
+idempotence): iptables, ipset and the files are real; on incident `uname` and `ethtool` are
+LAB STAND-INS (lab/README.md). Commands run as `podman exec <container> /bin/sh -c ...`
 (molecule/shared/kcrash_testinfra.py), so they work on the Python-less `bare` host too.
 Persistence is proven with the host's own boot path: `podman restart` re-runs the lab init,
 which loads the saved rule files."""

@@ -1,8 +1,15 @@
 # Copyright (c) kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""State of the kernel lab hosts after converge + side_effect, read with real tools inside the
-containers (podman exec, no Python needed on the hosts)."""
+"""State of the kernel lab hosts after converge + side_effect, read inside the containers
+(podman exec, no Python needed on the hosts).
+
+Real: rpm, dnf, dpkg, apt, grub-editenv, at/atq, the files. LAB STAND-INS (see
+lab/images/kernel-common/overlay/usr/local/share/kcrash-lab/README-kernel): `grubby`
+(kernel-dnf; Debian has none: a small BLS + grub-editenv imitation, so `grubby
+--default-kernel` checks our stand-in, not Red Hat's grubby), `update-grub` (kernel-apt),
+`uname` (the lab's "running" kernel), `shutdown`/`reboot` (they only log the request: the
+reboot checks read that log)."""
 
 import pytest
 

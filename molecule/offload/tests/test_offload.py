@@ -1,7 +1,9 @@
 # Copyright (c) kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Verify the offload scenario with real tools inside the lab containers.
+"""Verify the offload scenario with the tools inside the lab containers: real ones, except on
+incident, where `ethtool` (eth0's LRO state) and `uname` are LAB STAND-INS, and so is the boot
+replay of ETHTOOL_OPTS (lab/images/incident/.../ifup-ethtool.sh, initscripts 9.03.24 behaviour).
 
 Commands run as `podman exec <container> /bin/sh -c ...` (molecule/shared/kcrash_testinfra.py),
 so they work on the Python-less `bare` host too. Persistence is proven with the host's own

@@ -17,6 +17,7 @@ import re
 import subprocess
 
 import pytest
+from kcrash_testinfra import restart_container
 
 SEED_NFQUEUE = ("-p tcp -m multiport --dports 80,443 -m set --match-set lee src "
                 "-m string --string t.test.com --algo kmp --from 0 --to 1480 -j NFQUEUE")
@@ -98,6 +99,12 @@ def test_incident_lro_off_now_and_at_boot(host):
     ifcfg = host.file("/etc/sysconfig/network-scripts/ifcfg-eth0").content_string
     assert re.search(r'ETHTOOL_OPTS="-G eth0 rx 4096; -K eth0 lro off"', ifcfg), ifcfg
     # offload keeps the firewall as it was
+    assert "-j NFQUEUE" in host.check_output("iptables-save -t mangle")
+    # "at boot": reboot the host (the lab init resets the stand-in NIC to LRO on, then replays
+    # ETHTOOL_OPTS from ifcfg-eth0 as the el6 network scripts do); LRO must come back off
+    restart_container(host, "remediate-incident")
+    assert "large-receive-offload: off" in host.check_output("ethtool -k eth0")
+    assert "-K eth0 lro off failed" not in host.check_output("cat /var/log/kcrash-lab-init.log")
     assert "-j NFQUEUE" in host.check_output("iptables-save -t mangle")
 
 

@@ -6,7 +6,7 @@ message and changes nothing.
 
 Controller (local connection, check mode, read-only): unknown interface, shell
 metacharacters in an inventory value, a feature fixed on (ethtool stand-in first in PATH).
-Lab containers (podman, skipped when the lab images are not built): ethtool missing (bare
+Lab containers (podman; fail under the unit gate when the lab images are missing): ethtool missing (bare
 image with ethtool removed) and an unreadable ifcfg (incident image, dangling symlink).
 """
 
@@ -25,12 +25,37 @@ def play(tmp_path, args, inventory="testhost,", extra=(), path_prefix=None, chec
     return rc, out["plays"][0]["tasks"][0]["hosts"]
 
 
+# what a real run could change on this machine: live offloads of lo, persistence files, backups
+_WATCHED = ("/etc/udev/rules.d", "/etc/systemd/network", "/etc/network", "/etc/NetworkManager",
+            "/etc/sysconfig", "/etc/netplan", "/var/backups/kcrash-nfqueue")
+
+
+def _machine_state():
+    import subprocess
+    state = {"ethtool -k lo": subprocess.run(["ethtool", "-k", "lo"], capture_output=True, text=True,
+                                             check=False).stdout}
+    for top in _WATCHED:
+        for root, dirs, files in os.walk(top):
+            for f in files + dirs:
+                p = os.path.join(root, f)
+                st = os.lstat(p)
+                state[p] = (st.st_mode, st.st_size, st.st_mtime_ns)
+    return state
+
+
 def test_check_mode_on_the_controller_reads_only(tmp_path):
+    before = _machine_state()
+    assert before["ethtool -k lo"], "ethtool -k lo printed nothing"
     rc, hosts = play(tmp_path, {"features": ["lro", "gro"], "interfaces": ["lo"]})
     res = hosts["testhost"]
     assert rc == 0, res
     assert res["round_trips"] == 1
-    assert res["interfaces"]["lo"]["kind"] == "loopback"
+    lo = res["interfaces"]["lo"]
+    assert lo["kind"] == "loopback"
+    # the run would change things (gro off, a udev rule), and check mode changed none of them
+    assert res["changed"] is True and lo["before"]["gro"]["active"] is True and lo["after"]["gro"]["active"] is False
+    assert lo["persist"]["change"] is True and lo["persist"]["path"].startswith("/etc/udev/rules.d/")
+    assert _machine_state() == before
 
 
 def test_comma_separated_string(tmp_path):

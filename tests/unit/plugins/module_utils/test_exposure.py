@@ -171,3 +171,23 @@ def test_verdict_table(k, r, l):
                        st.one_of(st.none(), st.just({}), st.just([]))))
 def test_assess_tolerates_sparse_facts(f):
     assert exposure.assess(f)["level"] in exposure.LEVELS
+
+
+def test_lro_off_but_requested_on_is_at_risk():
+    """`large-receive-offload: off [requested on]` (real ethtool 6.1 output, recorded on a
+    macvlan in a netns; a virtio NIC prints the same when its host side refuses LRO): the
+    kernel holds LRO off for now but someone asked for it, so it returns when the lower device
+    allows it. That is at_risk, never not_exposed, whatever the driver."""
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
+    from conftest import read_fixture
+    parsed = ethtool.parse(read_fixture("ethtool", "netns_macvlan_lro-requested-on_ethtool-k.txt"))
+    lro = ethtool.feature(parsed, "lro")
+    assert (lro["active"], lro["fixed"], lro["requested"]) == (False, False, True)
+    for driver in ("virtio_net", "e1000e", None):
+        e = exposure.assess(facts(nics={"eth0": _nic(lro, driver=driver)}))
+        assert e["level"] == "at_risk" and e["legs"]["lro"] == "potential", (driver, e)
+        assert e["interfaces"] == ["eth0"]
+        assert any(r.startswith("lro: eth0") and "requested on" in r for r in e["reasons"]), e["reasons"]
+    # the same NIC with LRO off and nothing requested is not exposed
+    off = dict(lro, requested=False)
+    assert exposure.assess(facts(nics={"eth0": _nic(off, driver="virtio_net")}))["level"] == "not_exposed"

@@ -208,7 +208,17 @@ def test_text_parser_never_raises_other_errors(text):
         rs = nft.parse_text(text)
     except KcrashParseError:
         return
-    nft.queue_rules(rs)
+    _queue_rules_come_from_the_text(rs, text)
+
+
+def _queue_rules_come_from_the_text(rs, text):
+    """Every queue rule found is a rule of the text that has a queue statement, in a table and
+    chain the text declares: no invented rules."""
+    rules = nft.queue_rules(rs)
+    assert len(rules) <= text.count("queue")
+    for r in rules:
+        assert "queue" in r["rule"] and r["statement"]
+        assert r["table"] in text and r["chain"] in text
 
 
 _frag = st.sampled_from(["table inet t {\n", "chain c {\n", "}\n", "queue to 1\n", "queue num 0-3 bypass\n",
@@ -223,7 +233,7 @@ def test_text_parser_never_raises_on_shuffled_fragments(parts):
         rs = nft.parse_text("".join(parts))
     except KcrashParseError:
         return
-    nft.queue_rules(rs)
+    _queue_rules_come_from_the_text(rs, "".join(parts))
 
 
 _json = st.recursive(
@@ -239,8 +249,11 @@ _json = st.recursive(
 @settings(max_examples=400, deadline=None)
 @given(_json)
 def test_json_parser_never_raises_other_errors(doc):
+    text = json.dumps(doc)
     try:
-        rs = nft.parse_json(json.dumps(doc))
+        rs = nft.parse_json(text)
     except KcrashParseError:
         return
-    nft.queue_rules(rs)
+    rules = nft.queue_rules(rs)
+    # a queue rule needs a "queue" expression somewhere in the document
+    assert len(rules) <= text.count('"queue"')

@@ -2,9 +2,12 @@
 # Copyright (c) kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""plans/kernel.py on probe answers recorded from the real lab hosts (kernel-dnf: real dnf,
+"""plans/kernel.py on probe answers recorded from the lab hosts (kernel-dnf: real dnf,
 rpm and a createrepo_c repository; kernel-apt: real apt and dpkg; incident: el6 identity).
-Recorded with tests/unit/fixtures/kernel/record_probe.py."""
+The hosts carry LAB STAND-INS: `uname` (every one: a container runs the machine's kernel),
+`grubby` (kernel-dnf), `update-grub` (kernel-apt), `shutdown`/`reboot`; so the boot-loader
+and running-kernel answers in these recordings come from stand-ins, the package answers from
+the real tools. Recorded with tests/unit/fixtures/kernel/record_probe.py."""
 
 import json
 import os

@@ -11,30 +11,16 @@ while read -r iface recording; do
     mv -f "$state/.$iface.k.tmp" "$state/$iface.k"
 done </usr/local/share/kcrash-lab/ethtool/interfaces
 
-# 2. What el6 initscripts (ifup-eth) do with ETHTOOL_OPTS at boot: run each ';'-separated
-#    command that starts with '-' as `ethtool <command>`, else `ethtool -s DEV <opts>`.
-#    Errors are ignored, as ifup-eth does. Here `ethtool` is the PATH one (the stand-in).
+# 2. What el6 initscripts (ifup-eth -> ethtool_set) do with ETHTOOL_OPTS at boot, by the
+#    lab stand-in /usr/local/lib/kcrash-lab/ifup-ethtool.sh (bash, as initscripts are; it says
+#    which initscripts version it reproduces). Same file selection as the el6 network service:
+#    no backup files, no aliases (':'). Errors are ignored, as ifup-eth does.
 for cfg in /etc/sysconfig/network-scripts/ifcfg-*; do
     [ -f "$cfg" ] || continue
-    opts=$(sed -n 's/^ETHTOOL_OPTS=//p' "$cfg" | tail -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'\$/\1/")
-    dev=$(sed -n 's/^DEVICE=//p' "$cfg" | tail -n 1 | tr -d '"')
-    [ -n "$opts" ] || continue
-    case "$opts" in
-        -*)
-            old_ifs=$IFS
-            IFS=';'
-            for cmd in $opts; do
-                IFS=$old_ifs
-                # shellcheck disable=SC2086
-                ethtool $cmd || printf 'ETHTOOL_OPTS of %s: ethtool %s failed (ignored, as ifup-eth does)\n' "$cfg" "$cmd"
-            done
-            IFS=$old_ifs
-            ;;
-        *)
-            # shellcheck disable=SC2086
-            ethtool -s "$dev" $opts || printf 'ETHTOOL_OPTS of %s failed (ignored)\n' "$cfg"
-            ;;
+    case "$cfg" in
+        *~ | *.bak | *.old | *.orig | *.rpmnew | *.rpmorig | *.rpmsave | *:*) continue ;;
     esac
+    bash /usr/local/lib/kcrash-lab/ifup-ethtool.sh "$cfg"
 done
 
 # 3. Firewall as the seed host had it: the saved filter table (service iptables start), then
