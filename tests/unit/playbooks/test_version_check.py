@@ -49,6 +49,19 @@ def test_other_version_is_refused_before_any_host(tmp_path):
     assert "Read the kernel release" not in out, "no host task may run"
 
 
+def test_other_version_is_refused_under_a_limit(tmp_path):
+    """--limit would skip a play on localhost alone; the check runs on the limited hosts."""
+    res = run_smoke(project(tmp_path, "0.0.9"), "--limit", "localhost,")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "kcrash.nfqueue version mismatch" in out
+    inv = tmp_path / "inv.ini"
+    inv.write_text("web1 ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable)
+    res = run_smoke(project(tmp_path / "b", "0.0.9"), "-i", str(inv), "--limit", "web1")
+    out = res.stdout + res.stderr
+    assert res.returncode != 0 and "kcrash.nfqueue version mismatch" in out
+    assert "Read the kernel release" not in out
+
+
 def test_same_version_runs(tmp_path):
     res = run_smoke(project(tmp_path, GALAXY["version"]))
     assert res.returncode == 0, res.stdout + res.stderr
