@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import importlib
+import time
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import (
@@ -117,6 +118,8 @@ class ActionModule(ShellActionBase):
         facts["probe"]["round_trips"] = trips
         facts["probe"]["seconds"] = round(secs, 3)
         facts["probe"]["source"] = source
+        # when this answer was read (ISO 8601 UTC): fleet reports merge per host on it
+        facts["probe"]["answered_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         result["changed"] = False
         result["ansible_facts"] = {"kcrash_nfqueue": facts, read_cache.FACT: refs}
         result["exposure"] = facts["exposure"]["level"]

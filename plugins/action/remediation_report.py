@@ -5,23 +5,20 @@
 
 Runs entirely on the controller (no connection to any host is used): reads the plan and the
 before/after facts that remediate.yml keeps per host in ``hostvars``, renders them with
-``module_utils/remediation_report.py`` and writes JSON, CSV and HTML files atomically.
+``module_utils/remediation_report.py`` and writes JSON, CSV and HTML files (timestamped, plus
+the latest copies; ``plugin_utils/report_files.py``).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
-import os
-import tempfile
-
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report, report_page
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import report_files
 
 # what the strategy roles register (roles/offload, roles/nfqueue_drop, roles/kernel_upgrade)
 RESULT_VARS = {"offload": "kcrash_offload_result", "drop": "kcrash_drop_result",
@@ -30,23 +27,19 @@ RESULT_VARS = {"offload": "kcrash_offload_result", "drop": "kcrash_drop_result",
 ARGS = {
     "dir": {"type": "path", "default": "reports"},
     "hosts": {"type": "list", "elements": "str", "required": True},
+    "plans": {"type": "dict", "default": None},
     "prefix": {"type": "str", "default": "remediation"},
     "check_mode": {"type": "bool", "default": None},
+    "keep": {"type": "int", "default": 10},
+    "complete": {"type": "bool", "default": True},
 }
 
 
-def _write_atomic(path, text):
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+def _hostvar(hostvars, name, var):
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(to_bytes(text))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except Exception:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        return hostvars[name].get(var)
+    except (KeyError, TypeError, AttributeError):
+        return None
 
 
 class ActionModule(ActionBase):
@@ -58,55 +51,51 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         _spec, args = self.validate_argument_spec(argument_spec=ARGS)
+        if args["keep"] < 1:
+            raise AnsibleActionFail("remediation report: keep must be 1 or more (got %d)" % args["keep"])
         check_mode = self._task.check_mode if args["check_mode"] is None else args["check_mode"]
         hostvars = task_vars.get("hostvars") or {}
-        plans = task_vars.get("kcrash_remediation") or {}
+        plans = args["plans"] if args["plans"] is not None else (task_vars.get("kcrash_remediation") or {})
         hosts = {}
         for name in args["hosts"]:
             planned = plans.get(name) or {}
-            try:
-                redetect = hostvars[name].get("kcrash_redetect") or {}
-            except (KeyError, TypeError):
-                redetect = {}
+            redetect = _hostvar(hostvars, name, "kcrash_redetect") or {}
             after = (redetect.get("ansible_facts") or {}).get("kcrash_nfqueue") \
                 if isinstance(redetect, dict) and not redetect.get("skipped") else None
-            results = {}
-            for action, var in RESULT_VARS.items():
-                try:
-                    results[action] = hostvars[name].get(var)
-                except (KeyError, TypeError):
-                    results[action] = None
-            hosts[name] = {"plan": planned.get("plan"), "before": planned.get("before"),
-                           "after": after, "results": results}
-        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+            results = dict((action, _hostvar(hostvars, name, var)) for action, var in RESULT_VARS.items())
+            hosts[name] = {"plan": planned.get("plan"), "before": planned.get("before"), "after": after,
+                           "results": results, "detection": _hostvar(hostvars, name, "kcrash_detect_result")}
+        now = report_files.iso(report_files.utc_now())
         try:
-            report = remediation_report.build(hosts, check_mode, generated=now)
+            report = remediation_report.build(hosts, check_mode, generated=now, complete=args["complete"])
+            report["run"] = report_files.run_info(task_vars, report["hosts"], self._task, args["complete"])
             texts = {
                 "json": remediation_report.to_json(report),
                 "csv": remediation_report.to_csv(report),
+                "rules.csv": report_page.rules_csv(report),
                 "html": remediation_report.to_html(report),
             }
         except KcrashError as e:
             raise AnsibleActionFail("remediation report: %s" % e)
-        directory = os.path.abspath(args["dir"])
         base = "%s-%s" % (args["prefix"], report["mode"])
-        paths = {}
         try:
-            os.makedirs(directory, exist_ok=True)
-            for ext, text in texts.items():
-                paths[ext] = os.path.join(directory, "%s.%s" % (base, ext))
-                _write_atomic(paths[ext], text)
+            paths, stamped, removed = report_files.write(args["dir"], base, report["run"]["id"], texts, args["keep"])
         except OSError as e:
-            raise AnsibleActionFail("remediation report: cannot write under %s: %s" % (directory, e))
+            raise AnsibleActionFail("remediation report: cannot write under %s: %s" % (args["dir"], e))
+        outcomes = report["counts"]["outcome"]
         result.update({
+            # the report is the controller's output, not a change on any host
             "changed": False,
             "paths": paths,
+            "history": stamped,
+            "removed": removed,
             "mode": report["mode"],
             "drift": report["drift"],
-            "outcomes": report["outcomes"],
-            "hosts_total": report["hosts_total"],
+            "outcomes": outcomes,
+            "counts": report["counts"],
+            "hosts_total": report["total"],
             "msg": "%s report for %d host(s): %s (%s)" % (
-                report["mode"], report["hosts_total"], paths["html"],
-                ", ".join("%s %d" % kv for kv in sorted(report["outcomes"].items()))),
+                report["mode"], report["total"], paths["html"],
+                ", ".join("%s %d" % kv for kv in sorted(outcomes.items())) or "no host"),
         })
         return result

@@ -16,8 +16,11 @@ description:
   - Reads, for each host in O(hosts), the plan and the C(kcrash_nfqueue) facts before the
     change from the controller variable C(kcrash_remediation) (set by
     C(kcrash.nfqueue.choose_strategies) in C(playbooks/remediate.yml)), and the facts after
-    re-detection from the host's registered C(kcrash_redetect), and writes C(<prefix>-check.{json,csv,html}) in check
-    mode or C(<prefix>-apply.{json,csv,html}) in a real run, each written atomically.
+    re-detection from the host's registered C(kcrash_redetect), and writes the report (schema
+    C(docs/schema/report-v1.json)) as C(<prefix>-<mode>-<run id>.{json,csv,rules.csv,html}) and
+    the latest copies C(<prefix>-<mode>.{json,csv,rules.csv,html}), with V(check) or V(apply)
+    as mode; each file is written atomically, and the timestamped files of the newest O(keep)
+    runs are kept.
   - "Outcome per host: V(still_exposed) (an immediate fix did not take), V(not_detected),
     V(apply_failed), V(blocked) (the strategy cannot fix it, e.g. no documented fixed kernel),
     V(unchanged) (planned, but the strategy found nothing to change), V(drift) (check mode:
@@ -46,6 +49,17 @@ options:
   check_mode:
     description: Report as check mode (drift) or real run; default is the task's own check mode.
     type: bool
+  plans:
+    description: The plans by host (C(kcrash_remediation)); default is the task variable C(kcrash_remediation).
+    type: dict
+  keep:
+    description: Timestamped report files of this many runs are kept.
+    type: int
+    default: 10
+  complete:
+    description: V(false) marks an interim report, written before the run ends.
+    type: bool
+    default: true
 attributes:
   check_mode:
     support: full
@@ -84,6 +98,19 @@ outcomes:
   returned: success
   type: dict
   sample: {drift: 1, compliant: 3}
+history:
+  description: The timestamped files of this run, by format.
+  returned: success
+  type: dict
+removed:
+  description: Timestamped files of older runs removed (beyond O(keep) runs).
+  returned: success
+  type: list
+  elements: str
+counts:
+  description: The report's counts (per status, verdict, verdict after, action, outcome).
+  returned: success
+  type: dict
 hosts_total:
   description: Number of hosts in the report.
   returned: success

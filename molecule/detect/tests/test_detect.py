@@ -20,8 +20,13 @@ def facts_of(host):
 
 
 def report():
+    """The latest report, validated against docs/schema/report-v1.json."""
+    import jsonschema
     with open(os.path.join(REPORT_DIR, "kcrash-exposure.json")) as f:
-        return json.load(f)
+        rep = json.load(f)
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "schema", "report-v1.json")) as f:
+        jsonschema.validate(rep, json.load(f))
+    return rep
 
 
 def test_one_round_trip_every_key(host):
@@ -95,9 +100,9 @@ def test_fleet_report_written(host):
     rep = report()
     assert rep["total"] == 4
     by = dict((r["host"], r) for r in rep["hosts"])
-    assert by["detect-incident"]["status"] == "exposed" and by["detect-incident"]["flagged"]
-    assert rep["counts"]["exposed"] == 1 and rep["counts"]["not_exposed"] == 3
+    assert by["detect-incident"]["verdict"] == "exposed" and by["detect-incident"]["crashed_before"]
+    assert rep["counts"]["verdict"] == {"exposed": 1, "not_exposed": 3} and rep["counts"]["changed"] == 0
     html = open(os.path.join(REPORT_DIR, "kcrash-exposure.html")).read()
     assert html.count("<tr class=") == 4
     csv_text = open(os.path.join(REPORT_DIR, "kcrash-exposure.csv")).read()
-    assert csv_text.splitlines()[0].startswith("host,status,level")
+    assert csv_text.splitlines()[0].startswith("host,status,error,answered_at,verdict")

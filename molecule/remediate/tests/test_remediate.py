@@ -63,8 +63,13 @@ def recap(stdout):
 
 
 def report(mode):
+    """The latest report of ``mode``, validated against docs/schema/report-v1.json."""
+    import jsonschema
     with open(os.path.join(REPORTS, "remediation-%s.json" % mode)) as f:
-        return json.load(f)
+        rep = json.load(f)
+    with open(os.path.join(HERE, "..", "..", "..", "docs", "schema", "report-v1.json")) as f:
+        jsonschema.validate(rep, json.load(f))
+    return rep
 
 
 # ------------------------------------------------------------------ state after converge
@@ -158,7 +163,7 @@ def test_a_real_run_fixes_the_drift_and_reports_before_after():
     by = {h["host"]: h for h in rep["hosts"]}
     for h in DRIFTING:
         assert by[h]["outcome"] == "remediated", by[h]
-        assert (by[h]["level_before"], by[h]["level_after"]) == ("exposed", "not_exposed")
+        assert (by[h]["verdict"], by[h]["verdict_after"]) == ("exposed", "not_exposed")
     assert "large-receive-offload: off" in podman("remediate-incident", "ethtool -k eth0").stdout
     assert "-j NFQUEUE" not in podman("remediate-incident-drop", "iptables-save -t mangle").stdout
 

@@ -55,9 +55,9 @@ def test_detect_drift_fails_on_a_drifted_host_and_passes_once_remediated(tmp_pat
             report = json.load(f)
         assert [(h["host"], h["outcome"]) for h in report["hosts"]] == [("incident", "drift")]
         stats = out["global_custom_stats"]["kcrash_nfqueue"]
-        # changed in check mode: would change (as Ansible's recap counts it)
-        assert stats["drift"] == 1 and stats["changed"] == 1 and stats["mode"] == "check"
-        assert stats["hosts"] == [{"host": "incident", "outcome": "drift", "actions": ["offload"], "changed": True}]
+        assert stats["drift"] == 1 and stats["counts"]["changed"] == 0 and stats["mode"] == "check"
+        assert stats["hosts"] == [{"host": "incident", "status": "ok", "verdict": "exposed", "outcome": "drift",
+                                   "actions": ["offload"], "changed": False}]
 
         os.unlink(str(report_dir / "remediation-check.json"))
         remediate = templates()["Remediate"]
@@ -65,8 +65,9 @@ def test_detect_drift_fails_on_a_drifted_host_and_passes_once_remediated(tmp_pat
                       survey_extra_vars(remediate, {"kcrash_confirm": "yes", "kcrash_report_dir": str(report_dir)}))
         assert rc == 0, failed_tasks(out)
         stats = out["global_custom_stats"]["kcrash_nfqueue"]
-        assert stats["mode"] == "apply" and stats["changed"] == 1
-        assert stats["hosts"] == [{"host": "incident", "outcome": "remediated", "actions": ["offload"], "changed": True}]
+        assert stats["mode"] == "apply" and stats["counts"]["changed"] == 1
+        assert stats["hosts"] == [{"host": "incident", "status": "ok", "verdict": "exposed", "outcome": "remediated",
+                                   "actions": ["offload"], "changed": True}]
 
         rc, out = run(tmp_path, names["incident"], job_cli_args(tpl), detect_vars)
         assert rc == 0, failed_tasks(out)
@@ -74,4 +75,4 @@ def test_detect_drift_fails_on_a_drifted_host_and_passes_once_remediated(tmp_pat
             report = json.load(f)
         assert [(h["host"], h["outcome"]) for h in report["hosts"]] == [("incident", "compliant")]
         stats = out["global_custom_stats"]["kcrash_nfqueue"]
-        assert stats["drift"] == 0 and stats["hosts"] == [] and stats["outcomes"] == {"compliant": 1}
+        assert stats["drift"] == 0 and stats["hosts"] == [] and stats["counts"]["outcome"] == {"compliant": 1}

@@ -88,7 +88,7 @@ CONTROLLER_ONLY = {  # run on the controller whatever the host (action plugins, 
     "ansible.builtin.set_fact", "ansible.builtin.group_by", "ansible.builtin.include_role",
     "ansible.builtin.import_role", "ansible.builtin.include_tasks",
     "ansible.builtin.import_tasks", "ansible.builtin.meta", "ansible.builtin.add_host",
-    "ansible.builtin.validate_argument_spec",
+    "ansible.builtin.validate_argument_spec", "ansible.builtin.set_stats",
 }
 TASK_KEYS = {"name", "when", "tags", "register", "loop", "loop_control", "vars", "run_once",
              "delegate_to", "delegate_facts", "changed_when", "failed_when", "become",

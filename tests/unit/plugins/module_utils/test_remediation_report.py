@@ -7,6 +7,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
+from report_fleet import csv_counts, validate
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report as rr
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
@@ -39,14 +40,17 @@ def test_check_mode_outcomes_and_drift_count():
     assert rep["mode"] == "check" and rep["drift"] == 1
     assert by["incident"]["outcome"] == "drift"
     assert by["incident"]["actions"] == ["offload"]
-    assert by["incident"]["level_after"] is None
+    # check mode changed nothing: "after" is the verdict carried over, and says so
+    assert (by["incident"]["verdict_after"], by["incident"]["after_source"]) == ("exposed", "carried_over")
     assert by["clean"]["outcome"] == "compliant"
-    assert by["clean"]["level_after"] == "not_exposed"
+    assert by["clean"]["verdict_after"] == "not_exposed"
+    assert by["incident"]["changed"] is False
     assert by["gone"]["outcome"] == "not_detected"
     assert by["audit"]["outcome"] == "report_only"
     # worst first
     assert [r["host"] for r in rep["hosts"]] == ["gone", "incident", "audit", "clean"]
-    assert rep["outcomes"] == {"not_detected": 1, "drift": 1, "report_only": 1, "compliant": 1}
+    assert rep["counts"]["outcome"] == {"not_detected": 1, "drift": 1, "report_only": 1, "compliant": 1}
+    validate(json.loads(rr.to_json(rep)))
 
 
 def test_apply_outcomes_before_after():
@@ -54,9 +58,13 @@ def test_apply_outcomes_before_after():
     by = {r["host"]: r for r in rep["hosts"]}
     assert rep["mode"] == "apply" and rep["drift"] is None
     assert by["incident"]["outcome"] == "remediated"
-    assert (by["incident"]["level_before"], by["incident"]["level_after"]) == ("exposed", "not_exposed")
-    assert by["incident"]["reasons_after"] == ["lro: LRO is off on every NIC"]
-    assert rep["levels_before"] == {"exposed": 2, "not_exposed": 1}
+    assert (by["incident"]["verdict"], by["incident"]["verdict_after"]) == ("exposed", "not_exposed")
+    assert by["incident"]["after_source"] == "measured"
+    assert [r["text"] for r in by["incident"]["reasons_after"]] == ["lro: LRO is off on every NIC"]
+    assert by["incident"]["reasons_after"][0]["code"] == "lro.off"
+    assert rep["counts"]["verdict"] == {"exposed": 2, "not_exposed": 1}
+    assert by["gone"]["status"] == "not_run" and by["gone"]["error"]
+    validate(json.loads(rr.to_json(rep)))
 
 
 @pytest.mark.parametrize("after, outcome", [
@@ -77,16 +85,18 @@ def test_blocked_and_unknown_are_reported_as_such():
 
 def test_csv_round_trip():
     rep = rr.build(fleet(False), False)
-    rows = list(csv.DictReader(io.StringIO(rr.to_csv(rep))))
+    text = rr.to_csv(rep)
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["host"] for r in rows] == [r["host"] for r in rep["hosts"]]
     inc = [r for r in rows if r["host"] == "incident"][0]
-    assert inc["outcome"] == "remediated" and inc["actions"] == "offload"
-    assert inc["level_before"] == "exposed" and inc["level_after"] == "not_exposed"
-    assert "mangle PREROUTING" in inc["reasons"]
+    assert inc["outcome"] == "remediated" and inc["action_offload"] == "yes" and inc["action_drop"] == "no"
+    assert inc["verdict"] == "exposed" and inc["verdict_after"] == "not_exposed"
+    assert inc["after_source"] == "measured" and inc["reason_lro"] == "lro.on"
+    assert csv_counts(text) == rep["counts"]
 
 
 def test_json_is_the_report():
-    rep = rr.build(fleet(True), True, generated="2030-01-01 00:00:00 UTC")
+    rep = rr.build(fleet(True), True, generated="2030-01-01T00:00:00Z")
     assert json.loads(rr.to_json(rep)) == rep
 
 
@@ -120,14 +130,15 @@ def test_html_is_self_contained_sortable_and_escaped():
     page = rr.to_html(rr.build(hosts, True))
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert "<b>odd</b>" not in page
-    assert "http" not in page, "no external resources"
+    assert "http" not in page.replace("http://www.w3.org/2000/svg", ""), "no external resources"
     p = _Cells()
     p.feed(page)
-    assert p.scripts == 1  # only the sort script
+    assert p.scripts == 1  # only the filter / sort script
     header, body = p.rows[0], p.rows[1:]
-    assert header[:3] == ["host", "outcome", "strategy"]
+    assert header[:5] == ["host", "status", "verdict before", "verdict after", "outcome"]
     assert len(body) == 5 and all(len(r) == len(header) for r in body)
-    assert ["<b>odd</b>", "drift"] == body[1][:2] or ["<b>odd</b>", "drift"] == body[2][:2]
+    odd = [r for r in body if r[0] == "<b>odd</b>"][0]
+    assert odd[4] == "drift"
     assert "Drift: 2 host(s)" in page
 
 
@@ -141,13 +152,13 @@ def test_strategy_results_refine_the_outcome():
     # check mode, the offload role ran and would change something: drift, with its message
     row = rr.host_row("h", plan, EXPOSED, None, True,
                       {"offload": {"changed": True, "msg": "eth0: lro off"}, "drop": None})
-    assert row["outcome"] == "drift" and row["results"]["offload"]["msg"] == "eth0: lro off"
+    assert row["outcome"] == "drift" and row["results"][0]["msg"] == "eth0: lro off"
     # the role ran and had nothing to change: not drift
     row = rr.host_row("h", plan, EXPOSED, None, True, {"offload": {"changed": False, "msg": "ok"}})
-    assert row["outcome"] == "unchanged" and row["level_after"] == "exposed"
+    assert row["outcome"] == "unchanged" and row["verdict_after"] == "exposed"
     # a role that was skipped does not count
     row = rr.host_row("h", plan, EXPOSED, None, True, {"offload": {"skipped": True}})
-    assert row["outcome"] == "drift" and row["results"] == {}
+    assert row["outcome"] == "drift" and row["results"] == []
 
 
 def test_kernel_without_documented_fix_is_blocked_not_pending():
@@ -157,8 +168,9 @@ def test_kernel_without_documented_fix_is_blocked_not_pending():
     for check_mode in (True, False):
         row = rr.host_row("h", plan, EXPOSED, EXPOSED if not check_mode else None, check_mode, res)
         assert row["outcome"] == "blocked"
-    csv_text = rr.to_csv(rr.build({"h": {"plan": plan, "before": EXPOSED, "results": res}}, False))
-    assert "kernel: no documented fixed kernel for el6" in csv_text
+    rep = rr.build({"h": {"plan": plan, "before": EXPOSED, "results": res}}, False)
+    assert rep["hosts"][0]["results"][0]["msg"] == "no documented fixed kernel for el6; use offload or drop"
+    assert "no documented fixed kernel for el6" in rr.to_html(rep)
     # a scheduled upgrade: pending
     res = {"kernel": {"changed": True, "status": "planned", "msg": "reboot at 02:30"}}
     assert rr.host_row("h", plan, EXPOSED, EXPOSED, False, res)["outcome"] == "pending"

@@ -1,89 +1,123 @@
-"""report.py: JSON/CSV/HTML/summary of a fleet, from a real probe run plus Ansible result shapes."""
+"""report.py (detect.yml's fleet report): schema-v1 records from real lab facts and Ansible
+result shapes; JSON validates against docs/schema/report-v1.json, CSV round-trips the counts,
+the HTML page is self-contained and escaped."""
 
 import csv
 import io
 import json
-import subprocess
 from html.parser import HTMLParser
 
-import pytest
+from report_fleet import csv_counts, detection_results, lab_facts, validate
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe, report
-
-
-@pytest.fixture(scope="module")
-def local_result():
-    script, nonce = probe.build_probe()
-    p = subprocess.run(["dash", "-c", script], capture_output=True, check=False)
-    facts = probe.collect_facts(p.stdout.decode(), nonce, host="local")
-    return {"changed": False, "ansible_facts": {"kcrash_nfqueue": facts}}
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import report
 
 
-def exposed_result(local):
-    f = json.loads(json.dumps(local["ansible_facts"]["kcrash_nfqueue"]))
-    f["exposure"] = {"level": "exposed", "legs": {"kernel": "live", "rules": "live", "lro": "live"},
-                     "reasons": ["kernel: x", "rules: live NFQUEUE rule <script>alert(1)</script>", "lro: eth0 on",
-                                 "crash: /var/crash/a/vmcore-dmesg.txt shows this panic"],
-                     "recommended": ["turn LRO off"], "flagged": True, "interfaces": ["eth0"], "rules": ["r1"]}
-    return {"ansible_facts": {"kcrash_nfqueue": f}}
+def results():
+    out = dict(("lab-%s" % n, {"changed": False, "ansible_facts": {"kcrash_nfqueue": lab_facts(n)}})
+               for n in ("incident", "modern", "bare", "clean"))
+    out["gone"] = {"unreachable": True, "msg": "ssh: connect to host gone port 22: No route to host"}
+    out["bad"] = {"failed": True, "msg": "host bad: cannot parse output of 'iptables-legacy-save' (line 2): x"}
+    out["skipped"] = None
+    return out
 
 
-def fleet(local):
-    return report.build_report({
-        "web1": exposed_result(local),
-        "db1": local,
-        "gone": {"unreachable": True, "msg": "ssh: connect to host gone port 22: No route to host", "changed": False},
-        "bad": {"failed": True, "msg": "host bad: cannot parse output of 'iptables-legacy-save' (line 2): x"},
-        "skipped": None,
-    }, generated="2026-01-01T00:00:00Z")
+def fleet():
+    return report.build_report(results(), generated="2026-01-01T00:00:00Z")
 
 
-def test_rows_and_counts(local_result):
-    rep = fleet(local_result)
-    assert rep["total"] == 5
-    assert [r["host"] for r in rep["hosts"]][0] == "web1"  # most severe first
-    status = dict((r["host"], r["status"]) for r in rep["hosts"])
-    assert status["gone"] == "unreachable" and status["bad"] == "failed" and status["skipped"] == "not_run"
-    assert rep["counts"]["exposed"] == 1 and rep["counts"]["unreachable"] == 1 and rep["counts"]["failed"] == 1
-    assert rep["flagged"] == ["web1"]
-    web1 = rep["hosts"][0]
-    assert web1["evidence"][0].startswith("crash:") and not any(r.startswith("crash:") for r in web1["reasons"])
+def test_validates_against_the_schema_and_counts():
+    rep = validate(json.loads(report.render_json(fleet())))
+    assert rep["schema"] == "kcrash.nfqueue/report/v1" and rep["kind"] == "detect" and rep["total"] == 7
+    assert rep["counts"]["status"] == {"ok": 4, "unreachable": 1, "failed": 1, "not_run": 1}
+    assert rep["counts"]["verdict"] == {"exposed": 1, "not_exposed": 3}
+    assert rep["counts"]["changed"] == 0 and rep["counts"]["crashed_before"] == 1
+    assert rep["hosts"][0]["host"] == "lab-incident"  # worst first
+    by = dict((h["host"], h) for h in rep["hosts"])
+    assert by["gone"]["error"].endswith("No route to host") and by["gone"]["verdict"] is None
+    assert by["lab-clean"]["after_source"] == "carried_over"
 
 
-def test_json_csv_roundtrip(local_result):
-    rep = fleet(local_result)
-    assert json.loads(report.render_json(rep))["counts"] == rep["counts"]
-    rows = list(csv.DictReader(io.StringIO(report.render_csv(rep))))
-    assert [r["host"] for r in rows] == [r["host"] for r in rep["hosts"]]
-    assert rows[0]["flagged"] == "yes" and rows[0]["lro_interfaces"] == "eth0"
-    assert "No route to host" in [r for r in rows if r["host"] == "gone"][0]["message"]
+def test_structured_fields_of_the_incident_host():
+    h = fleet()["hosts"][0]
+    assert h["kernel"]["release"] == "2.6.32-358.el6.x86_64" and h["kernel"]["code_vulnerable"] is True
+    eth0 = [n for n in h["nics"] if n["name"] == "eth0"][0]
+    assert (eth0["lro"], eth0["lro_fixed"], eth0["receives"]) == ("on", False, True)
+    live = [r for r in h["nfqueue_rules"] if r["source"] == "live"]
+    assert [(r["table"], r["chain"], r["backend"]) for r in live] == [("mangle", "PREROUTING", "legacy")]
+    assert "-j NFQUEUE" in live[0]["rule"]
+    saved = [r for r in h["nfqueue_rules"] if r["source"] == "saved"]
+    assert saved[0]["file"] == "/etc/sysconfig/iptables"
+    assert "rip-nf_queue+0x98" in [c["signature"] for c in h["crash_evidence"]]
+    codes = [r["code"] for r in h["reasons"]]
+    assert codes[:3] == ["kernel.code_vulnerable", "rules.live", "rules.saved_only"] or \
+        {"kernel.code_vulnerable", "rules.live", "lro.on", "crash.this_panic", "crash.wtmp"} <= set(codes)
+    assert not [c for c in codes if c.endswith(".other")], codes
+
+
+def test_every_lab_reason_has_a_code():
+    for name in ("incident", "modern", "bare", "clean"):
+        h = report.host_row(name, {"ansible_facts": {"kcrash_nfqueue": lab_facts(name)}})
+        assert h["reasons"] and not [r for r in h["reasons"] if r["code"].endswith(".other")], h["reasons"]
+
+
+def test_csv_is_flat_and_round_trips_the_counts():
+    rep = report.build_report(detection_results(300), generated="2026-01-01T00:00:00Z")
+    text = report.render_csv(rep)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["host"] for r in rows] == [h["host"] for h in rep["hosts"]]
+    assert not any("|" in v for r in rows for v in r.values() if v and "rule" not in v)
+    assert csv_counts(text) == rep["counts"]
+    rules = list(csv.DictReader(io.StringIO(report.render_rules_csv(rep))))
+    assert len(rules) == sum(len(h["nfqueue_rules"]) for h in rep["hosts"])
+    assert {r["source"] for r in rules} == {"live", "saved"}
 
 
 class _Rows(HTMLParser):
     def __init__(self):
         HTMLParser.__init__(self)
-        self.rows, self.scripts = [], 0
+        self.rows, self.scripts, self.external = [], 0, []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "tr" and "data-host" in a:
-            self.rows.append((a["data-host"], a["class"]))
+            self.rows.append((a["data-host"], a["data-status"], a["data-verdict"]))
         if tag == "script":
             self.scripts += 1
+        if a.get("src") or (tag == "link"):
+            self.external.append((tag, a))
 
 
-def test_html_is_self_contained_and_escaped(local_result):
-    page = report.render_html(fleet(local_result))
+def test_html_is_self_contained_and_escaped():
+    res = results()
+    evil = lab_facts("incident")
+    evil["exposure"]["reasons"].append("rules: live NFQUEUE rule <script>alert(1)</script>")
+    res["<b>odd</b>"] = {"ansible_facts": {"kcrash_nfqueue": evil}}
+    page = report.render_html(report.build_report(res, generated="2026-01-01T00:00:00Z"))
     parser = _Rows()
     parser.feed(page)
-    assert ("gone", "unreachable") in parser.rows and ("web1", "exposed") in parser.rows
-    assert len(parser.rows) == 5 and parser.scripts == 1  # only the inline sorter
+    assert ("gone", "unreachable", "") in parser.rows and ("lab-incident", "ok", "exposed") in parser.rows
+    assert len(parser.rows) == 8 and parser.scripts == 1 and parser.external == []
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
-    assert " src=" not in page and "<link" not in page and "href=" not in page  # nothing fetched
+    assert "<b>odd</b>" not in page
+    assert "<svg" in page and 'id="legend"' in page
+    for v in ("exposed", "at_risk", "unknown", "not_exposed", "unreachable", "failed"):
+        assert 'data-legend="%s"' % v in page
 
 
-def test_summary(local_result):
-    lines = report.summary_lines(fleet(local_result))
-    assert lines[0].startswith("5 hosts: exposed 1")
-    assert any(l.startswith("web1: exposed (crashed before)") for l in lines)
-    assert any(l.startswith("gone: unreachable") for l in lines)
+def test_identical_evidence_is_shown_once_per_group():
+    rep = report.build_report(detection_results(200), generated="2026-01-01T00:00:00Z")
+    page = report.render_html(rep)
+    ok = [h for h in rep["hosts"] if h["status"] == "ok"]
+    # the incident hosts differ by kernel; modern, bare and clean hosts share their evidence
+    groups = page.count('class="group"')
+    assert groups == len(set(h["kernel"]["release"] for h in ok if h["verdict"] == "exposed")) + 3
+    # each kernel's evidence text once (in its group), not once per host
+    assert page.count("(el6) carries the unchecked") == groups - 3
+    assert page.count('href="#ev-') == len(ok)
+
+
+def test_summary():
+    lines = report.summary_lines(fleet())
+    assert lines[0].startswith("7 hosts: exposed 1")
+    assert any(x.startswith("lab-incident: exposed (crashed before)") for x in lines)
+    assert any(x.startswith("gone: unreachable") for x in lines)

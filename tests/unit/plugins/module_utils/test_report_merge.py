@@ -6,52 +6,59 @@ import pytest
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.report_merge import merge
 
+from report_docs import check_report
 
-def row(host, outcome, level="exposed", actions=("offload",)):
-    return {"host": host, "outcome": outcome, "level_before": level, "level_after": None,
-            "actions": list(actions), "strategy": "auto", "results": {}}
-
-
-def report(generated, rows, mode="check"):
-    return {"report": "kcrash.nfqueue remediation", "mode": mode, "generated": generated, "hosts": rows}
+HOSTS = {"web1": "incident", "db1": "clean", "ips1": "modern", "edge1": "bare"}
+RUN_METADATA = ("generated", "run", "merged_from", "conflicts")
 
 
-def test_disjoint_slices_give_every_host_and_recomputed_counts():
-    m = merge([report("2026-12-06 01:00:00 UTC", [row("a", "drift"), row("c", "compliant", "not_exposed", ())]),
-               report("2026-12-06 01:00:01 UTC", [row("b", "drift")])], ["s1.json", "s2.json"])
-    assert [r["host"] for r in m["hosts"]] == ["a", "b", "c"]   # report order: worst outcome first
-    assert m["outcomes"] == {"drift": 2, "compliant": 1} and m["drift"] == 2 and m["hosts_total"] == 3
-    assert m["levels_before"] == {"exposed": 2, "not_exposed": 1}
-    assert m["conflicts"] == [] and m["generated"] == "2026-12-06 01:00:01 UTC"
+def strip(rep):
+    return dict((k, v) for k, v in rep.items() if k not in RUN_METADATA)
+
+
+def test_disjoint_slices_merge_to_the_whole():
+    whole = check_report(HOSTS)
+    slices = [check_report(dict((h, HOSTS[h]) for h in part)) for part in (["web1", "ips1"], ["db1", "edge1"])]
+    m = merge(slices, ["s1.json", "s2.json"])
+    assert m["conflicts"] == [] and strip(m) == strip(whole)
     assert [s["source"] for s in m["merged_from"]] == ["s1.json", "s2.json"]
 
 
 def test_newest_answer_wins_and_the_disagreement_is_flagged():
-    old = report("2026-12-06 01:00:00 UTC", [row("a", "drift")])
-    new = report("2026-12-06 02:00:00 UTC", [row("a", "compliant", "not_exposed", ())])
+    old = check_report({"web1": "incident"}, answered_at="2026-12-06T01:00:00Z")
+    new = check_report({"web1": "clean"}, answered_at="2026-12-06T02:00:00Z", generated="2026-12-06T00:00:00Z")
     for inputs, names in (([old, new], ["old", "new"]), ([new, old], ["new", "old"])):
         m = merge(inputs, names)
-        assert m["hosts"][0]["outcome"] == "compliant"
-        assert m["conflicts"][0]["host"] == "a" and m["conflicts"][0]["kept"] == "new"
-        assert sorted(a["outcome"] for a in m["conflicts"][0]["answers"]) == ["compliant", "drift"]
+        assert m["hosts"][0]["outcome"] == "compliant"     # newest answered_at, not newest file
+        assert m["counts"]["outcome"] == {"compliant": 1} and m["drift"] == 0
+        (c,) = m["conflicts"]
+        assert c["host"] == "web1" and c["kept"] == "new"
+        assert [a["outcome"] for a in c["answers"]] == ["drift", "compliant"]
 
 
-def test_same_answer_twice_is_no_conflict_and_modes_are_kept_apart():
-    m = merge([report("t1", [row("a", "drift")]), report("t2", [row("a", "drift")])])
-    assert m["conflicts"] == [] and m["hosts_total"] == 1
-    m = merge([report("t1", [row("a", "drift")]), report("t2", [row("b", "remediated")], mode="apply")])
-    assert m["mode"] == "mixed" and m["drift"] is None
+def test_same_answer_twice_is_no_conflict():
+    a = check_report({"web1": "incident"}, answered_at="2026-12-06T01:00:00Z")
+    b = check_report({"web1": "incident"}, answered_at="2026-12-06T01:05:00Z")
+    m = merge([a, b])
+    assert m["conflicts"] == [] and m["total"] == 1 and m["hosts"][0]["answered_at"] == "2026-12-06T01:05:00Z"
 
 
 def test_inputs_are_not_modified():
-    inputs = [report("t1", [row("a", "drift")]), report("t2", [row("a", "compliant")])]
+    inputs = [check_report({"web1": "incident"}), check_report({"web1": "clean"})]
     before = copy.deepcopy(inputs)
     merge(inputs)
     assert inputs == before
 
 
-@pytest.mark.parametrize("reports", [[], [{}], [report("t", [{"outcome": "drift"}])],
-                                     [dict(report("t", []), mode="sometimes")]])
+def test_kinds_and_modes_are_not_mixed():
+    a = check_report({"web1": "incident"})
+    with pytest.raises(KcrashInputError) as e:
+        merge([a, dict(a, mode="apply")])
+    assert "one kind and mode" in str(e.value)
+
+
+@pytest.mark.parametrize("reports", [[], [{}], [dict(check_report({"a": "clean"}), schema="kcrash.nfqueue/report/v0")],
+                                     [dict(check_report({"a": "clean"}), hosts=[{"outcome": "drift"}])]])
 def test_bad_inputs(reports):
     with pytest.raises(KcrashInputError):
         merge(reports)

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Controller side of the fleet reports: the run metadata an action can see, and the report
+files with their history.
+
+Each run writes ``<base>-<run id>.<ext>`` (the run id is the run's start, ``YYYYmmddTHHMMSSZ``)
+and refreshes ``<base>.<ext>``, the copy of the latest run; older timestamped files beyond
+``keep`` runs are removed. Every file is written atomically (temp file + rename in the same
+directory), so a reader never sees half a report and a failed write leaves the last one.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import re
+import tempfile
+
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record
+
+_COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+_STAMP = "%Y%m%dT%H%M%SZ"
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+def iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def collection_version():
+    """This collection's version: MANIFEST.json when installed from a tarball, else galaxy.yml."""
+    for name, rx in (("MANIFEST.json", r'"version"\s*:\s*"([^"]+)"'), ("galaxy.yml", r"(?m)^version:\s*['\"]?([^'\"\s]+)")):
+        try:
+            with open(os.path.join(_COLLECTION_ROOT, name)) as f:
+                m = re.search(rx, f.read())
+        except (IOError, OSError):
+            continue
+        if m:
+            return m.group(1)
+    return None
+
+
+def ansible_version():
+    try:
+        from ansible.release import __version__
+        return __version__
+    except ImportError:  # pragma: no cover
+        return None
+
+
+def run_info(task_vars, hosts, task, complete):
+    """The report's ``run`` object. The run started when its first host answered (the earliest
+    ``answered_at``; the run id derives from it, so every write of one run shares the files)."""
+    now = utc_now()
+    answers = sorted(h["answered_at"] for h in hosts if h.get("answered_at"))
+    started = answers[0] if answers else iso(now)
+    try:
+        run_id = datetime.datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ").strftime(_STAMP)
+    except ValueError:
+        run_id = now.strftime(_STAMP)
+    return report_record.run(
+        task_vars, run_id, started, iso(now) if complete else None, collection_version=collection_version(),
+        ansible_version=ansible_version(), playbook=task_vars.get("ansible_play_name"),
+        check_mode=bool(task.check_mode), diff_mode=bool(task.diff))
+
+
+def _write_atomic(path, text):
+    directory = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(to_bytes(text))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except Exception:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write(directory, base, run_id, texts, keep):
+    """Write ``texts`` ({ext: text}) as the run's timestamped files and the latest copies;
+    keep the newest ``keep`` runs. Returns ``(latest paths, timestamped paths, removed)``."""
+    os.makedirs(directory, exist_ok=True)
+    latest, stamped = {}, {}
+    for ext, text in texts.items():
+        stamped[ext] = os.path.join(directory, "%s-%s.%s" % (base, run_id, ext))
+        latest[ext] = os.path.join(directory, "%s.%s" % (base, ext))
+        _write_atomic(stamped[ext], text)
+        _write_atomic(latest[ext], text)
+    pattern = re.compile(r"^%s-([0-9]{8}T[0-9]{6}Z)\.([A-Za-z0-9.]+)$" % re.escape(base))
+    runs = {}
+    for name in os.listdir(directory):
+        m = pattern.match(name)
+        if m:
+            runs.setdefault(m.group(1), []).append(name)
+    removed = []
+    for old in sorted(runs, reverse=True)[max(1, keep):]:
+        for name in runs[old]:
+            os.unlink(os.path.join(directory, name))
+            removed.append(os.path.join(directory, name))
+    return latest, stamped, sorted(removed)

@@ -1,0 +1,120 @@
+"""The remediation report of a generated 1,000-host fleet in real headless Chromium (Debian's
+`chromium`, driven by playwright): each filter and the free-text search, a column sort, the
+visible rows asserted against the report's own records. Screenshot:
+.build/test-artifacts/report-1000.png."""
+
+import os
+import shutil
+import tempfile
+
+import pytest
+from playwright.sync_api import sync_playwright
+from report_fleet import REPO, remediation_hosts, validate
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report as rr
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = os.path.join(REPO, ".build", "test-artifacts")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def fleet_page():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("%s missing: scripts/setup.sh installs the chromium package (requirements/apt-packages.txt)"
+                    % CHROMIUM)
+    rep = rr.build(remediation_hosts(1000), False, generated="2026-12-06T03:00:00Z")
+    validate(rep)
+    work = tempfile.mkdtemp(prefix="kcrash-report-browser-")
+    path = os.path.join(work, "report.html")
+    with open(path, "w") as f:
+        f.write(rr.to_html(rep))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch_persistent_context(
+            os.path.join(work, "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            viewport={"width": 1400, "height": 900})
+        try:
+            page = browser.new_page()
+            page.goto("file://" + path)
+            page.wait_for_selector("body[data-ready='1']", timeout=30000)
+            yield rep, page
+            reset(page)
+            page.evaluate("window.scrollTo(0, 0)")
+            os.makedirs(ARTIFACTS, exist_ok=True)
+            page.screenshot(path=os.path.join(ARTIFACTS, "report-1000.png"))
+        finally:
+            browser.close()
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def visible(page):
+    return page.eval_on_selector_all("#hosts tbody tr", "rs => rs.filter(r => !r.hidden && r.offsetParent !== null)"
+                                                        ".map(r => r.getAttribute('data-host'))")
+
+
+def reset(page):
+    for sel in page.query_selector_all(".filters select"):
+        sel.select_option("")
+    page.fill("#f-search", "")
+    page.wait_for_function("document.getElementById('shown').textContent == '1000'")
+
+
+def hosts_where(rep, pred):
+    return sorted(h["host"] for h in rep["hosts"] if pred(h))
+
+
+@pytest.mark.parametrize("field, value, pred", [
+    ("verdict", "exposed", lambda h: h["verdict"] == "exposed"),
+    ("outcome", "remediated", lambda h: h["outcome"] == "remediated"),
+    ("outcome", "apply_failed", lambda h: h["outcome"] == "apply_failed"),
+    ("strategy", "drop", lambda h: h["strategy"] == "drop"),
+    ("changed", "yes", lambda h: h["changed"]),
+    ("status", "problem", lambda h: h["status"] in ("unreachable", "failed")),
+    ("kernel", "2.6.32-431.17.1.el6.x86_64", lambda h: (h["kernel"] or {}).get("release") == "2.6.32-431.17.1.el6.x86_64"),
+])
+def test_each_filter_shows_exactly_the_matching_hosts(fleet_page, field, value, pred):
+    rep, page = fleet_page
+    reset(page)
+    want = hosts_where(rep, pred)
+    assert 0 < len(want) < 1000
+    page.select_option("#f-" + field, value)
+    assert sorted(visible(page)) == want
+    assert page.text_content("#shown") == str(len(want))
+
+
+def test_filters_combine_and_search(fleet_page):
+    rep, page = fleet_page
+    reset(page)
+    page.select_option("#f-verdict", "exposed")
+    page.fill("#f-search", "DC1")
+    want = hosts_where(rep, lambda h: h["verdict"] == "exposed" and "dc1" in h["host"])
+    page.wait_for_function("document.getElementById('shown').textContent == '%d'" % len(want))
+    assert sorted(visible(page)) == want
+    reset(page)
+    page.fill("#f-search", "web0421.")
+    page.wait_for_function("document.getElementById('shown').textContent == '1'")
+    assert visible(page) == ["web0421.dc1.example.net"]
+
+
+def test_sort_by_host_both_ways(fleet_page):
+    rep, page = fleet_page
+    reset(page)
+    page.select_option("#f-outcome", "remediated")
+    want = hosts_where(rep, lambda h: h["outcome"] == "remediated")
+    th = page.locator("#hosts thead th", has_text="host").first
+    th.click()
+    assert visible(page) == want
+    th.click()
+    assert visible(page) == list(reversed(want))
+
+
+def test_row_detail_has_the_rollback_command(fleet_page):
+    rep, page = fleet_page
+    reset(page)
+    h = next(x for x in rep["hosts"] if x["outcome"] == "remediated" and "drop" in x["actions"])
+    row = page.locator("#hosts tbody tr[data-host='%s']" % h["host"])
+    row.locator("summary", has_text="detail").click()
+    cmd = row.locator("code.rollback").inner_text()
+    assert cmd == h["results"][0]["rollback_command"]
+    assert cmd.startswith("ansible-playbook kcrash.nfqueue.rollback -l %s -e kcrash_rollback_backup=" % h["host"])
