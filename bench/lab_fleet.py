@@ -35,12 +35,16 @@ def remove(names):
         subprocess.run(["podman", "rm", "-f", "-t", "0"] + list(names), capture_output=True, check=False)
 
 
-def start(plan, label, timeout=60):
-    """Start ``plan`` = [(image, name, hostname), ...] fresh and wait until each is ready."""
+def start(plan, label, timeout=60, network=None):
+    """Start ``plan`` = [(image, name, hostname), ...] fresh (on podman ``network`` if given, as
+    `scripts/lab.sh up` does for SSH hosts) and wait until each is ready."""
     remove([name for dummy, name, dummy2 in plan])
+    net = ["--network", network] if network else []
+    if network and subprocess.run(["podman", "network", "exists", network], check=False).returncode != 0:
+        subprocess.run(["podman", "network", "create", network], check=True, capture_output=True)
     for image, name, hostname in plan:
         subprocess.run(["podman", "run", "-d", "--name", name, "--hostname", hostname, "--label", label] + CAPS
-                       + run_args(image) + ["%s/%s:latest" % (IMAGE_PREFIX, image)],
+                       + net + run_args(image) + ["%s/%s:latest" % (IMAGE_PREFIX, image)],
                        check=True, capture_output=True, text=True)
     deadline = time.time() + timeout
     for dummy, name, dummy2 in plan:
@@ -51,6 +55,14 @@ def start(plan, label, timeout=60):
             if time.time() > deadline:
                 raise SystemExit("%s did not become ready" % name)
             time.sleep(0.3)
+
+
+def write_ssh_inventory(path, names, network):
+    """The SSH inventory of SSH lab containers ``names`` (scripts/lab.sh ssh-inventory: their
+    addresses on ``network``, user ops, the lab key, each image's become settings)."""
+    subprocess.run([os.path.join(REPO, "scripts", "lab.sh"), "ssh-inventory", "--network", network, "--out", path]
+                   + list(names), check=True, capture_output=True, text=True)
+    return path
 
 
 def write_inventory(path, names):

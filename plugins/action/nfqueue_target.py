@@ -97,6 +97,10 @@ class ActionModule(ShellActionBase):
             kept, read_source, refs = read_cache.take(task_vars, host, "drop", args["read_max_age"],
                                                       self._task.check_mode)
 
+        # the management port as the SSH connection's settings give it (sudo drops
+        # SSH_CONNECTION; the read finds the login shell's when it may read /proc)
+        ssh_conn = self.ssh_settings()
+
         def read_and_plan(carried=None):
             t0 = time.time()
             if carried is not None:
@@ -110,7 +114,10 @@ class ActionModule(ShellActionBase):
             timings["read"] = timings.get("read", 0) + time.time() - t0
             t0 = time.time()
             rr = nfplan.parse_read(out, nonce, host)
-            mgmt = nfplan.management(rr.ssh_connection, options, task_vars.get("ansible_port"))
+            mgmt = nfplan.management(rr.ssh_connection, options, task_vars.get("ansible_port"), connection=ssh_conn)
+            if rr.ssh_connection_from not in (None, "env"):
+                mgmt.source = mgmt.source.replace(
+                    "SSH_CONNECTION", "SSH_CONNECTION of the login shell (%s; read under become)" % rr.ssh_connection_from, 1)
             plan = nfplan.plan(rr.dumps, options, mgmt, rr.nft_text, rr.saved, rr.nft_saved,
                                nfplan.restore_supports_wait(rr.version))
             timings["plan"] = timings.get("plan", 0) + time.time() - t0
@@ -259,6 +266,8 @@ class ActionModule(ShellActionBase):
         if self._task.check_mode:
             script = rollback.list_script(args["backup_root"], stamp)
             rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target rollback (check)")
+            if rc == rollback.RC_DENIED:
+                return self._denied(task_vars, args, err, n)
             if rc == rollback.RC_NOBACKUP:
                 result.update(changed=False, round_trips=n, msg="no backup under %s" % args["backup_root"])
                 return result
@@ -273,6 +282,8 @@ class ActionModule(ShellActionBase):
             if line.startswith("KCRASH-BACKUP: "):
                 bdir = line[len("KCRASH-BACKUP: "):].strip()
         result["backup_dir"] = bdir
+        if rc == rollback.RC_DENIED:
+            return self._denied(task_vars, args, err, n)
         if rc == rollback.RC_NOBACKUP:
             result.update(changed=False, msg="no backup under %s: nothing restored" % args["backup_root"])
             return result
@@ -282,6 +293,13 @@ class ActionModule(ShellActionBase):
             return result
         result.update(changed=True, msg="restored live rules and saved files from %s" % bdir)
         return result
+
+    def _denied(self, task_vars, args, err, trips):
+        why = [line for line in err.splitlines() if line.startswith("KCRASH-DENIED: ")]
+        return self.fail(task_vars, "%s; whether a backup exists under %s is unknown and nothing was restored: run "
+                         "with become (-b, ansible_become, AWX privilege escalation)"
+                         % (why[-1][len("KCRASH-DENIED: "):] if why else "the backups cannot be read",
+                            args["backup_root"]), changed=False, round_trips=trips)
 
     @staticmethod
     def _timings(t, started):

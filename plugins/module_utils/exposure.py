@@ -110,6 +110,11 @@ def _rules_leg(facts):
                 reasons.append("rules: NFQUEUE rule sees only locally generated packets: %s" % rule_label(r))
             else:
                 reasons.append("rules: NFQUEUE rule in a chain no built-in chain reaches (yet): %s" % rule_label(r))
+        if not readable:
+            # a live rule may be there and unseen (a denied iptables-save): never lower
+            reasons.insert(0, "rules: the live ruleset could not be read (see probe.errors); "
+                              "live NFQUEUE rules unknown")
+            return UNKNOWN, reasons, saved + parked
         if not saved and all(r.get("reachable_from") for r in parked):
             return NONE, reasons, []
         return POTENTIAL, reasons, saved + parked
@@ -208,6 +213,8 @@ def crash_history(facts):
     crashes = ce.get("wtmp_crashes") or []
     if crashes:
         reasons.append("crash: last -x shows %d crash record(s): %s" % (len(crashes), crashes[0].get("line")))
+    for u in ce.get("unread") or []:
+        reasons.append("crash: %s evidence unknown, not read: %s" % (u.get("source"), u.get("reason")))
     return flagged, reasons
 
 

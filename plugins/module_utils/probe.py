@@ -47,6 +47,8 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
 RC_MISSING = 127
 RC_ABSENT = 3
 RC_SKIPPED = 4
+# the tool is there but lacks the option the probe needs (busybox ``last`` has no ``-x``)
+RC_UNSUPPORTED = 5
 
 OS_FILES = (
     ("os.os-release", "/etc/os-release"),
@@ -111,6 +113,9 @@ def _crash_script(marker):
     words = " ".join("-e %s" % quote(w) for w in oops.GREP_WORDS)
     return (
         "M=%(m)s\n"
+        # an unreadable /var/crash (a non-root read) would look like an empty one
+        "if [ -d /var/crash ] && { [ ! -r /var/crash ] || [ ! -x /var/crash ]; }; then\n"
+        "  echo 'kcrash: cannot read /var/crash: permission denied' >&2; exit 1; fi\n"
         "for d in /var/crash/*; do\n"
         "  [ -d \"$d\" ] || continue\n"
         "  printf '%%sDIR %%s\\n' \"$M\" \"$d\"\n"
@@ -119,6 +124,7 @@ def _crash_script(marker):
         "  done\n"
         "  for f in \"$d\"/vmcore-dmesg.txt \"$d\"/dmesg.*; do\n"
         "    [ -f \"$f\" ] || continue\n"
+        "    [ -r \"$f\" ] || { printf 'kcrash: cannot read %%s: permission denied\\n' \"$f\" >&2; continue; }\n"
         "    printf '%%sFILE %%s\\n' \"$M\" \"$f\"\n"
         "    grep -F %(words)s \"$f\" 2>&1 | head -c %(lim)d\n"
         "    printf '\\n'\n"
@@ -141,9 +147,15 @@ def _dmesg_script():
 def _wtmp_script():
     return (
         "if ! command -v last >/dev/null 2>&1; then echo 'kcrash: last: command not found' >&2; exit 127; fi\n"
-        "last -x > \"$KC_T/last\" || exit $?\n"
+        "last -x > \"$KC_T/last\" 2> \"$KC_T/last.err\"; kc_r=$?\n"
+        "if [ \"$kc_r\" -ne 0 ]; then\n"
+        # busybox last: "Usage: last" and rc 1; other lasts: "invalid/unrecognized option"
+        "  if grep -q -i -e 'usage' -e 'option' \"$KC_T/last.err\"; then\n"
+        "    echo 'kcrash: last has no -x option (busybox last?): shutdown/crash records cannot be read' >&2; exit %d; fi\n"
+        "  cat \"$KC_T/last.err\" >&2; exit $kc_r\n"
+        "fi\n"
         "grep -E 'crash|^reboot|^shutdown' \"$KC_T/last\" | head -c %d\n"
-        "exit 0" % LIMIT_WTMP
+        "exit 0" % (RC_UNSUPPORTED, LIMIT_WTMP)
     )
 
 
@@ -329,6 +341,29 @@ def _section_ok(ctx, sections, name, tool=None, item=None):
         ctx.error(item, "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)"))
         return None
     return sec
+
+
+def _evidence_section(ctx, sections, name, tool, unread):
+    """:func:`_section_ok` for a crash-evidence source; a source that could not be read
+    (tool missing, option missing, permission denied, no answer) is added to ``unread`` as
+    ``{"source", "reason"}``: no evidence from it is not evidence of no crash."""
+    sec = sections.get(name)
+    if sec is not None and sec.rc == RC_UNSUPPORTED:
+        unread.append({"source": name, "reason": _first_line(sec.stderr) or "the tool lacks a needed option"})
+        return None
+    got = _section_ok(ctx, sections, name, tool)
+    if got is None and not (sec is not None and sec.rc in (RC_ABSENT, RC_SKIPPED)):
+        if sec is None:
+            reason = "no answer"
+        elif sec.rc == RC_MISSING:
+            reason = "%s: command not found" % (tool or name)
+        else:
+            reason = "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)")
+        unread.append({"source": name, "reason": reason})
+    elif got is not None and name == "crash" and sec.stderr.strip():
+        # /var/crash (or a dump directory) unreadable: the loop runs on, grep complains
+        unread.append({"source": name, "reason": _first_line(sec.stderr)})
+    return got
 
 
 def parse_os(texts):
@@ -878,7 +913,8 @@ def parse_sections(sections, marker, host=None):
     # crash evidence
     vmcore = []
     crash_dirs = []
-    sec = _section_ok(ctx, sections, "crash")
+    unread = []
+    sec = _evidence_section(ctx, sections, "crash", None, unread)
     if sec is not None:
         for d in parse_crash(sec.stdout, marker):
             crash_dirs.append({"path": d["path"], "vmcore": d["vmcore"],
@@ -888,11 +924,11 @@ def parse_sections(sections, marker, host=None):
                     hit["path"] = f["path"]
                     vmcore.append(hit)
     dmesg_hits = []
-    sec = _section_ok(ctx, sections, "dmesg", "dmesg")
+    sec = _evidence_section(ctx, sections, "dmesg", "dmesg", unread)
     if sec is not None:
         dmesg_hits = oops.scan(sec.stdout)
     wtmp = []
-    sec = _section_ok(ctx, sections, "wtmp", "last")
+    sec = _evidence_section(ctx, sections, "wtmp", "last", unread)
     if sec is not None:
         wtmp = oops.parse_last(sec.stdout)
     kdump = {}
@@ -916,6 +952,7 @@ def parse_sections(sections, marker, host=None):
             "dmesg": dmesg_hits,
             "wtmp_crashes": [w for w in wtmp if w.get("crash")],
             "kdump": kdump,
+            "unread": unread,
         },
         "probe": {"missing_tools": ctx.missing, "errors": ctx.errors, "sections": len(sections)},
     }

@@ -39,6 +39,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     FileChange,
     backup_name,
     file_transaction,
+    printf_literal,
     quote,
     validate_abs_path,
 )
@@ -50,6 +51,7 @@ RC_APPLY = 5        # a restore failed: everything put back
 RC_NOBACKUP = 6     # rollback: no backup found
 RC_LATE = 7         # confirm came after the watchdog had already restored
 RC_TEST = 8         # a transaction failed its --test (nft -c): nothing changed
+RC_DENIED = 9       # rollback: the backup root cannot be read (not root): nothing known, nothing done
 _STAMP_RE = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4,32}\Z")
 _TOOL_RE = re.compile(r"^(ip6?tables)(-legacy|-nft)?-restore\Z")
 
@@ -67,12 +69,11 @@ def _tool(name):
     return name
 
 
-def _heredoc(path, content, tag="KCRASH_EOF"):
-    """Shell text writing ``content`` to ``path`` (quoted heredoc: no expansion)."""
-    while tag in content:
-        tag += "_X"
+def _write_file(path, content):
+    """Shell text writing ``content`` to ``path`` (a final newline added when missing), with
+    ``shell.printf_literal``: its size does not multiply under Ansible's quoting."""
     body = content if content.endswith("\n") else content + "\n"
-    return "cat > %s <<'%s'\n%s%s\n" % (quote(path), tag, body, tag)
+    return "printf %s > %s\n" % (printf_literal(body), quote(path))
 
 
 def restore_script(tx_iptables, nft_tables, wait):
@@ -210,9 +211,9 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
     out.append("kc_changed=''\n")
     # 1. the transactions, and their --test in the background (read-only, like the saves)
     for i, tx in enumerate(txs):
-        out.append(_heredoc(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"]))
+        out.append(_write_file(posixpath.join(bdir, "tx-%d.rules" % i), tx["text"]))
     if nft_tx:
-        out.append(_heredoc(posixpath.join(bdir, "tx.nft"), nft_tx["text"]))
+        out.append(_write_file(posixpath.join(bdir, "tx.nft"), nft_tx["text"]))
     if test_first and (txs or nft_tx):
         job = []
         for i, tx in enumerate(txs):
@@ -252,12 +253,12 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
                    % (words, i, words, RC_APPLY))
         out.append("echo '%s' > nft-%d.name\n" % (words, i))
     # 3. restore.sh, watchdog
-    out.append(_heredoc(posixpath.join(bdir, "restore.sh"), restore_script(txs, nft_tables, wait)))
-    out.append(_heredoc(posixpath.join(bdir, "watchdog.sh"), watchdog_script(bdir, seconds)))
+    out.append(_write_file(posixpath.join(bdir, "restore.sh"), restore_script(txs, nft_tables, wait)))
+    out.append(_write_file(posixpath.join(bdir, "watchdog.sh"), watchdog_script(bdir, seconds)))
     changes = [FileChange(f["path"], f["after"], "0600", f["expect"]) for f in plan.get("files", [])]
     lst = "".join("%s %s\n" % (backup_name(c.path), c.path) for c in changes)
     if lst:
-        out.append(_heredoc(posixpath.join(bdir, "files.list"), lst))
+        out.append(_write_file(posixpath.join(bdir, "files.list"), lst))
     out.append(arm_watchdog(bdir))
     out.append(disarm(bdir))
     out.append("kc_undo() {\n  echo \"KCRASH-FAIL: $1: rules and files put back from %s\" >&2\n"
@@ -336,7 +337,7 @@ def rollback_script(root, stamp=None):
     else:
         pick = ("kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
     return (
-        PREAMBLE + "umask 077\n" + pick
+        PREAMBLE + "umask 077\n" + readable_check(root) + pick
         + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then echo 'KCRASH-NOBACKUP: no backup under %s' >&2; exit %d; fi\n"
         % (r, root, RC_NOBACKUP)
         + "cd %s/\"$kc_d\" || exit %d\n" % (r, RC_NOBACKUP)
@@ -354,6 +355,19 @@ def list_script(root, stamp=None):
     r = quote(root)
     pick = ("kc_d=%s\n" % quote(stamp)) if stamp else (
         "kc_d=$(ls -1 %s 2>/dev/null | grep -E '^[0-9]{8}T[0-9]{6}Z-' | sort | tail -n 1)\n" % r)
-    return (PREAMBLE + pick
+    return (PREAMBLE + readable_check(root) + pick
             + "if [ -z \"$kc_d\" ] || [ ! -f %s/\"$kc_d\"/restore.sh ]; then exit %d; fi\n" % (r, RC_NOBACKUP)
             + "printf '%%s/%%s\\n' %s \"$kc_d\"\n" % r)
+
+
+def readable_check(root):
+    """Shell text exiting ``RC_DENIED`` when the backups under ``root`` cannot be looked at
+    (``root``, or its nearest existing parent, not readable and searchable: a run without
+    become), so that "no backup" is said only when there is none."""
+    return (
+        "kc_p=%s\n"
+        "while [ ! -e \"$kc_p\" ] && [ \"$kc_p\" != / ]; do kc_p=$(dirname \"$kc_p\"); done\n"
+        "if [ ! -r \"$kc_p\" ] || [ ! -x \"$kc_p\" ]; then "
+        "echo \"KCRASH-DENIED: cannot read $kc_p as uid $(id -u): permission denied\" >&2; exit %d; fi\n"
+        % (quote(root), RC_DENIED)
+    )

@@ -188,13 +188,65 @@ def combine(scripts):
     return "".join(out)
 
 
+# ------------------------------------------------------------------- terminal output
+#
+# ``ansible.builtin.ssh`` runs a command without input data under ``ssh -tt``: the remote
+# pty's ``onlcr`` turns every "\n" the script writes into "\r\n" (and merges stderr into
+# stdout); a terminal inside it (sudo's own pty: ``use_pty``, or ``requiretty`` setups)
+# adds one "\r" more per layer. A marker line the script prints itself tells how many:
+# with k layers every "\n" arrived as k "\r" + "\n", and a real "\r\n" of the data as
+# k+1 "\r" + "\n". Replacing exactly "\r"*k + "\n" by "\n" gives back the true bytes
+# (a lone "\r" never touches a "\n" and is kept).
+
+TTY_MARK = "@@KCRASH-TTY:"
+
+
+def tty_calibration(nonce):
+    """Shell text printing the line :func:`untty` reads the terminal layers from."""
+    return "printf '\\n%s%s\\n'\n" % (TTY_MARK, nonce)
+
+
+def tty_layers(text, marker):
+    """How many "\r" each "\n" gained on the way (0: no terminal), read from the first
+    line that ends with ``marker``; None when the marker is not in ``text``."""
+    m = re.search(re.escape(marker) + "(\r*)\n", text)
+    return None if m is None else len(m.group(1))
+
+
+def undo_tty(text, layers):
+    """``text`` as the script wrote it, ``layers`` terminals (``onlcr``) in between."""
+    if not layers:
+        return text
+    return text.replace("\r" * layers + "\n", "\n")
+
+
+def untty(text, nonce):
+    """``(text, layers)``: output of a script that began with :func:`tty_calibration`
+    restored to the bytes the script wrote, the calibration line removed."""
+    marker = TTY_MARK + nonce
+    layers = tty_layers(text, marker)
+    if layers is None:
+        return text, 0
+    text = undo_tty(text, layers)
+    at = text.find(marker)
+    end = at + len(marker) + 1
+    start = at - 1 if at > 0 and text[at - 1] == "\n" else at
+    return text[:start] + text[end:], layers
+
+
 def split_sections(text, nonce, command="probe"):
     """Split framed output into ``{name: Section}`` preserving order of appearance.
+
+    Output that came through terminals (``ssh -tt``: "\n" became "\r\n") is read right:
+    the first BEGIN marker line tells how many "\r" every "\n" gained.
 
     Raises KcrashParseError when a section is opened and never closed (truncated output),
     or the framing is otherwise broken. Text outside sections is ignored.
     """
     marker = "@@KCRASH:%s:" % nonce
+    first = re.search(re.escape(marker) + r"BEGIN:[A-Za-z0-9_.-]+(\r*)\n", text)
+    if first is not None and first.group(1):
+        text = undo_tty(text, len(first.group(1)))
     begin_re = re.compile(r"\n" + re.escape(marker) + r"BEGIN:([A-Za-z0-9_.-]+)\n")
     result = {}
     pos = 0
@@ -337,7 +389,7 @@ def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
             % (p, p, i, _sq(ch.path), i, ch.mode, i, _sq(ch.path))
         )
         out.append(
-            "printf '%%s' %s > \"$kc_s%d\" || kc_fail 'write %s'\n" % (quote(ch.content) if ch.content else "''", i, _sq(ch.path))
+            "printf %s > \"$kc_s%d\" || kc_fail 'write %s'\n" % (printf_literal(ch.content or ""), i, _sq(ch.path))
         )
     # 4. commit with rollback
     out.append("kc_done=''\n")
@@ -359,6 +411,18 @@ def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
         out.append("command -v restorecon >/dev/null 2>&1 && restorecon %s >/dev/null 2>&1\n" % p)
     out.append("kc_cleanup\n")
     return "".join(out)
+
+
+def printf_literal(content):
+    """Shell words that make ``printf`` write ``content`` byte for byte: the content as the
+    format string, with ``'`` as ``\\047``, ``\\`` doubled and ``%`` doubled (a leading
+    ``%s`` of an empty argument keeps a content that begins with ``-`` from reading as an
+    option). It carries no ``'`` of its own, so Ansible's quoting of the command (twice with
+    become: every ``'`` costs 17 bytes on the wire) does not multiply it."""
+    if "\x00" in content:
+        raise KcrashInputError("content", "NUL byte cannot be passed to the shell")
+    body = content.replace("\\", "\\\\").replace("%", "%%").replace("'", "\\047")
+    return "'%%s%s' ''" % body
 
 
 def _sq(text):

@@ -371,6 +371,13 @@ ansible_facts:
                 C(crash_kernel_loaded), C(crash_kernel_size), C(kdump_conf), C(kdump_tools_conf), C(crashkernel), C(service_manager), C(services),
                 C(service_active).
               type: dict
+            unread:
+              description: >-
+                Evidence sources that could not be read (C(source) one of V(crash), V(dmesg), V(wtmp); C(reason)), e.g. an unreadable
+                C(/var/crash) without become, C(dmesg) restricted, or busybox C(last) that has no C(-x). No evidence from them is not evidence of
+                no crash; the verdict's reasons name them.
+              type: list
+              elements: dict
         exposure:
           description: The verdict.
           type: dict

@@ -106,7 +106,15 @@ options:
   ssh_port:
     description:
       - Port of the management connection on the host, for the lockout guard. Default the
-        server port of C($SSH_CONNECTION), else C(ansible_port), else 22.
+        server port of C($SSH_CONNECTION) as the host saw it (under become, where sudo's
+        C(env_reset) drops it, that of the login shell, read from C(/proc)); else, over
+        C(ansible.builtin.ssh), the port of the connection's settings (C(ansible_port), C(-p N) or
+        C(-o Port=N) in C(ansible_ssh_args)/C(ansible_ssh_common_args)/C(ansible_ssh_extra_args),
+        the first one winning as in OpenSSH, then C(ssh_config) through C(ssh -G)); over other
+        connections (podman, local) C(ansible_port), else 22.
+      - When none of these tells the port of an SSH connection, every rule the management traffic
+        crosses is refused by the lockout guard; give O(ssh_port) (and O(controller_address)), or
+        O(force).
     type: int
   controller_address:
     description:
@@ -176,6 +184,8 @@ options:
         only the backup that would be used is reported.
       - The restore replaces the whole tables that were backed up, so rules added to those
         tables after the backup are removed.
+      - When O(backup_root) cannot be read (a run without become), the task fails saying so; it
+        never reports "no backup" for backups it could not look at.
     type: str
 attributes:
   check_mode:
@@ -295,7 +305,11 @@ transactions:
   type: list
   elements: dict
 management:
-  description: "What the lockout guard assumed of the management connection: C({port, client, server, source})."
+  description: >-
+    What the lockout guard assumed of the management connection: C({port, client, server, source, unknown}); C(source) says
+    where the port came from (C(SSH_CONNECTION), the login shell's under become, the connection settings, an option);
+    C(unknown) says why the port is not known (C(port) is then V(null) and every rule the management traffic crosses is
+    refused), else V(null).
   returned: always
   type: dict
 backends:

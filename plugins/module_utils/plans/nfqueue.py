@@ -168,26 +168,46 @@ class Management(object):
     """What is known of the management connection: the SSH server port, the controller
     (client) address and the host (server) address as the host sees them."""
 
-    def __init__(self, port=22, client=None, server=None, source="default"):
+    def __init__(self, port=22, client=None, server=None, source="default", unknown=None):
         self.port = port
         self.client = client
         self.server = server
         self.source = source
+        # why the port cannot be known (an SSH connection whose port nothing tells): the
+        # guard then treats every rule the management traffic crosses as risky
+        self.unknown = unknown
 
     def describe(self):
         who = str(self.client) if self.client is not None else "any address"
         return "tcp port %d from %s" % (self.port, who)
 
     def as_dict(self):
-        return {"port": self.port, "client": str(self.client) if self.client else None,
-                "server": str(self.server) if self.server else None, "source": self.source}
+        return {"port": None if self.unknown else self.port, "client": str(self.client) if self.client else None,
+                "server": str(self.server) if self.server else None, "source": self.source,
+                "unknown": self.unknown}
 
 
-def management(ssh_connection=None, options=None, ansible_port=None):
-    """Combine ``$SSH_CONNECTION`` (``client cport server sport``), task options and the
-    inventory port into a :class:`Management`. Options win."""
+def management(ssh_connection=None, options=None, ansible_port=None, connection=None):
+    """Combine ``$SSH_CONNECTION`` (``client cport server sport``, as the host saw it), task
+    options and the connection's settings into a :class:`Management`. Options win, then
+    ``SSH_CONNECTION``, then the settings.
+
+    ``connection``: None for a connection that is not SSH (podman, local: the inventory port
+    or 22 as before), else what :mod:`ssh_settings` read from the SSH connection's settings
+    (``port``/``port_from``, ``proxied``/``proxy``); when neither it nor ``SSH_CONNECTION`` nor
+    ``ssh_port`` gives the port, the management connection is unknown (``Management.unknown``).
+    """
     port, client, server, source = 22, None, None, "default port 22"
-    if ansible_port:
+    unknown = None
+    if connection is not None:
+        if connection.get("port"):
+            port, source = int(connection["port"]), "connection settings: %s" % connection.get("port_from")
+        else:
+            unknown = ("the SSH port is not in the connection's settings and SSH_CONNECTION could not be read "
+                       "on the host")
+        if connection.get("proxied"):
+            source += " (through %s)" % connection.get("proxy")
+    elif ansible_port:
         try:
             port, source = int(ansible_port), "ansible_port"
         except (TypeError, ValueError):
@@ -200,13 +220,18 @@ def management(ssh_connection=None, options=None, ansible_port=None):
         except ValueError:
             sport = None
         if c is not None and s is not None and sport:
-            port, client, server, source = sport, c, s, "SSH_CONNECTION"
+            if connection is not None and connection.get("port") and connection["port"] != sport:
+                source = "SSH_CONNECTION (port %d as the host sees it; the connection settings say %d)" % (
+                    sport, connection["port"])
+            else:
+                source = "SSH_CONNECTION"
+            port, client, server, unknown = sport, c, s, None
     if options is not None:
         if options.ssh_port:
-            port, source = options.ssh_port, source + "+ssh_port option"
+            port, source, unknown = options.ssh_port, source + "+ssh_port option", None
         if options.controller_address is not None:
             client, source = options.controller_address, source + "+controller_address option"
-    return Management(port, client, server, source)
+    return Management(port, client, server, source, unknown)
 
 
 # ------------------------------------------------------------------------ lockout guard
@@ -485,6 +510,9 @@ def lockout_risk(rule, mgmt, base_hooks=None):
     if not dirs:
         where = ", ".join(rule.get("reachable_from") or []) or "no built-in chain"
         return False, "reached only from %s: management traffic never crosses it" % where
+    if mgmt.unknown:
+        return True, ("the management connection is unknown (%s): nothing can prove this rule spares it; "
+                      "give ssh_port (and controller_address), or force" % mgmt.unknown)
     why_safe = []
     for d in dirs:
         if rule.get("backend") == "nftables":
@@ -1188,6 +1216,21 @@ def _nft_files_section(marker):
     )
 
 
+# $SSH_CONNECTION, or under become (sudo's env_reset drops it) that of the nearest ancestor
+# process that has it: the login shell sshd started (root may read its /proc environ).
+# Prints the value, then where it came from.
+SSH_CONNECTION_COMMAND = (
+    "kc_s=\"${SSH_CONNECTION:-}\"; kc_f=env; kc_p=$$; kc_n=0\n"
+    "while [ -z \"$kc_s\" ] && [ \"${kc_p:-0}\" -gt 1 ] 2>/dev/null && [ $kc_n -lt 32 ]; do\n"
+    "  kc_s=$(tr '\\000' '\\n' < /proc/$kc_p/environ 2>/dev/null | sed -n 's/^SSH_CONNECTION=//p' | head -n 1)\n"
+    "  kc_f=\"process $kc_p\"\n"
+    "  kc_p=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$kc_p/status 2>/dev/null); kc_n=$((kc_n + 1))\n"
+    "done\n"
+    "[ -n \"$kc_s\" ] || kc_f=none\n"
+    "printf '%s\\n%s\\n' \"$kc_s\" \"$kc_f\""
+)
+
+
 def read_script(nonce=None):
     """The read round trip: ``(script, nonce)``. Sections: iptables version, every
     ``*-save`` present, ``nft -a list table`` of every table iptables-nft does not own, the
@@ -1208,7 +1251,7 @@ def read_script(nonce=None):
     for path, _fam in SAVED_IPTABLES_FILES + ((FIREWALLD_DIRECT, None),):
         s.section("file." + path.strip("/").replace("/", "_"), _file_section(path))
     s.section("nftconf", _nft_files_section("@@KCFILE:%s:" % s.nonce))
-    s.section("ssh", "printf '%s\\n' \"${SSH_CONNECTION:-}\"")
+    s.section("ssh", SSH_CONNECTION_COMMAND)
     s.section("uid", "id -u")
     return s.render(), s.nonce
 
@@ -1241,6 +1284,7 @@ class ReadResult(object):
         self.saved = {}
         self.nft_saved = {}
         self.ssh_connection = None
+        self.ssh_connection_from = None
         self.uid = None
         self.missing = []
         self.errors = []
@@ -1297,7 +1341,9 @@ def parse_read(stdout, nonce, host=None):
         rr.nft_saved = split_files(sec.stdout, "@@KCFILE:%s:" % nonce)
     sec = sections.get("ssh")
     if sec is not None and sec.ok:
-        rr.ssh_connection = sec.stdout.strip() or None
+        lines = sec.stdout.split("\n")
+        rr.ssh_connection = lines[0].strip() or None
+        rr.ssh_connection_from = (lines[1].strip() if len(lines) > 1 else "env") if rr.ssh_connection else None
     sec = sections.get("uid")
     if sec is not None and sec.ok and sec.stdout.strip().isdigit():
         rr.uid = int(sec.stdout.strip())
