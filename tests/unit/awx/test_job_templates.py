@@ -163,9 +163,28 @@ def roles_of_playbook(path):
     return names
 
 
-def spec_options(playbook):
-    """Union of the `main` entry-point options of the roles the playbook runs."""
+def playbook_spec_options(path):
+    """Options of the literal argument specs a playbook checks itself
+    (ansible.builtin.validate_argument_spec tasks; imported playbooks included)."""
     options = {}
+    for play in load(path) or []:
+        imported = play.get("import_playbook") or play.get("ansible.builtin.import_playbook")
+        if imported:
+            options.update(playbook_spec_options(os.path.join(os.path.dirname(path), imported)))
+            continue
+        for key in ("pre_tasks", "tasks", "post_tasks"):
+            for t in play.get(key) or []:
+                spec = (t.get("ansible.builtin.validate_argument_spec") or {}).get("argument_spec")
+                if isinstance(spec, dict):
+                    for name, opt in spec.items():
+                        options.setdefault(name, opt)
+    return options
+
+
+def spec_options(playbook):
+    """Union of the `main` entry-point options of the roles the playbook runs, and of the
+    argument specs the playbook checks itself."""
+    options = playbook_spec_options(playbook)
     for role in roles_of_playbook(playbook):
         spec_file = os.path.join(REPO, "roles", role, "meta", "argument_specs.yml")
         if not os.path.exists(spec_file):
@@ -187,6 +206,14 @@ def as_spec_value(question, spec_type):
             return d
         return [x.strip() for x in d.split(",") if x.strip()] if isinstance(d, str) else [d]
     return d
+
+
+# Survey defaults that deliberately differ from the playbook's: the AWX template is the
+# cautious entry point, the command line keeps its documented behaviour.
+SAFER_SURVEY_DEFAULTS = {
+    "kcrash_rollback_action": "list",   # rollback.yml restores by default
+    "kcrash_reboot_cancel": "no",       # reboot_cancel.yml cancels by default
+}
 
 
 def survey_spec_mismatches(survey, options):
@@ -216,6 +243,8 @@ def survey_spec_mismatches(survey, options):
             errs.append("%s: required in the spec, optional in the survey" % var)
         if not opt.get("required") and "default" not in opt:
             errs.append("%s: optional in the spec without a default" % var)
+        if SAFER_SURVEY_DEFAULTS.get(var) == q.get("default"):
+            continue
         if "default" in opt and "default" in q:
             if as_spec_value(q, stype) != opt["default"]:
                 errs.append("%s: survey default %r != spec default %r" % (var, q["default"], opt["default"]))
@@ -259,7 +288,7 @@ def test_every_survey_is_used_and_every_named_survey_exists():
 
 def test_the_four_templates():
     by_name = {t["name"].split(" - ", 1)[1]: t for t in TEMPLATES}
-    assert set(by_name) == {"Detect drift", "Remediate", "Rollback", "Cancel scheduled reboots"}
+    assert {"Detect drift", "Remediate", "Rollback", "Cancel scheduled reboots"} <= set(by_name)
     assert by_name["Detect drift"]["job_type"] == "check" and by_name["Detect drift"]["diff_mode"] is True
     assert by_name["Detect drift"]["playbook"] == "playbooks/remediate.yml"
     assert by_name["Remediate"]["job_type"] == "run"
