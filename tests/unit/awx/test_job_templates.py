@@ -281,6 +281,26 @@ def test_mismatch_checker_can_fail():
         assert len(errs) == 1 and expect in errs[0], (q, errs)
 
 
+def test_workflow_is_detect_approve_remediate_verify():
+    play = load(os.path.join(AWX, "job_templates.yml"))[0]
+    (task,) = [t for t in play["tasks"] if "awx.awx.workflow_job_template" in t]
+    nodes = dict((n["identifier"], n) for n in task["awx.awx.workflow_job_template"]["workflow_nodes"])
+    names = set(t["name"] for t in TEMPLATES)
+    assert nodes["detect"]["unified_job_template"]["name"] in names
+    assert nodes["detect"]["related"] == {"failure_nodes": [{"identifier": "approve"}]}   # drift fails it
+    assert nodes["approve"]["unified_job_template"]["type"] == "workflow_approval"
+    assert nodes["approve"]["related"] == {"success_nodes": [{"identifier": "remediate"}]}
+    assert nodes["remediate"]["unified_job_template"]["name"] == "kcrash.nfqueue - Remediate"
+    assert nodes["remediate"]["related"] == {"success_nodes": [{"identifier": "verify"}]}
+    assert nodes["verify"]["unified_job_template"]["name"] == nodes["detect"]["unified_job_template"]["name"]
+    detect = [t for t in TEMPLATES if t["name"] == nodes["detect"]["unified_job_template"]["name"]][0]
+    assert detect["job_type"] == "check" and detect["extra_vars"]["kcrash_fail_on_drift"] is True
+    # the remediate node's answers are accepted by AWX only as survey answers of that template
+    remediate_survey = SURVEYS[[t for t in TEMPLATES if t["name"] == "kcrash.nfqueue - Remediate"][0]["survey"]]
+    assert set(VARS["kcrash_awx_workflow"]["remediate_answers"]) <= {q["variable"] for q in remediate_survey["spec"]}
+    assert int(VARS["kcrash_awx_workflow"]["approval_timeout"]) > 0
+
+
 def test_every_survey_is_used_and_every_named_survey_exists():
     used = {t["survey"] for t in templates_with_surveys()}
     assert used == set(SURVEYS)
@@ -343,12 +363,14 @@ def test_awx_task_arguments_are_documented_module_options():
                 unknown = set(args) - set(options)
                 assert not unknown, "%s: unknown options %s" % (key, sorted(unknown))
                 used += 1
-    assert used == 4
+    assert used == 7
 
 
 @pytest.mark.parametrize("task", ["Execution environment with kcrash.nfqueue",
                                   "Project (this collection's repository)",
-                                  "Notification template (drift alert)", "Job templates"])
+                                  "Notification template (drift alert)", "Job templates",
+                                  "Workflow (detect, approve, remediate, verify)", "Approvers of the workflow",
+                                  "Daily drift check (schedule of Detect drift)"])
 def test_real_awx_modules_accept_the_arguments(task):
     """Run each task for real until its first API request; 127.0.0.1:1 refuses it.
 
@@ -358,7 +380,7 @@ def test_real_awx_modules_accept_the_arguments(task):
     res = run_playbook("--start-at-task", task)
     out = res.stdout + res.stderr
     assert res.returncode != 0
-    assert "Connection refused" in out, out
+    assert "Connection refused" in out, out[-3000:]
     for bad in ("Unsupported parameters", "must be one of", "is of type", "missing required"):
         assert bad not in out, out
     if task == "Job templates":
