@@ -62,3 +62,13 @@ def job_cli_args(template):
     if template.get("diff_mode"):
         args.append("--diff")
     return args
+
+
+def job_become_args(template, defaults=None):
+    """AWX adds --become when the template (or the shared defaults) enables privilege escalation."""
+    enabled = template.get("become_enabled", (defaults or {}).get("become_enabled", False))
+    return ["--become"] if enabled else []
+
+
+def template_defaults():
+    return _load("vars.yml")["kcrash_awx_job_template_defaults"]
