@@ -40,8 +40,8 @@ def _get(mapping, key):
     return value
 
 
-def _choose_strategies(hosts, hostvars):
-    """``ansible_play_hosts | kcrash.nfqueue.choose_strategies(hostvars)``."""
+def _choose_strategies(hosts, hostvars, overrides=None):
+    """``ansible_play_hosts | kcrash.nfqueue.choose_strategies(hostvars[, overrides])``."""
     inputs = {}
     for host in hosts or []:
         hv = _get(hostvars, host) or {}
@@ -49,7 +49,7 @@ def _choose_strategies(hosts, hostvars):
         inputs[host] = {"facts": facts,
                         "vars": dict((k, _get(hv, k)) for k in _PASSED_THROUGH)}
     try:
-        return plan_fleet(inputs)
+        return plan_fleet(inputs, overrides)
     except KcrashError as e:
         raise AnsibleFilterError(str(e))
 

@@ -261,7 +261,43 @@ def interface_list(value, name="kcrash_interfaces"):
     return out
 
 
-def plan_fleet(hosts):
+#: What a launch-time override (an AWX survey answer) may say to mean "as the inventory says":
+#: AWX sends an optional blank text answer as "" or, in some releases, as null.
+INVENTORY_SAYS = (None, "", "inventory")
+
+#: Launch-time override variable (survey) -> the host variable it overrides when answered.
+OVERRIDES = {
+    "kcrash_strategy_override": "kcrash_strategy",
+    "kcrash_interfaces_override": "kcrash_interfaces",
+    "kcrash_window_override": "kcrash_window",
+}
+
+
+def answered_overrides(overrides):
+    """{host variable: value} for the overrides that are answered (not "as the inventory says").
+
+    ``overrides`` maps names of :data:`OVERRIDES` to launch values. Survey answers are extra
+    vars, which outrank every inventory variable, so a survey never sends ``kcrash_strategy``
+    itself: it sends ``kcrash_strategy_override``, and only an answer other than
+    :data:`INVENTORY_SAYS` replaces the host's own value.
+    """
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, dict):
+        raise KcrashInputError("overrides", "must map override variable names to values")
+    out = {}
+    for name, value in overrides.items():
+        if name not in OVERRIDES:
+            raise KcrashInputError(name, "is not one of %s" % ", ".join(sorted(OVERRIDES)))
+        if isinstance(value, str):
+            value = value.strip()
+        if value in INVENTORY_SAYS or value == []:
+            continue
+        out[OVERRIDES[name]] = value
+    return out
+
+
+def plan_fleet(hosts, overrides=None):
     """Plan many hosts at once (one controller task for the whole play).
 
     ``hosts`` maps host name to ``{"facts": kcrash_nfqueue facts or None, "vars": {host
@@ -269,21 +305,28 @@ def plan_fleet(hosts):
     ``kcrash_offload_interfaces`` is passed through. Returns ``{host: {"plan": ...,
     "before": facts, "offload_interfaces": list or the host's own kcrash_offload_interfaces
     or "auto"}}``. A bad value raises KcrashInputError naming the host and the variable.
+    ``overrides`` (launch-time answers, see :func:`answered_overrides`) replace the hosts'
+    own variables where answered.
     """
     if not isinstance(hosts, dict):
         raise KcrashInputError("hosts", "must map host names to facts and variables")
+    answered = answered_overrides(overrides)
     out = {}
     for host in sorted(hosts):
         entry = hosts[host] or {}
         hv = dict(HOST_DEFAULTS)
         hv.update(dict((k, v) for k, v in (entry.get("vars") or {}).items() if v is not None))
+        hv.update(answered)
         try:
             interfaces = interface_list(hv["kcrash_interfaces"])
             plan = choose_strategy(entry.get("facts"), strategy=hv["kcrash_strategy"],
                                    window=hv["kcrash_window"], levels=hv["kcrash_remediate_levels"],
                                    kernel_target=hv["kcrash_kernel_target"])
         except KcrashInputError as e:
-            raise KcrashInputError(e.name, "host %s: %s" % (host, e.message))
+            name = e.name
+            if name in answered:  # the launch-time answer is what was wrong, not the host's value
+                name = dict((v, k) for k, v in OVERRIDES.items())[name]
+            raise KcrashInputError(name, "host %s: %s" % (host, e.message))
         plan["interfaces"] = interfaces
         plan["window"] = _text(hv["kcrash_window"]).strip()
         plan["kernel_target"] = _text(hv["kcrash_kernel_target"]).strip()

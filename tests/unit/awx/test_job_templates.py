@@ -166,9 +166,28 @@ def roles_of_playbook(path):
     return names
 
 
-def spec_options(playbook):
-    """Union of the `main` entry-point options of the roles the playbook runs."""
+def playbook_spec_options(path):
+    """Options of the literal argument specs a playbook checks itself
+    (ansible.builtin.validate_argument_spec tasks; imported playbooks included)."""
     options = {}
+    for play in load(path) or []:
+        imported = play.get("import_playbook") or play.get("ansible.builtin.import_playbook")
+        if imported:
+            options.update(playbook_spec_options(os.path.join(os.path.dirname(path), imported)))
+            continue
+        for key in ("pre_tasks", "tasks", "post_tasks"):
+            for t in play.get(key) or []:
+                spec = (t.get("ansible.builtin.validate_argument_spec") or {}).get("argument_spec")
+                if isinstance(spec, dict):
+                    for name, opt in spec.items():
+                        options.setdefault(name, opt)
+    return options
+
+
+def spec_options(playbook):
+    """Union of the `main` entry-point options of the roles the playbook runs, and of the
+    argument specs the playbook checks itself."""
+    options = playbook_spec_options(playbook)
     for role in roles_of_playbook(playbook):
         spec_file = os.path.join(REPO, "roles", role, "meta", "argument_specs.yml")
         if not os.path.exists(spec_file):
@@ -190,6 +209,14 @@ def as_spec_value(question, spec_type):
             return d
         return [x.strip() for x in d.split(",") if x.strip()] if isinstance(d, str) else [d]
     return d
+
+
+# Survey defaults that deliberately differ from the playbook's: the AWX template is the
+# cautious entry point, the command line keeps its documented behaviour.
+SAFER_SURVEY_DEFAULTS = {
+    "kcrash_rollback_action": "list",   # rollback.yml restores by default
+    "kcrash_reboot_cancel": "no",       # reboot_cancel.yml cancels by default
+}
 
 
 def survey_spec_mismatches(survey, options):
@@ -219,6 +246,8 @@ def survey_spec_mismatches(survey, options):
             errs.append("%s: required in the spec, optional in the survey" % var)
         if not opt.get("required") and "default" not in opt:
             errs.append("%s: optional in the spec without a default" % var)
+        if SAFER_SURVEY_DEFAULTS.get(var) == q.get("default"):
+            continue
         if "default" in opt and "default" in q:
             if as_spec_value(q, stype) != opt["default"]:
                 errs.append("%s: survey default %r != spec default %r" % (var, q["default"], opt["default"]))
@@ -247,11 +276,32 @@ def test_mismatch_checker_can_fail():
         (dict(q0, choices=["auto", "offload"]), "differ from spec"),
         (dict(q0, default="drop"), "survey default"),
         (dict(good["spec"][1], type="integer", default=0), "cannot feed"),
-        (dict(good["spec"][4], choices=["no", "maybe"], default="no"), "not all booleans"),
+        (dict([q for q in good["spec"] if q["variable"] == "kcrash_confirm"][0], choices=["no", "maybe"],
+              default="no"), "not all booleans"),
     ]
     for q, expect in cases:
         errs = survey_spec_mismatches(dict(good, spec=[q]), options)
         assert len(errs) == 1 and expect in errs[0], (q, errs)
+
+
+def test_workflow_is_detect_approve_remediate_verify():
+    play = load(os.path.join(AWX, "job_templates.yml"))[0]
+    (task,) = [t for t in play["tasks"] if "awx.awx.workflow_job_template" in t]
+    nodes = dict((n["identifier"], n) for n in task["awx.awx.workflow_job_template"]["workflow_nodes"])
+    names = set(t["name"] for t in TEMPLATES)
+    assert nodes["detect"]["unified_job_template"]["name"] in names
+    assert nodes["detect"]["related"] == {"failure_nodes": [{"identifier": "approve"}]}   # drift fails it
+    assert nodes["approve"]["unified_job_template"]["type"] == "workflow_approval"
+    assert nodes["approve"]["related"] == {"success_nodes": [{"identifier": "remediate"}]}
+    assert nodes["remediate"]["unified_job_template"]["name"] == "kcrash.nfqueue - Remediate"
+    assert nodes["remediate"]["related"] == {"success_nodes": [{"identifier": "verify"}]}
+    assert nodes["verify"]["unified_job_template"]["name"] == nodes["detect"]["unified_job_template"]["name"]
+    detect = [t for t in TEMPLATES if t["name"] == nodes["detect"]["unified_job_template"]["name"]][0]
+    assert detect["job_type"] == "check" and detect["extra_vars"]["kcrash_fail_on_drift"] is True
+    # the remediate node's answers are accepted by AWX only as survey answers of that template
+    remediate_survey = SURVEYS[[t for t in TEMPLATES if t["name"] == "kcrash.nfqueue - Remediate"][0]["survey"]]
+    assert set(VARS["kcrash_awx_workflow"]["remediate_answers"]) <= {q["variable"] for q in remediate_survey["spec"]}
+    assert int(VARS["kcrash_awx_workflow"]["approval_timeout"]) > 0
 
 
 def test_every_survey_is_used_and_every_named_survey_exists():
@@ -261,7 +311,7 @@ def test_every_survey_is_used_and_every_named_survey_exists():
 
 def test_the_four_templates():
     by_name = {t["name"].split(" - ", 1)[1]: t for t in TEMPLATES}
-    assert set(by_name) == {"Detect drift", "Remediate", "Rollback", "Cancel scheduled reboots"}
+    assert {"Detect drift", "Remediate", "Rollback", "Cancel scheduled reboots"} <= set(by_name)
     assert by_name["Detect drift"]["job_type"] == "check" and by_name["Detect drift"]["diff_mode"] is True
     assert by_name["Detect drift"]["playbook"] == "playbooks/remediate.yml"
     assert by_name["Remediate"]["job_type"] == "run"
@@ -269,8 +319,11 @@ def test_the_four_templates():
     assert by_name["Rollback"]["playbook"] == "playbooks/rollback.yml"
     assert by_name["Cancel scheduled reboots"]["playbook"] == "playbooks/reboot_cancel.yml"
     remediate_vars = {q["variable"] for q in SURVEYS[by_name["Remediate"]["survey"]]["spec"]}
-    assert remediate_vars == {"kcrash_strategy", "kcrash_interfaces", "kcrash_window",
-                              "kcrash_serial", "kcrash_confirm"}
+    assert {"kcrash_strategy_override", "kcrash_interfaces_override", "kcrash_window_override",
+            "kcrash_serial", "kcrash_confirm"} <= remediate_vars
+    # extra vars outrank inventory variables: a survey never sends the per-host ones
+    for spec in SURVEYS.values():
+        assert not {q["variable"] for q in spec["spec"]} & {"kcrash_strategy", "kcrash_interfaces", "kcrash_window"}
 
 
 @pytest.mark.parametrize("tpl", TEMPLATES, ids=lambda t: t["name"])
@@ -310,11 +363,14 @@ def test_awx_task_arguments_are_documented_module_options():
                 unknown = set(args) - set(options)
                 assert not unknown, "%s: unknown options %s" % (key, sorted(unknown))
                 used += 1
-    assert used == 3
+    assert used == 7
 
 
 @pytest.mark.parametrize("task", ["Execution environment with kcrash.nfqueue",
-                                  "Project (this collection's repository)", "Job templates"])
+                                  "Project (this collection's repository)",
+                                  "Notification template (drift alert)", "Job templates",
+                                  "Workflow (detect, approve, remediate, verify)", "Approvers of the workflow",
+                                  "Daily drift check (schedule of Detect drift)"])
 def test_real_awx_modules_accept_the_arguments(task):
     """Run each task for real until its first API request; 127.0.0.1:1 refuses it.
 
@@ -324,7 +380,7 @@ def test_real_awx_modules_accept_the_arguments(task):
     res = run_playbook("--start-at-task", task)
     out = res.stdout + res.stderr
     assert res.returncode != 0
-    assert "Connection refused" in out, out
+    assert "Connection refused" in out, out[-3000:]
     for bad in ("Unsupported parameters", "must be one of", "is of type", "missing required"):
         assert bad not in out, out
     if task == "Job templates":

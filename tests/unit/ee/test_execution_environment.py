@@ -5,8 +5,9 @@
 """execution-environment.yml and meta/execution-environment.yml, checked with the real tools.
 
 `ansible-builder create` only renders a build context (no network, no container engine), so
-it runs for real here. The image build itself needs a registry for the base image and Galaxy
-for awx.awx: neither is reachable from these machines, so it is not run.
+it runs for real here. The image build itself (scripts/build-ee.sh build --local-base, on a
+base made from Debian packages: no registry is reachable here) and jobs run in it are
+tests/unit/awx/test_runner_ee.py.
 """
 
 import os
@@ -69,32 +70,23 @@ def test_definition_is_v3_with_pinned_core_and_our_collections():
     p = pins()
     assert deps["ansible_core"]["package_pip"] == "ansible-core==%s" % p["ansible-core"]
     assert deps["ansible_runner"]["package_pip"].startswith("ansible-runner==")
-    assert deps["python"] == "requirements/ee.txt"
+    # a file the collection tarball carries too (meta/execution-environment.yml names it)
+    assert deps["python"] == "meta/ee-requirements.txt"
     assert os.path.exists(os.path.join(REPO, deps["python"]))
+    # ansible-core 2.19 needs Python >= 3.11: never the base image's default python3
+    assert deps["python_interpreter"]["python_path"] == "/usr/bin/python3.11"
     assert "system" not in deps, "targets and controller need no system packages"
     names = [c["name"] for c in deps["galaxy"]["collections"]]
     version = load("galaxy.yml")["version"]
     assert "collections/kcrash-nfqueue-%s.tar.gz" % version in names, "tarball name follows galaxy.yml"
-    for unwanted in ("containers.podman", "community.general", "ansible.posix"):
+    assert names == ["collections/kcrash-nfqueue-%s.tar.gz" % version], "nothing from Galaxy"
+    for unwanted in ("awx.awx", "containers.podman", "community.general", "ansible.posix"):
         assert unwanted not in names
-
-
-def test_awx_pin_matches_the_bundled_awx_collection():
-    import ansible_collections.awx.awx as awx_pkg  # bundled by the `ansible` PyPI package
-    import json
-    manifest = os.path.join(os.path.dirname(awx_pkg.__file__), "MANIFEST.json")
-    if not os.path.exists(manifest):
-        pytest.skip("awx.awx found without MANIFEST.json (not the PyPI bundle)")
-    with open(manifest) as f:
-        bundled = json.load(f)["collection_info"]["version"]
-    ee = load("execution-environment.yml")
-    awx = [c for c in ee["dependencies"]["galaxy"]["collections"] if c["name"] == "awx.awx"]
-    assert awx and awx[0]["version"] == bundled
 
 
 def test_python_requirements_are_pinned_to_constraints():
     p = pins()
-    with open(os.path.join(REPO, "requirements", "ee.txt")) as f:
+    with open(os.path.join(REPO, load("execution-environment.yml")["dependencies"]["python"])) as f:
         for line in f:
             line = line.split("#", 1)[0].strip()
             if not line:
@@ -115,6 +107,7 @@ def test_ansible_builder_create_renders_the_context(tmp_path, collection_tarball
     assert 'ARG EE_BASE_IMAGE="%s"' % load("execution-environment.yml")["images"]["base_image"]["name"] \
         in containerfile
     assert "ansible-core==2.19.14" in containerfile
+    assert 'ARG PYCMD="/usr/bin/python3.11"' in containerfile
     assert "ansible-galaxy collection install" in containerfile
     # no system packages asked for: the bindep step has nothing of ours to install
     assert not (ctx / "_build" / "bindep.txt").exists()
@@ -127,7 +120,7 @@ def test_ansible_builder_create_renders_the_context(tmp_path, collection_tarball
     with open(collection_tarball, "rb") as a, open(str(copied), "rb") as b:
         assert a.read() == b.read()
     assert (ctx / "_build" / "requirements.txt").read_text() == open(
-        os.path.join(REPO, "requirements", "ee.txt")).read()
+        os.path.join(REPO, "meta", "ee-requirements.txt")).read()
 
 
 def test_tarball_carries_ee_metadata_and_no_dev_trees(collection_tarball):

@@ -292,3 +292,39 @@ def test_interface_list():
     assert interface_list(["eth0", " bond0.100 "]) == ["eth0", "bond0.100"]
     with pytest.raises(KcrashInputError):
         interface_list("eth0 $(reboot)")
+
+
+# ---------------------------------------------------------------- launch-time overrides (AWX surveys)
+
+@pytest.mark.parametrize("as_inventory", ["inventory", "", None, "  "])
+def test_override_that_means_inventory_keeps_each_hosts_own_value(as_inventory):
+    hosts = {"blocked": {"facts": INCIDENT, "vars": {"kcrash_strategy": "drop", "kcrash_interfaces": "eth0"}},
+             "plain": {"facts": INCIDENT, "vars": {}}}
+    out = plan_fleet(hosts, {"kcrash_strategy_override": as_inventory,
+                             "kcrash_interfaces_override": "" if as_inventory == "inventory" else as_inventory,
+                             "kcrash_window_override": as_inventory if as_inventory != "inventory" else ""})
+    assert out["blocked"]["plan"]["strategy"] == "drop" and out["blocked"]["plan"]["actions"] == ["drop"]
+    assert out["blocked"]["plan"]["interfaces"] == ["eth0"]
+    assert out["plain"]["plan"]["strategy"] == "auto" and out["plain"]["plan"]["actions"] == ["offload"]
+
+
+def test_answered_override_replaces_every_hosts_value():
+    hosts = {"blocked": {"facts": INCIDENT, "vars": {"kcrash_strategy": "drop", "kcrash_window": "01:00"}},
+             "plain": {"facts": INCIDENT, "vars": {}}}
+    out = plan_fleet(hosts, {"kcrash_strategy_override": "offload", "kcrash_interfaces_override": "em1, em2",
+                             "kcrash_window_override": "03:30"})
+    for host in ("blocked", "plain"):
+        assert out[host]["plan"]["strategy"] == "offload"
+        assert out[host]["offload_interfaces"] == ["em1", "em2"]
+        assert out[host]["plan"]["window"] == "03:30"
+
+
+@pytest.mark.parametrize("overrides, name", [
+    ({"kcrash_strategy_override": "reboot"}, "kcrash_strategy_override"),
+    ({"kcrash_interfaces_override": "eth0;reboot"}, "kcrash_interfaces_override"),
+    ({"kcrash_strategy": "drop"}, "kcrash_strategy"),
+])
+def test_bad_override_names_the_override(overrides, name):
+    with pytest.raises(KcrashInputError) as e:
+        plan_fleet({"web7": {"facts": INCIDENT, "vars": {}}}, overrides)
+    assert e.value.name == name

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+"""What AWX passes to a job of awx/vars.yml's templates, derived from the templates as code.
+
+Independent of the playbooks: built from awx/vars.yml and awx/surveys.yml only, with AWX's
+launch rules (awx/main/models/mixins.py, SurveyJobTemplateMixin):
+- a survey answer, or the question's default when the question is not answered, becomes an
+  extra var (extra vars outrank every inventory variable);
+- an optional question left blank is sent as "" (AWX 17 .. 24 UI), as null (AWX 24.6.1 API,
+  ansible/awx#16205) or not at all (AWX after ansible/awx#16289): ``blank`` picks one;
+- job_type check is ``--check``, diff_mode true is ``--diff``.
+"""
+
+import os
+
+import yaml
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+AWX = os.path.join(REPO, "awx")
+BLANKS = ("empty", "null", "omitted")
+
+
+def _load(name):
+    with open(os.path.join(AWX, name)) as f:
+        return yaml.safe_load(f)
+
+
+def templates():
+    """{short name ("Detect drift", ...): template dict} of awx/vars.yml."""
+    return dict((t["name"].split(" - ", 1)[1], t) for t in _load("vars.yml")["kcrash_awx_job_templates"])
+
+
+def survey(template):
+    return _load("surveys.yml")["kcrash_awx_surveys"][template["survey"]] if template.get("survey") else None
+
+
+def survey_extra_vars(template, answers=None, blank="empty"):
+    """The extra vars of a launch of ``template`` with ``answers`` ({variable: value}); every
+    question not in ``answers`` is left as the form presents it (its default)."""
+    assert blank in BLANKS
+    answers = dict(answers or {})
+    spec = survey(template)
+    out = {}
+    for q in (spec or {}).get("spec", []):
+        var = q["variable"]
+        value = answers.pop(var, q.get("default", ""))
+        if value in ("", None) and not q["required"]:
+            if blank == "omitted":
+                continue
+            value = None if blank == "null" else ""
+        if q["type"] == "integer" and value not in ("", None):
+            value = int(value)
+        out[var] = value
+    assert not answers, "not survey questions of %s: %s" % (template["name"], sorted(answers))
+    return out
+
+
+def job_cli_args(template):
+    """ansible-playbook options AWX adds for the template's job type and diff mode."""
+    args = []
+    if template.get("job_type") == "check":
+        args.append("--check")
+    if template.get("diff_mode"):
+        args.append("--diff")
+    return args
+
+
+def job_become_args(template, defaults=None):
+    """AWX adds --become when the template (or the shared defaults) enables privilege escalation."""
+    enabled = template.get("become_enabled", (defaults or {}).get("become_enabled", False))
+    return ["--become"] if enabled else []
+
+
+def template_defaults():
+    return _load("vars.yml")["kcrash_awx_job_template_defaults"]
