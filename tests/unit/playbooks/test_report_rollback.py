@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""The rollback command the report shows is the exact one: remediate.yml for real on a fresh
+"""Reports after real runs on lab incident hosts. The rollback command the report shows is the exact one: remediate.yml for real on a fresh
 lab `incident` host (offload, then drop on a second one), then the command from the report's
 JSON run as printed (offload: on the host with /bin/sh; drop: ansible-playbook on the
 controller) puts back what was there. Stand-in: the incident host's LRO state comes from the
@@ -65,3 +65,24 @@ def test_the_reported_rollback_commands_restore_the_hosts(tmp_path):
         assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
         assert "changed=1" in res.stdout
         assert sh(drp["incident"], "iptables-save -t mangle | grep -- '-A PREROUTING'").stdout == rules_before
+
+
+def test_every_planned_host_failing_still_replaces_the_last_report(tmp_path):
+    """The apply fails on the only planned host (its backup directory cannot be created: /proc),
+    so ansible-playbook stops after the apply play: the interim report, written after planning,
+    replaces the previous run's latest report and says the apply failed."""
+    with lab_hosts("krep-allfail", ("incident",)) as names:
+        inv = tmp_path / "inv.yml"
+        inv.write_text("all:\n  hosts:\n    failhost: {ansible_connection: containers.podman.podman, ansible_host: %s}\n"
+                       % names["incident"])
+        (tmp_path / "reports").mkdir()
+        (tmp_path / "reports" / "remediation-apply.json").write_text('{"counts": {"outcome": {"remediated": 1}}}')
+        res = run(tmp_path, [os.path.join(BIN, "ansible-playbook"), "-i", str(inv), "kcrash.nfqueue.remediate",
+                             "-e", "kcrash_confirm=true", "-e", "kcrash_offload_backup_dir=/proc/kcrash-backup",
+                             "-e", "kcrash_report_dir=%s" % (tmp_path / "reports")])
+        assert res.returncode != 0
+        assert "large-receive-offload: on" in sh(names["incident"], "ethtool -k eth0").stdout, "host left as it was"
+        with open(str(tmp_path / "reports" / "remediation-apply.json")) as f:
+            rep = validate(json.load(f))
+        assert rep["complete"] is False and rep["counts"]["outcome"] == {"apply_failed": 1}
+        assert rep["hosts"][0]["verdict"] == "exposed" and rep["hosts"][0]["after_source"] == "none"
