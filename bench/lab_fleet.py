@@ -9,6 +9,8 @@ Containers are started from the lab images (`scripts/lab.sh build`) with the sam
 its own, and waited for until the lab init has marked them ready.
 """
 
+import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -108,3 +110,22 @@ def figures(series, times, target=1.3):
     lines.append("  load average at the end: %.1f %.1f %.1f on %d CPUs" % (os.getloadavg() + (os.cpu_count(),)))
     res["load_average"] = os.getloadavg()
     return res, lines
+
+
+@contextlib.contextmanager
+def fleet(plan, label, network=None, keep=False):
+    """:func:`start` ``plan``; yields the container names; removes them afterwards unless ``keep``."""
+    names = [name for dummy, name, dummy2 in plan]
+    start(plan, label, network=network)
+    try:
+        yield names
+    finally:
+        if not keep:
+            remove(names)
+
+
+def write_json(path, figures_dict):
+    """The figures as JSON at ``path`` (a bench's --json), when a path is given."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(figures_dict, f, indent=2)

@@ -20,7 +20,6 @@ median(floor), and best-of-N; target <= 1.3.
 """
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -61,30 +60,23 @@ def main():
     playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     plan = [(IMAGES[i % len(IMAGES)], "%s-%s-%d" % (a.prefix, IMAGES[i % len(IMAGES)], i // len(IMAGES) + 1),
              "%s-%d" % (IMAGES[i % len(IMAGES)], i // len(IMAGES) + 1)) for i in range(a.hosts)]
-    containers = [name for dummy, name, dummy2 in plan]
-    lab_fleet.start(plan, LABEL, network=NETWORK)
-    try:
+    with lab_fleet.fleet(plan, LABEL, network=NETWORK, keep=a.keep) as containers:
         inv = lab_fleet.write_ssh_inventory(os.path.join(tmp, "ssh-inventory.yml"), containers, NETWORK)
         floor_cmd = [playbook, "-i", inv, floor_yml, "-b"]
         detect_cmd = [playbook, "-i", inv, "kcrash.nfqueue.detect", "-b", "-e", "kcrash_detect_report=false"]
         timed(floor_cmd, env)          # warm-up: imports, ControlPersist masters
+        timed(detect_cmd, env)
         series = [("floor", "raw: true floor (-b)", floor_cmd),
                   ("detect", "kcrash.nfqueue.detect -b", detect_cmd),
                   ("action", "exposure_facts -b alone", [playbook, "-i", inv, action_yml, "-b"])]
-        timed(detect_cmd, env)
         times = lab_fleet.alternate(series, a.rounds, lambda cmd: timed(cmd, env)[0])
-        res, lines = lab_fleet.figures(series, times)
-        res.update(hosts=a.hosts, rounds=a.rounds, pipelining=a.pipelining, images=list(IMAGES))
-        print("ssh detect bench: %d SSH lab hosts (%s), ansible.builtin.ssh as ops with -b, ControlPersist on, "
-              "pipelining %s, forks %d, %d rounds" % (a.hosts, ", ".join(IMAGES), "on" if a.pipelining else "off",
-                                                      a.hosts, a.rounds))
-        print("\n".join(lines))
-        if a.json:
-            with open(a.json, "w") as f:
-                json.dump(res, f, indent=2)
-    finally:
-        if not a.keep:
-            lab_fleet.remove(containers)
+    res, lines = lab_fleet.figures(series, times)
+    res.update(hosts=a.hosts, rounds=a.rounds, pipelining=a.pipelining, images=list(IMAGES))
+    print("ssh detect bench: %d SSH lab hosts (%s), ansible.builtin.ssh as ops with -b, ControlPersist on, "
+          "pipelining %s, forks %d, %d rounds" % (a.hosts, ", ".join(IMAGES), "on" if a.pipelining else "off",
+                                                  a.hosts, a.rounds))
+    print("\n".join(lines))
+    lab_fleet.write_json(a.json, res)
 
 
 if __name__ == "__main__":

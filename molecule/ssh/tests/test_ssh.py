@@ -101,6 +101,29 @@ def report_dir(pipelining, what):
     return os.path.join(REPORTS, "%s-%s" % (what, "on" if pipelining else "off"))
 
 
+# ------------------------------------------------------------------------- the lab is what it claims
+
+def test_ssh_hosts_are_what_the_issue_asks_for():
+    """No Python on any PATH, /tmp noexec, sshd answering as `ops` with the lab key, and the
+    escalation each host is declared with (read as root inside the containers)."""
+    with open(SSH_INVENTORY) as f:
+        inventory = f.read()
+    assert "ansible_connection: ansible.builtin.ssh" in inventory and "ansible_become:" not in inventory
+    for host in ALL_HOSTS:
+        assert podman(host, "for p in python3 python python2 python2.6; do "
+                            "for d in $(echo \"$PATH:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin\" | tr : ' '); do "
+                            "[ -e $d/$p ] && echo $d/$p; done; done; true") == "", host
+        assert "noexec" in podman(host, "grep ' /tmp ' /proc/mounts"), host
+        assert podman(host, "test -s /home/ops/.ssh/authorized_keys && id -u ops").strip() != "0"
+    sudoers = podman("ssh-incident", "cat /etc/sudoers.d/ops")
+    assert "Defaults requiretty" in sudoers and "NOPASSWD" in sudoers
+    assert "NOPASSWD" not in podman("ssh-sudo-password", "cat /etc/sudoers.d/ops")
+    assert podman("ssh-su", "test -e /etc/sudoers.d/ops && echo sudo || echo none").strip() == "none"
+    assert "port 2222" in podman("ssh-port2222", "mkdir -p /run/sshd; /usr/sbin/sshd -T | grep -x 'port [0-9]*'")
+    assert podman("ssh-bare", "readlink -f /bin/sh; getent passwd ops | cut -d: -f7; readlink -f /usr/local/bin/last").split() == [
+        "/usr/bin/busybox", "/bin/sh", "/usr/bin/busybox"]
+
+
 # ------------------------------------------------------------------------- the README, in order
 
 def test_detect_over_ssh_equals_the_podman_connection(pipelining):
