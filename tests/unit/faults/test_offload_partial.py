@@ -86,6 +86,6 @@ def test_a_file_shared_with_the_failed_nic_goes_back_whole(tmp_path):
 
 def test_backup_directories_are_unique_within_one_second():
     now = 1764990000
-    names = set(OF.run_dir("/var/backups/kcrash-nfqueue", now) for _ in range(50))
+    names = set(OF.run_dir("/var/backups/kcrash-nfqueue", now) for dummy in range(50))
     assert len(names) == 50
     assert all(re.match(r"^/var/backups/kcrash-nfqueue/offload-20251206T\d{6}Z-[0-9a-f]{8}$", n) for n in names)
