@@ -379,9 +379,10 @@ def _manifest(bdir, txs, nft_tables, changes, with_list):
     names += ["restore.sh", "watchdog.sh"] + (["files.list"] if with_list else [])
     known = "".join("%s files/%s\n" % (c.expect, backup_name(c.path)) for c in changes if c.expect)
     fail = _backup_fail("manifest", bdir)
+    lines = len(names) + known.count("\n")
     return ("{ cksum %s && printf '%%s' %s; } > manifest.new && [ \"$(wc -l < manifest.new)\" -eq %d ] "
-            "&& mv -f manifest.new manifest || %s\n" % (" ".join(names), quote(known) if known else "''",
-                                                          len(names) + known.count("\n"), fail))
+            "&& mv -f manifest.new manifest || %s\n"
+            % (" ".join(names), quote(known) if known else "''", lines, fail))
 
 
 def _digest_command(tx):

@@ -77,15 +77,16 @@ options:
     description:
       - Directory on the host under which each run keeps copies of the files it replaces
         (C(<backup_dir>/offload-<UTC timestamp>-<random>/<path with / turned into _>), unique
-        per run). Limited to the characters C(A-Z a-z 0-9 _ @ % + = : , . / -).
+        per run).
+      - "Limited to the characters C(A-Z a-z 0-9 _ @ % + = : , . / -)."
     type: path
     default: /var/backups/kcrash-nfqueue
   partial_ok:
     description:
       - What to do when the change fails its verification on some interfaces (for example
-        C(ethtool -K) fails on one NIC). V(false) (all or nothing) puts everything back:
+        C(ethtool -K) fails on one NIC). V(false) (all or nothing) puts everything back -
         runtime state, NetworkManager profiles and files of every interface.
-      - V(true) keeps the safe part: only the interfaces that failed are put back (their
+      - V(true) keeps the safe part. Only the interfaces that failed are put back (their
         runtime state, their NetworkManager profiles, and every file that configures one of
         them, so a file shared with a failed interface goes back whole); the task still
         fails, with RV(partial) saying what was kept and what was put back.

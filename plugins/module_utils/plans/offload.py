@@ -43,6 +43,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
     udev,
 )
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
+    FILE_FUNCS,
     FileChange,
     Script,
     backup_name,
@@ -714,7 +715,7 @@ def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None, parti
         s.section("verify.%d" % i, "cat \"$KC_T/v.%d\"" % i)
     s.section("outcome", "printf '%s\\n' \"${kc_bad:-ok}\"")
     # rollback: runtime back to what it was, files back from the backup, NM values back
-    rb = ["[ -n \"$kc_bad\" ] || exit 0"]
+    rb = ["[ -n \"$kc_bad\" ] || exit 0", FILE_FUNCS.rstrip("\n")]
     if partial_ok:
         # kc_hit "I J": one of the interfaces numbered I, J failed its verification
         rb.append("kc_hit() { for kc_i in $1; do case \" $kc_bad \" in *\" $kc_i:\"*) return 0;; esac; done; return 1; }")
@@ -740,7 +741,8 @@ def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None, parti
     for ch in changes:
         b = posixpath.join(backup_dir, backup_name(ch.path))
         if ch.expect == "":
-            undo(owners.get(ch.path, the_plan["interfaces"]), "rm -f %s" % quote(ch.path))
+            # created through a dangling symlink: the file goes, the link stays as it was
+            undo(owners.get(ch.path, the_plan["interfaces"]), "kc_real %s && rm -f \"$kc_r\"" % quote(ch.path))
         else:
             undo(owners.get(ch.path, the_plan["interfaces"]), "cp -p %s %s || echo %s" % (
                 quote(b), quote(ch.path), quote("could not restore %s from %s" % (ch.path, b))))

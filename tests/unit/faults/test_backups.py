@@ -125,12 +125,11 @@ def test_second_rollback_does_not_restore_the_same_backup_again(ns, tmp_path):
     broot = str(tmp_path / "backups")
     ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num 3")
     before = forward(ns)
-    tasks = lambda args: [{"name": "t", "kcrash.nfqueue.nfqueue_target": dict(  # noqa: E731
-        {"backup_root": broot, "persist": False}, **args)}]
     wrap = ["ip", "netns", "exec", ns.name]
 
     def play(args, extra=()):
-        rc, out = run_play_json(tmp_path, tasks(args), wrap=wrap, extra=list(extra))
+        tasks = [{"name": "t", "kcrash.nfqueue.nfqueue_target": dict({"backup_root": broot, "persist": False}, **args)}]
+        rc, out = run_play_json(tmp_path, tasks, wrap=wrap, extra=list(extra))
         return rc, out["plays"][0]["tasks"][0]["hosts"]["testhost"]
 
     rc, res = play({})

@@ -96,8 +96,9 @@ def test_rollback_and_offload_actions_refuse_hostile_backup_paths(tmp_path, cdir
         res = out["plays"][0]["tasks"][0]["hosts"]["testhost"]
         assert rc != 0 and res["failed"] and "backup_root" in res["msg"], res
         rc, out = run_play_json(tmp_path, [
-            {"name": "of", "kcrash.nfqueue.offload": {"interfaces": ["lo"], "features": ["gro"], "persist": False,
-                                                     "backup_dir": "/etc/hostname/$(touch %s/p2)" % cdir}}],
+            {"name": "of", "kcrash.nfqueue.offload": {
+                "interfaces": ["lo"], "features": ["gro"], "persist": False,
+                "backup_dir": "/etc/hostname/$(touch %s/p2)" % cdir}}],
             wrap=["ip", "netns", "exec", ns.name])
         res = out["plays"][0]["tasks"][0]["hosts"]["testhost"]
         assert rc != 0 and res["failed"] and "backup_dir" in res["msg"], res

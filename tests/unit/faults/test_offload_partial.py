@@ -86,6 +86,21 @@ def test_a_file_shared_with_the_failed_nic_goes_back_whole(tmp_path):
 
 def test_backup_directories_are_unique_within_one_second():
     now = 1764990000
-    names = set(OF.run_dir("/var/backups/kcrash-nfqueue", now) for _ in range(50))
+    names = set(OF.run_dir("/var/backups/kcrash-nfqueue", now) for dummy in range(50))
     assert len(names) == 50
     assert all(re.match(r"^/var/backups/kcrash-nfqueue/offload-20251206T\d{6}Z-[0-9a-f]{8}$", n) for n in names)
+
+
+def test_rollback_of_a_file_created_through_a_dangling_symlink_keeps_the_link(tmp_path):
+    plan, env, etc = setup(tmp_path)
+    (tmp_path / "real").mkdir()
+    link = etc / "ifcfg-eth1.new"
+    os.symlink("../real/ifcfg-eth1", str(link))
+    plan["changes"] = [FileChange(str(link), "DEVICE=eth1\n", expect="")]
+    plan["interfaces"]["eth1"]["persist"]["path"] = str(link)
+    bk = str(tmp_path / "bk")
+    script, nonce = OF.build_apply_script(plan, bk)
+    p = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, env=env, check=False)
+    res = OF.parse_apply(p.stdout, nonce, plan, bk)
+    assert not res["ok"] and "were put back" in res["msg"], res
+    assert os.path.islink(str(link)) and not (tmp_path / "real" / "ifcfg-eth1").exists()

@@ -297,14 +297,17 @@ def test_failed_test_changes_nothing_across_tables(ns, broot, tmp_path, flavour)
     assert not os.path.exists(bdir)
 
 
-def test_failing_backup_save_changes_nothing(ns, broot):
+def test_failing_backup_save_changes_nothing(ns, broot, tmp_path):
     """The backup save runs in a pipeline (tee into the digest); its own exit status is what
     counts: a failing save stops the apply, nothing changed, no backup directory left."""
     ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num 3")
     _rr, plan = read_and_plan(ns)
-    plan["iptables"][0]["save_tool"] = "false"
-    bdir, rc, out, err = apply(ns, plan, broot)
-    assert rc == R.RC_APPLY and "KCRASH-FAIL: false -t filter failed" in err, (rc, out, err)
+    # a failing stand-in first in PATH (the tool name itself is checked: no other word passes)
+    (tmp_path / "iptables-legacy-save").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "iptables-legacy-save").chmod(0o755)
+    bdir = R.backup_dir(broot, stamp())
+    rc, out, err = ns.sh("PATH=%s:$PATH\n%s" % (tmp_path, R.apply_script(plan, bdir, seconds=30, wait=True)))
+    assert rc == R.RC_APPLY and "KCRASH-FAIL: iptables-legacy-save -t filter failed" in err, (rc, out, err)
     assert "NFQUEUE --queue-num 3" in ns.ok("iptables-legacy-save")
     assert not os.path.exists(bdir)
 
