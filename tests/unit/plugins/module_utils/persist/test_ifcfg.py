@@ -196,7 +196,7 @@ def bash_value(tmp_path, text, name="ETHTOOL_OPTS"):
     """The value bash gives ``name`` when it sources ``text`` (network-functions does `. ifcfg`)."""
     f = tmp_path / "ifcfg-eth0"
     f.write_text(text)
-    p = subprocess.run([BASH, "-c", '. "$1"; printf "%s" "${%s-UNSET}"' % ("%s", name), "bash", str(f)],
+    p = subprocess.run([require_tool("bash", "bash"), "-c", '. "$1"; printf "%s" "${%s-UNSET}"' % ("%s", name), "bash", str(f)],
                        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, check=False)
     assert p.returncode == 0, p.stderr
     return p.stdout
