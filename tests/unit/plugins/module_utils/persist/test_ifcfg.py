@@ -254,7 +254,7 @@ def run_lab_replay(tmp_path, text):
     (stub / "ethtool").chmod(0o755)
     f = tmp_path / "ifcfg-eth0"
     f.write_text(text)
-    p = subprocess.run([BASH, LAB_REPLAY, str(f)], capture_output=True, text=True,
+    p = subprocess.run([require_tool("bash", "bash"), LAB_REPLAY, str(f)], capture_output=True, text=True,
                        env={"PATH": "%s:/usr/bin:/bin" % stub}, check=False)
     assert p.returncode == 0, p.stderr
     return [line.split() for line in p.stdout.splitlines()]
