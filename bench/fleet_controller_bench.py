@@ -35,7 +35,7 @@ def timed(func, *args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--hosts", type=int, default=10000)
     ap.add_argument("--slices", type=int, default=4)
     args = ap.parse_args()

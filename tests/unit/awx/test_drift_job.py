@@ -10,7 +10,6 @@ ethtool stand-in, the seed's NFQUEUE rule; see lab/README.md), podman connection
 import json
 import os
 import subprocess
-import sys
 
 from awx_launch import job_cli_args, survey_extra_vars, templates
 from conftest import ANSIBLE_PLAYBOOK, CONTAINERS_CONF, bundled_collections, lab_hosts
