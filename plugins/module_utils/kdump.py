@@ -66,7 +66,7 @@ def parse(text):
     is loaded), "configured_not_loaded" (configuration or a ``crashkernel=`` reservation,
     nothing loaded) or "not_configured"."""
     kv = {}
-    for line in (text or "").splitlines():
+    for line in (text or "").split("\n"):
         m = _LINE_RE.match(line.strip())
         if m:
             kv[m.group(1)] = m.group(2)

@@ -58,7 +58,7 @@ def _value(raw):
 def parse(text):
     """os-release text -> ``{key (lower case): value}`` (quotes and escapes removed)."""
     out = {}
-    for line in (text or "").splitlines():
+    for line in (text or "").split("\n"):
         m = _LINE_RE.match(line.strip())
         if m:
             out[m.group(1).lower()] = _value(m.group(2))
