@@ -83,7 +83,17 @@ venv311() {
         add_podman_collection "$dir/lib/python3.11/site-packages"
         touch "$dir/.ready"
     fi
+    prune_stale "$CACHE"/venv-"$ver"-* -- "$dir"
     printf '%s\n' "$dir"
+}
+
+# prune_stale PATH... -- KEEP: remove the cache entries of older inputs (other hashes)
+prune_stale() {
+    local keep="${*: -1}" d
+    for d in "$@"; do
+        [ "$d" = -- ] && break
+        [ "$d" = "$keep" ] || [ ! -e "$d" ] || rm -rf "$d"
+    done
 }
 
 # containers.podman (the lab's connection) and ansible.posix (the json callback of the action
@@ -132,6 +142,7 @@ EOF
         chmod 0755 "$root/usr/local/bin/podman"
         touch "$root/.ready"
     fi
+    prune_stale "$CACHE"/trixie-* -- "$root"
     printf '%s\n' "$root"
 }
 
