@@ -333,3 +333,77 @@ def test_crash_history_texts():
     # the panic only in the current dmesg flags the host too
     now = {"dmesg": [{"bug_id": "el6-nf_queue-gso-null", "signature": "rip-nf_queue+0x98", "line": "RIP ..."}]}
     assert exposure.crash_history({"crash_evidence": now})[0] is True
+
+
+def test_label_cut_at_160_characters():
+    rule = "-A X " + "a" * 155
+    assert exposure.rule_label(dict(RULE, rule=rule)).endswith(": " + rule)             # 160: kept
+    cut = exposure.rule_label(dict(RULE, rule=rule + "b"))                              # 161: cut
+    assert cut.endswith(": " + rule[:157] + "...")
+
+
+def test_live_rule_with_unknown_reachability_feeds_received_packets():
+    e = exposure.assess(facts(rules=(dict(RULE, reachable_from=None),)))
+    assert e["legs"]["rules"] == "live"
+
+
+def test_firewall_readability_defaults_to_readable():
+    f = facts(rules=())
+    del f["firewall"]
+    assert exposure.assess(f)["legs"]["rules"] == "none"
+
+
+def test_every_nic_is_looked_at():
+    blind = dict(_nic(None), features={})
+    nolro = dict(_nic(None), features={"gro": _feat(True)})
+    live, warm = _nic(_feat(True)), _nic(_feat(False), driver="ixgbe")
+    for first in (blind, nolro, live):
+        e = exposure.assess(facts(nics={"eth0": first, "eth1": live, "eth2": warm}))
+        assert e["level"] == "exposed" and "eth1" in e["interfaces"], e
+        assert any(r.startswith("lro: eth1 (physical, ixgbe) has large-receive-offload on") for r in e["reasons"])
+    e = exposure.assess(facts(nics={"eth0": live, "eth1": _nic(_feat(True))}))
+    assert e["interfaces"] == ["eth0", "eth1"]
+    assert e["recommended"][0] == ("turn LRO off now and persistently on eth0, eth1 "
+                                   "(kcrash.nfqueue.offload; ethtool -K <nic> lro off)")
+
+
+def test_fixed_off_lro_is_not_at_risk_whatever_was_asked():
+    hint = {"file": "/etc/sysconfig/network-scripts/ifcfg-eth0", "line": 3, "text": "x", "interface": "eth0", "lro": True}
+    for lro, nic in ((_feat(False, fixed=True), {"persistence": [hint]}),
+                     (_feat(False, fixed=True, requested=True), {})):
+        e = exposure.assess(facts(nics={"eth0": dict(_nic(lro, driver="e1000e"), **nic)}))
+        assert e["legs"]["lro"] == "none" and e["level"] == "not_exposed", e
+
+
+def test_unknown_nic_gets_no_lro_recommendation():
+    blind = dict(_nic(None), features={})
+    e = exposure.assess(facts(nics={"eth0": blind}))
+    assert e["level"] == "unknown" and e["interfaces"] == ["eth0"]
+    assert e["recommended"] == [
+        "replace the NFQUEUE target with DROP where queued packets are dropped anyway (kcrash.nfqueue.nfqueue_target)",
+        "no kernel of this family is documented to fix it: rely on LRO off or DROP",
+        "re-run detection with become (root) and ethtool/iptables available to settle the unknown leg",
+    ]
+
+
+def test_crash_texts_list_several_items():
+    p = "/var/crash/a/vmcore-dmesg.txt"
+    vm = [{"path": p, "bug_id": "el6-nf_queue-gso-null", "signature": s, "rip": None} for s in ("rip-nf_queue+0x98", "null-deref")]
+    vm += [{"path": p, "bug_id": b, "signature": "s"} for b in ("CVE-2022-36946", "skb-warn-bad-offload")]
+    flagged, reasons = exposure.crash_history({"crash_evidence": {"vmcore": vm}})
+    assert flagged and reasons == [
+        "crash: %s shows this panic (null-deref, rip-nf_queue+0x98)" % p,
+        "crash: %s also matches related catalog signatures: CVE-2022-36946:s, skb-warn-bad-offload:s" % p]
+    k = _kernel(True, fixed_installed=["a", "b"])
+    assert "reboot into an installed kernel with the NULL check: a, b" in exposure.assess(_facts_with_kernel(k))["recommended"]
+
+
+def test_current_dmesg_lists_all_but_the_generic_lines_of_this_panic():
+    prim = "el6-nf_queue-gso-null"
+    dm = [{"bug_id": prim, "signature": "null-deref", "line": "BUG: unable to handle kernel NULL pointer"},
+          {"bug_id": prim, "signature": "rip-nf_queue+0x98", "line": "RIP nf_queue+0x98"},
+          {"bug_id": "skb-warn-bad-offload", "signature": "null-deref", "line": "w"}]
+    flagged, reasons = exposure.crash_history({"crash_evidence": {"dmesg": dm}})
+    assert flagged is True
+    assert reasons == ["crash: current dmesg matches %s:rip-nf_queue+0x98: RIP nf_queue+0x98" % prim,
+                       "crash: current dmesg matches skb-warn-bad-offload:null-deref: w"]
