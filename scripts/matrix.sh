@@ -83,7 +83,17 @@ venv311() {
         add_podman_collection "$dir/lib/python3.11/site-packages"
         touch "$dir/.ready"
     fi
+    prune_stale "$CACHE"/venv-"$ver"-* -- "$dir"
     printf '%s\n' "$dir"
+}
+
+# prune_stale PATH... -- KEEP: remove the cache entries of older inputs (other hashes)
+prune_stale() {
+    local keep="${*: -1}" d
+    for d in "$@"; do
+        [ "$d" = -- ] && break
+        [ "$d" = "$keep" ] || [ ! -e "$d" ] || rm -rf "$d"
+    done
 }
 
 # containers.podman (the lab's connection) and ansible.posix (the json callback of the action
@@ -132,6 +142,7 @@ EOF
         chmod 0755 "$root/usr/local/bin/podman"
         touch "$root/.ready"
     fi
+    prune_stale "$CACHE"/trixie-* -- "$root"
     printf '%s\n' "$root"
 }
 
@@ -196,6 +207,13 @@ venv313() {
 }
 
 # ------------------------------------------------------------------ per-version steps
+# pip inside the trixie root: only the host-downloaded wheels. A config file, not PIP_*
+# variables: ansible-test runs pip with an environment of its own.
+trixie_pip_conf() {
+    printf '[global]\nno-index = true\nfind-links = %s\ndisable-pip-version-check = true\n' "$WHEELS" \
+        >"$TRIXIE/etc/pip.conf"
+}
+
 # run_in VER PY BIN CMD: CMD (bash text) with BIN (the version's venv bin) first in PATH
 run_in() {
     local py="$1" bin="$2" cmd="$3"
@@ -235,6 +253,8 @@ seed_get_pip() {
     mkdir -p "$cache"
     ls "$cache"/pip-"$ver"-*.whl >/dev/null 2>&1 \
         || "$REPO/.venv/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary :all: "pip==$ver" -d "$cache"
+    # the stand-in installs pip==$ver with pip: offline in the trixie root, from the wheels
+    [ "$py" != 3.13 ] || { cp -n "$cache"/pip-"$ver"-*.whl "$WHEELS/"; cp -n "$cache"/pip-"$ver"-*.whl "$TRIXIE$WHEELS/"; }
     [ -f "$script" ] && return 0
     cat >"$script" <<EOF
 # kcrash.nfqueue stand-in for ansible-test's get-pip-$ver.py (written by scripts/matrix.sh):
@@ -307,7 +327,7 @@ for row in "${ROWS[@]}"; do
     line="ansible-core $ver python $py:"
     ok=1
     if [ "$py" = 3.13 ]; then
-        [ -n "$TRIXIE" ] || TRIXIE="$(trixie_root)"
+        [ -n "$TRIXIE" ] || { TRIXIE="$(trixie_root)"; trixie_pip_conf; }
         bin="$(venv313 "$ver" "$TRIXIE")/bin"
     else
         bin="$(venv311 "$ver")/bin"

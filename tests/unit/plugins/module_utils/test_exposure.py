@@ -191,3 +191,222 @@ def test_lro_off_but_requested_on_is_at_risk():
     # the same NIC with LRO off and nothing requested is not exposed
     off = dict(lro, requested=False)
     assert exposure.assess(facts(nics={"eth0": _nic(off, driver="virtio_net")}))["level"] == "not_exposed"
+
+
+def test_rule_label_full_and_sparse():
+    assert exposure.rule_label(RULE) == "ipv4/legacy mangle PREROUTING #1: -A PREROUTING -p tcp -j NFQUEUE"
+    assert exposure.rule_label(SAVED) == ("ipv4/file mangle PREROUTING /etc/sysconfig/iptables:12: "
+                                          "-A PREROUTING -p tcp -j NFQUEUE")
+    assert exposure.rule_label({}) == "?/? ? ? : "
+    assert exposure.rule_label({"file": "/f"}) == "?/? ? ? /f:?: "
+    long = exposure.rule_label(dict(RULE, rule="-A X " + "a" * 300))
+    assert long.endswith("a...") and len(long.split(": ", 1)[1]) == 160
+
+
+def test_nft_output_hook_chain_sees_only_local_packets():
+    nft_out = dict(RULE, family="inet", backend="nftables", table="t", chain="out", reachable_from=["output"])
+    e = exposure.assess(facts(rules=(nft_out,)))
+    assert e["legs"]["rules"] == "none" and e["level"] == "not_exposed"
+    nft_in = dict(nft_out, reachable_from=["output", "input"])
+    assert exposure.assess(facts(rules=(nft_in,)))["legs"]["rules"] == "live"
+
+
+# ------------------------------------------------------------------ what the user reads
+# The reasons and recommendations are the product's output: their text is specified here.
+
+def _kernel(cv, release="3.10.0-1160.el7.x86_64", family="el7", reason="r", confidence="confirmed", **kw):
+    return dict({"release": release, "family": family, "code_vulnerable": cv, "reason": reason,
+                 "confidence": confidence, "fixed_by": None, "fixed_installed": []}, **kw)
+
+
+def _facts_with_kernel(kernel, **kw):
+    f = facts(**kw)
+    f["kernel"] = kernel
+    return f
+
+
+def test_kernel_with_the_null_check_and_a_live_rule_says_nothing_to_do():
+    e = exposure.assess(_facts_with_kernel(_kernel(False)))
+    assert e["level"] == "not_exposed"
+    assert e["reasons"][0] == "kernel: 3.10.0-1160.el7.x86_64 (el7) has the NULL check: r [confirmed]"
+    assert e["recommended"] == ["nothing to do for this panic; NFQUEUE rules kept (the running kernel has the NULL check)"]
+    assert e["rules"] == ["ipv4/legacy mangle PREROUTING #1: -A PREROUTING -p tcp -j NFQUEUE"]
+
+
+def test_unknown_kernel_texts_and_recommendations():
+    k = {"code_vulnerable": None, "confidence": "unknown"}
+    e = exposure.assess(_facts_with_kernel(k))
+    assert e["level"] == "unknown" and e["legs"]["kernel"] == "unknown"
+    assert e["reasons"][0] == "kernel: ? (unknown family) is not known to carry or lack the NULL check"
+    assert e["recommended"] == [
+        "turn LRO off now and persistently on eth0 (kcrash.nfqueue.offload; ethtool -K <nic> lro off)",
+        "replace the NFQUEUE target with DROP where queued packets are dropped anyway (kcrash.nfqueue.nfqueue_target)",
+        "re-run detection with become (root) and ethtool/iptables available to settle the unknown leg",
+    ]
+
+
+def test_vulnerable_kernel_recommendations_with_fixes_known():
+    k = _kernel(True, release="2.6.32-358.el6.x86_64", family="el6", reason=None, confidence=None,
+                fixed_by="kernel-3.10.0-1160.el7", fixed_installed=["3.10.0-1160.el7.x86_64"])
+    e = exposure.assess(_facts_with_kernel(k))
+    assert e["level"] == "exposed"
+    assert e["reasons"][0] == ("kernel: 2.6.32-358.el6.x86_64 (el6) carries the unchecked skb_gso_segment() result "
+                               "in the queue path")
+    assert e["recommended"][2:] == [
+        "reboot into an installed kernel with the NULL check: 3.10.0-1160.el7.x86_64",
+        "move to a kernel with the NULL check: kernel-3.10.0-1160.el7 (kcrash.nfqueue.kernel_upgrade)",
+    ]
+    e = exposure.assess(_facts_with_kernel(_kernel(True, confidence="likely")))
+    assert e["reasons"][0].endswith(": r [likely]")
+    assert e["recommended"][-1] == "no kernel of this family is documented to fix it: rely on LRO off or DROP"
+
+
+def test_rules_that_see_no_received_packet():
+    out_rule = dict(RULE, table="filter", chain="OUTPUT", reachable_from=["OUTPUT"])
+    e = exposure.assess(facts(rules=(out_rule,)))
+    assert e["legs"]["rules"] == "none" and e["recommended"] == []
+    assert e["reasons"][1] == ("rules: NFQUEUE rule sees only locally generated packets: "
+                               "ipv4/legacy filter OUTPUT #1: -A PREROUTING -p tcp -j NFQUEUE")
+    orphan = dict(RULE, chain="QUEUEME", reachable_from=[])
+    e = exposure.assess(facts(rules=(orphan,)))
+    assert e["legs"]["rules"] == "potential" and e["level"] == "at_risk"
+    assert e["reasons"][1] == ("rules: NFQUEUE rule in a chain no built-in chain reaches (yet): "
+                               "ipv4/legacy mangle QUEUEME #1: -A PREROUTING -p tcp -j NFQUEUE")
+    assert e["rules"] == ["ipv4/legacy mangle QUEUEME #1: -A PREROUTING -p tcp -j NFQUEUE"]
+    e = exposure.assess(facts(rules=(), readable=False))
+    assert e["legs"]["rules"] == "unknown"
+    assert e["reasons"][1] == "rules: the live ruleset could not be read (see probe.errors)"
+    e = exposure.assess(facts(rules=()))
+    assert e["reasons"][1] == "rules: no NFQUEUE/QUEUE rule in any live ruleset or saved rule file"
+
+
+def test_lro_leg_texts():
+    lo = dict(_nic(_feat(False, fixed=True), kind="loopback", driver=None), physical=False)
+    e = exposure.assess(facts(nics={}))
+    assert (e["legs"]["lro"], e["reasons"][-1]) == ("unknown", "lro: no interface data")
+    e = exposure.assess(facts(nics={"lo": lo}))
+    assert (e["legs"]["lro"], e["reasons"][-1]) == (
+        "none", "lro: no NIC that receives packets itself (only stacked/loopback devices)")
+    blind = dict(_nic(None), features={}, ethtool_error="Cannot get device features: Operation not permitted")
+    e = exposure.assess(facts(nics={"eth0": blind}))
+    assert e["legs"]["lro"] == "unknown" and e["interfaces"] == ["eth0"]
+    assert e["reasons"][-1] == ("lro: eth0 (physical, ixgbe): offload state unknown "
+                                "(Cannot get device features: Operation not permitted)")
+    e = exposure.assess(facts(nics={"eth0": dict(blind, ethtool_error=None)}))
+    assert e["reasons"][-1] == "lro: eth0 (physical, ixgbe): offload state unknown (ethtool -k not available)"
+    old = dict(_nic(None), feature_format="offload-space")
+    old["features"] = {"gro": _feat(True)}
+    e = exposure.assess(facts(nics={"eth0": old}))
+    assert e["legs"]["lro"] == "unknown"
+    assert e["reasons"][-1] == "lro: eth0 (physical, ixgbe): this ethtool does not report LRO"
+    e = exposure.assess(facts(nics={"eth0": dict(old, feature_format="features")}))
+    assert e["legs"]["lro"] == "none"
+    e = exposure.assess(facts(nics={"eth0": _nic(_feat(False), driver="e1000e"),
+                                    "eth1": _nic(_feat(False, fixed=True), driver="ixgbe")}))
+    assert e["reasons"][-1] == "lro: LRO is off on every NIC that receives packets (eth0, eth1)"
+    e = exposure.assess(facts(nics={"eth0": _nic(_feat(False), driver="ixgbe")}))
+    assert e["reasons"][-1] == ("lro: eth0 (physical, ixgbe) has LRO off now; driver ixgbe can turn it back on "
+                                "(reload, reboot, forwarding off)")
+
+
+def test_crash_history_texts():
+    vm = [{"path": "/var/crash/a/vmcore-dmesg.txt", "bug_id": "el6-nf_queue-gso-null", "signature": "rip-nf_queue+0x98",
+           "rip": "nf_queue+0x98/0x1e0", "strength": "strong"},
+          {"path": "/var/crash/a/vmcore-dmesg.txt", "bug_id": "CVE-2022-36946", "signature": "nfqnl_mangle",
+           "rip": None, "strength": "supporting"},
+          {"bug_id": "skb-warn-bad-offload", "signature": "caps", "rip": None}]
+    ce = {"vmcore": vm,
+          "dmesg": [{"bug_id": "skb-warn-bad-offload", "signature": "caps", "line": "eth0: caps=(0x1, 0x2)"}],
+          "crash_dirs": [{"path": "/var/crash/b", "vmcore": True, "dmesg_files": []},
+                         {"path": "/var/crash/a", "vmcore": True, "dmesg_files": ["vmcore-dmesg.txt"]},
+                         {"path": "/var/crash/c", "vmcore": False, "dmesg_files": []}],
+          "wtmp_crashes": [{"line": "root pts/0 10.20.30.5 Mon Oct 30 09:12 - crash (18:42)"}, {"line": "x"}]}
+    flagged, reasons = exposure.crash_history({"crash_evidence": ce})
+    assert flagged is True
+    assert reasons == [
+        "crash: /var/crash/a/vmcore-dmesg.txt shows this panic (rip-nf_queue+0x98; RIP nf_queue+0x98/0x1e0)",
+        "crash: /var/crash/a/vmcore-dmesg.txt also matches related catalog signatures: CVE-2022-36946:nfqnl_mangle",
+        "crash: vmcore-dmesg also matches related catalog signatures: skb-warn-bad-offload:caps",
+        "crash: current dmesg matches skb-warn-bad-offload:caps: eth0: caps=(0x1, 0x2)",
+        "crash: /var/crash/b holds a vmcore without vmcore-dmesg.txt (analyse it with crash)",
+        "crash: last -x shows 2 crash record(s): root pts/0 10.20.30.5 Mon Oct 30 09:12 - crash (18:42)",
+    ]
+    e = exposure.assess(dict(facts(kernel=False), crash_evidence=ce))
+    assert e["flagged"] and e["recommended"][0] == "this host already crashed this way: check the vmcore and mitigate first"
+    # the panic only in the current dmesg flags the host too
+    now = {"dmesg": [{"bug_id": "el6-nf_queue-gso-null", "signature": "rip-nf_queue+0x98", "line": "RIP ..."}]}
+    assert exposure.crash_history({"crash_evidence": now})[0] is True
+
+
+def test_label_cut_at_160_characters():
+    rule = "-A X " + "a" * 155
+    assert exposure.rule_label(dict(RULE, rule=rule)).endswith(": " + rule)             # 160: kept
+    cut = exposure.rule_label(dict(RULE, rule=rule + "b"))                              # 161: cut
+    assert cut.endswith(": " + rule[:157] + "...")
+
+
+def test_live_rule_with_unknown_reachability_feeds_received_packets():
+    e = exposure.assess(facts(rules=(dict(RULE, reachable_from=None),)))
+    assert e["legs"]["rules"] == "live"
+
+
+def test_firewall_readability_defaults_to_readable():
+    f = facts(rules=())
+    del f["firewall"]
+    assert exposure.assess(f)["legs"]["rules"] == "none"
+
+
+def test_every_nic_is_looked_at():
+    blind = dict(_nic(None), features={})
+    nolro = dict(_nic(None), features={"gro": _feat(True)})
+    live, warm = _nic(_feat(True)), _nic(_feat(False), driver="ixgbe")
+    for first in (blind, nolro, live):
+        e = exposure.assess(facts(nics={"eth0": first, "eth1": live, "eth2": warm}))
+        assert e["level"] == "exposed" and "eth1" in e["interfaces"], e
+        assert any(r.startswith("lro: eth1 (physical, ixgbe) has large-receive-offload on") for r in e["reasons"])
+    e = exposure.assess(facts(nics={"eth0": live, "eth1": _nic(_feat(True))}))
+    assert e["interfaces"] == ["eth0", "eth1"]
+    assert e["recommended"][0] == ("turn LRO off now and persistently on eth0, eth1 "
+                                   "(kcrash.nfqueue.offload; ethtool -K <nic> lro off)")
+
+
+def test_fixed_off_lro_is_not_at_risk_whatever_was_asked():
+    hint = {"file": "/etc/sysconfig/network-scripts/ifcfg-eth0", "line": 3, "text": "x", "interface": "eth0", "lro": True}
+    for lro, nic in ((_feat(False, fixed=True), {"persistence": [hint]}),
+                     (_feat(False, fixed=True, requested=True), {})):
+        e = exposure.assess(facts(nics={"eth0": dict(_nic(lro, driver="e1000e"), **nic)}))
+        assert e["legs"]["lro"] == "none" and e["level"] == "not_exposed", e
+
+
+def test_unknown_nic_gets_no_lro_recommendation():
+    blind = dict(_nic(None), features={})
+    e = exposure.assess(facts(nics={"eth0": blind}))
+    assert e["level"] == "unknown" and e["interfaces"] == ["eth0"]
+    assert e["recommended"] == [
+        "replace the NFQUEUE target with DROP where queued packets are dropped anyway (kcrash.nfqueue.nfqueue_target)",
+        "no kernel of this family is documented to fix it: rely on LRO off or DROP",
+        "re-run detection with become (root) and ethtool/iptables available to settle the unknown leg",
+    ]
+
+
+def test_crash_texts_list_several_items():
+    p = "/var/crash/a/vmcore-dmesg.txt"
+    vm = [{"path": p, "bug_id": "el6-nf_queue-gso-null", "signature": s, "rip": None} for s in ("rip-nf_queue+0x98", "null-deref")]
+    vm += [{"path": p, "bug_id": b, "signature": "s"} for b in ("CVE-2022-36946", "skb-warn-bad-offload")]
+    flagged, reasons = exposure.crash_history({"crash_evidence": {"vmcore": vm}})
+    assert flagged and reasons == [
+        "crash: %s shows this panic (null-deref, rip-nf_queue+0x98)" % p,
+        "crash: %s also matches related catalog signatures: CVE-2022-36946:s, skb-warn-bad-offload:s" % p]
+    k = _kernel(True, fixed_installed=["a", "b"])
+    assert "reboot into an installed kernel with the NULL check: a, b" in exposure.assess(_facts_with_kernel(k))["recommended"]
+
+
+def test_current_dmesg_lists_all_but_the_generic_lines_of_this_panic():
+    prim = "el6-nf_queue-gso-null"
+    dm = [{"bug_id": prim, "signature": "null-deref", "line": "BUG: unable to handle kernel NULL pointer"},
+          {"bug_id": prim, "signature": "rip-nf_queue+0x98", "line": "RIP nf_queue+0x98"},
+          {"bug_id": "skb-warn-bad-offload", "signature": "null-deref", "line": "w"}]
+    flagged, reasons = exposure.crash_history({"crash_evidence": {"dmesg": dm}})
+    assert flagged is True
+    assert reasons == ["crash: current dmesg matches %s:rip-nf_queue+0x98: RIP nf_queue+0x98" % prim,
+                       "crash: current dmesg matches skb-warn-bad-offload:null-deref: w"]

@@ -46,3 +46,9 @@ def test_a_feature_left_on_in_our_line_is_not_taken_for_off():
 def test_junk_after_a_rule_line_makes_it_not_ours():
     assert udev.parse_rules(LINE.rstrip("\n") + "X\n") == {}
     assert udev.parse_rules(None) == {} and udev.parse_rules("") == {}
+
+
+def test_a_line_with_junk_after_the_rule_is_left_alone():
+    junk = LINE.rstrip("\n") + "X\n"
+    out = udev.render(junk, "eth0", ["lro"])
+    assert out == junk + 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="eth0", RUN+="/sbin/ethtool -K eth0 lro off"\n'
