@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Controller-side cost of a large fleet in remediate.yml's once-per-play steps, and of the
 AWX results: planning (choose_strategies' plan_fleet), the report (remediation_report.build
 and its JSON), the merge of slice reports (report_merge.merge) and the AWX artifact

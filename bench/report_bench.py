@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Time to interactive of the HTML fleet report for N hosts in real headless Chromium.
 
 Prints figures; asserts nothing about time (target: < 1 s for 1,000 hosts on this machine).

@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Wall time of detection over SSH (`kcrash.nfqueue.detect -b`, ControlPersist on) on N SSH lab
 hosts vs the `raw: true` floor over the same SSH hosts, in the same run.
 

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Build the AWX / Automation Controller execution environment (EE) image of kcrash.nfqueue.
 #
 #   scripts/build-ee.sh create                 # render the build context (.build/ee/context), offline

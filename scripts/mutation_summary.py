@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Summary of one mutmut 2 run (scripts/mutation.sh): counts from mutmut's cache, the diff of
 every surviving mutant written to a file.
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Action ``kcrash.nfqueue.exposure_report``: write detect.yml's fleet report.
 
 Runs on the controller only: renders the registered ``exposure_facts`` results of every host

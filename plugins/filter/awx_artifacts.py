@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filter ``kcrash.nfqueue.awx_artifacts`` (module_utils/awx_artifacts.py)."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filter ``kcrash.nfqueue.interface_problems``: the play-level check of interface names with
 the collection's one rule (``module_utils/shell.py`` ``validate_ifname``)."""
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filter ``kcrash.nfqueue.option_errors``: the strategy variables of every host of a play
 checked on the controller (module_utils/options.py), before any host is touched."""
 

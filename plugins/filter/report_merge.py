@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filters ``kcrash.nfqueue.merge_reports`` (module_utils/report_merge.py) and the renderers of
 a schema-v1 report of either kind (``report_csv``, ``report_html``)."""
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filter ``kcrash.nfqueue.shell_quote``: the collection's one shell quoting function
 (module_utils/shell.quote) for the few playbook tasks that build shell text themselves."""
 

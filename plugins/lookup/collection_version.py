@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 name: collection_version
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
-version_added: 0.1.0
+version_added: 1.0.0
 short_description: Version of the kcrash.nfqueue collection that is loaded, or found in a directory
 description:
   - Without terms, the version of the kcrash.nfqueue collection this lookup was loaded from (the
@@ -47,7 +48,7 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.collection_meta import (
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.collection_meta import (
     collection_info,
     loaded_root,
 )

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """AWX job artifacts (``set_stats``) from a schema-v1 fleet report.
 
 Pure. AWX keeps a job's artifacts in its database, shows them on the job page and passes them

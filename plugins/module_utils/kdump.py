@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """kdump on a host: the one shell section that reads it and the one parser.
 
 The detection probe (``crash_evidence.kdump``), the kernel_upgrade read trip (the ``kdump``

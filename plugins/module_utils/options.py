@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every strategy variable checked the way its action checks it, on the controller, before
 any host is touched (``playbooks/remediate.yml`` runs :func:`host_errors` for every host of
 the play first). The argument specs check types and choices; this checks values: kernel

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Which OS a host runs: the one parser of ``/etc/os-release`` and the release files.
 
 :func:`parse` reads os-release(5) text (``KEY=value`` lines, values quoted the shell way,

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Partial evidence: what can still be read from pasted or cut text (offline input only).
 
 People paste ``iptables-save | grep NFQUEUE``, a dump cut before ``COMMIT``, an nft ruleset

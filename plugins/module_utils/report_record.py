@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The fleet report document, version 1 (``docs/schema/report-v1.json``), shared by the
 detection report (``report.py``) and the remediation report (``remediation_report.py``).
 

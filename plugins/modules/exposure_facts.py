@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 ---
 module: exposure_facts
 short_description: Detect exposure to the NFQUEUE/LRO kernel panic with one shell round trip
-version_added: 0.1.0
+version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 description:
   - Runs ONE POSIX C(/bin/sh) probe per host through the connection's low-level exec (no

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Documentation only: the work is done by the action plugin plugins/action/exposure_report.py.
 
 from __future__ import absolute_import, division, print_function
@@ -18,7 +19,7 @@ description:
     included, and writes C(<name>-<run id>.<ext>) plus the latest copy C(<name>.<ext>) for
     each format; the timestamped files of the newest O(keep) runs are kept.
   - Never reports C(changed) (detection changes no host; the report is the controller's output).
-version_added: 0.1.0
+version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   dir:

@@ -29,7 +29,7 @@ description:
     operator and reports RV(pending_reboot).
   - Check mode reports what would be installed, which boot entry and when the reboot would happen, and changes
     nothing. C(--diff) shows the /etc/default/grub change when one is needed.
-version_added: 0.1.0
+version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   target:

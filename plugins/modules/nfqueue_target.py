@@ -47,7 +47,7 @@ description:
     after O(watchdog_timeout) seconds unless the controller reconnects and confirms. A failed
     transaction or a failed verification restores at once. Roll back later with the
     C(kcrash.nfqueue.rollback) playbook."
-version_added: 0.1.0
+version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 extends_documentation_fragment:
   - kcrash.nfqueue.carried_read

@@ -30,7 +30,7 @@ description:
     docs/offload.md for what each file looks like afterwards."
   - Check mode runs only the read trip and reports per interface and per file what would change.
     With C(--diff) the file diffs and the features before/after are returned.
-version_added: 0.1.0
+version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 extends_documentation_fragment:
   - kcrash.nfqueue.carried_read

@@ -16,7 +16,7 @@ description:
   - One read round trip; applying adds one. Check mode reports and changes nothing. No Python on the target.
   - A reboot scheduled by someone else (e.g. a plain C(shutdown -r) on systemd) is listed as C(foreign) and
     never cancelled.
-version_added: 0.1.0
+version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   state:

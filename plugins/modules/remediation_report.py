@@ -31,7 +31,7 @@ description:
     C(kcrash_drop_result), C(kcrash_kernel_result)) and shows their messages per host.
   - The files are written in check mode too (they are the drift report, not managed state);
     the task never reports C(changed).
-version_added: 0.1.0
+version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 options:
   dir:

@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 ---
 module: sosreport_facts
 short_description: Assess exposure to the NFQUEUE/LRO panic from an unpacked sosreport
-version_added: 0.1.0
+version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 description:
   - "Runs on the controller and reads an unpacked sosreport directory (sos 3.x/4.x layout):

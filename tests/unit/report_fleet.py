@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fleet reports for tests and benches: schema validation, CSV counts, and a generated fleet
 of N hosts built from the recorded facts of the four lab hosts (tests/unit/fixtures/report)."""
 

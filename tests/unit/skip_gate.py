@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The skip gate: a unit run fails when a test was skipped that ``allowed_skips.txt`` does not
 allow (a skip in CI is a failure unless someone wrote down why it is fine).
 

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """SSH lab hosts for tests: fresh containers of the SSH lab images (lab/README.md, "SSH hosts")
 on the lab's own podman network, and the inventory `scripts/lab.sh ssh-inventory` writes for
 them (ansible.builtin.ssh to each container's address as `ops`, the lab key, the image's become

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The skip gate (skip_gate.py): a run with a skip the allow-list does not name exits non-zero
 under the gate, and only then; the real allow-list parses and gives a reason for every entry."""
 

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """molecule/ssh: every README command over SSH as `ops` with `-b`, pipelining on and off.
 
 The playbooks run with ansible-playbook against the SSH inventory prepare.yml wrote (the
@@ -29,9 +32,8 @@ SEED_MATCH = re.compile(r"--dports 80,443 -m set --match-set lee src -m string -
 MARKER = "kcrash-ssh-added-after-rollback"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # the verdict of a host in the detection report; `errors` (diagnostics) and `host` left out
-VERDICT_KEYS = ("level", "status", "flagged", "kernel", "family", "code_vulnerable", "legs",
-                "nfqueue_rules", "saved_nfqueue_rules", "lro_interfaces", "rules", "reasons",
-                "evidence", "recommended", "missing_tools")
+VERDICT_KEYS = ("status", "verdict", "crashed_before", "legs", "kernel", "nics", "nfqueue_rules",
+                "crash_evidence", "reasons", "recommended")
 
 
 def podman_inventory():
@@ -139,9 +141,9 @@ def test_detect_over_ssh_equals_the_podman_connection(pipelining):
             assert over_ssh[host].get(key) == over_podman[host].get(key), (host, key, over_ssh[host], over_podman[host])
     # what the images are (lab/README.md), not what the code says
     for host in INCIDENT_HOSTS:
-        assert over_ssh[host]["level"] == "exposed", over_ssh[host]
+        assert over_ssh[host]["verdict"] == "exposed", over_ssh[host]
         assert over_ssh[host]["legs"] == {"kernel": "live", "lro": "live", "rules": "live"}, over_ssh[host]
-    assert over_ssh["ssh-bare"]["level"] != "exposed"
+    assert over_ssh["ssh-bare"]["verdict"] != "exposed"
 
 
 def test_check_diff_shows_the_drift_and_changes_nothing(pipelining):
@@ -171,7 +173,7 @@ def test_remediate_auto_turns_lro_off_now_and_at_boot(pipelining):
     rep = read_json(os.path.join(dest, "remediation-apply.json"))
     by = {h["host"]: h for h in rep["hosts"]}
     for host in INCIDENT_HOSTS:
-        assert (by[host]["level_before"], by[host]["level_after"]) == ("exposed", "not_exposed"), by[host]
+        assert (by[host]["verdict"], by[host]["verdict_after"]) == ("exposed", "not_exposed"), by[host]
 
 
 def test_second_check_has_zero_drift(pipelining):

@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The "Detect drift" job on a lab host: kcrash_fail_on_drift fails the check run after the
 report is written when a host drifts, and passes once the host is remediated; the job's
 artifacts (set_stats) say the same per host.

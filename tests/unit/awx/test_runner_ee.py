@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The AWX templates run the way AWX runs them: ansible-runner (AWX's execution engine) in
 process-isolation (container) mode, inside the execution environment built by
 ``scripts/build-ee.sh build --local-base`` (no registry is reachable here: the base is made

@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Job slicing: detection run as N partitions of the inventory, as AWX runs the slices of a
 sliced job (each slice is a job of its own, with its own awx_job_id, whose inventory holds
 every N-th host: awx Inventory.get_sliced_hosts), one report per slice, merged with

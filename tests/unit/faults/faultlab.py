@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Helpers of the fault-injection suite (tests/unit/faults): throwaway network namespaces
 with real iptables/ethtool, hostile values, a tiny full filesystem."""
 

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection, backups of the drop strategy (real iptables in throwaway network
 namespaces): a full disk under the backup directory changes nothing and leaves nothing a
 rollback would use; rollback uses only a complete backup of an applied change, never one

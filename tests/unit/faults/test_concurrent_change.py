@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection, concurrent change: another process inserts a rule into an affected
 chain AFTER the apply trip's backup save and digest check and BEFORE the restore commits
 (a labelled stand-in restore tool first in PATH inserts it, then runs the real tool). The

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection, hostile input: every value that reaches shell text on a host is either
 refused before any host is touched (user paths, stamps, kernel targets, reboot times) or
 quoted (file paths and contents found on the host, rule comments, interface names).

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection, linked configuration files: a file the collection rewrites (ifcfg,
 /etc/sysconfig/iptables, rules.v4, ...) that is a symlink is written through (the link
 stays a link), one that is hard-linked (RHEL 6's system-config-network links ifcfg files)

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection, lost connection: the apply trip dies right after the live restore (a
 labelled stand-in restore tool runs the real one, then kills the apply shell, as a dropped
 SSH session or a killed controller would). Nothing confirms, so the watchdog, started in its

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fault injection, offload: ``ethtool -K`` fails on one NIC (an ethtool stand-in keeps the
 state in files; the lab kernel has no LRO to switch). All or nothing by default: the NIC that
 succeeded gets LRO back and both ifcfg files come back. With ``partial_ok`` the safe part

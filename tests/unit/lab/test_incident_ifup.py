@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The incident lab host's boot replay of ETHTOOL_OPTS, end to end: every ifcfg file the
 ifcfg renderer writes for the golden cases is put on a real `incident` container, the
 container is restarted (the lab's reboot: the NIC stand-in goes back to its recorded LRO-on

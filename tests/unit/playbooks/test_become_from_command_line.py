@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every playbook and role honours ``-b`` / ``ansible_become*`` / AWX privilege escalation
 the ordinary way (issue 11, defect 3): no task or play ``become`` keyword of ours overrides
 the command line, and a rollback that cannot read its backups fails instead of saying
@@ -88,7 +91,7 @@ def test_rollback_dash_b_runs_escalated(tmp_path):
     root.mkdir()
     res, log = _run(tmp_path, "kcrash.nfqueue.rollback", "-e", "kcrash_drop_backup_root=%s" % root)
     assert res.returncode == 0, res.stdout[-3000:]
-    assert "no backup under" in res.stdout
+    assert "no complete backup of an applied change under" in res.stdout
     assert "BECOME-SUCCESS" in log
 
 
@@ -102,8 +105,10 @@ def incident():
 def test_rollback_without_root_cannot_say_no_backup(incident, check):
     root = "/var/backups/kcrash-nfqueue/drop"
     podman("exec", incident, "/bin/sh", "-c",
-           "umask 077; mkdir -p %s/20260101T000000Z-0a0b0c0d && : > %s/20260101T000000Z-0a0b0c0d/restore.sh"
-           % (root, root))
+           # a complete backup of an applied change (rollback uses no other): restore.sh, its
+           # manifest (here of no files) and the 'applied' marker
+           "umask 077; d=%s/20260101T000000Z-0a0b0c0d; mkdir -p \"$d\" && echo : > \"$d/restore.sh\" "
+           "&& : > \"$d/manifest\" && : > \"$d/applied\"" % root)
     script = rollback.list_script(root) if check else rollback.rollback_script(root)
     p = podman("exec", "--user", "nobody", incident, "/bin/sh", "-c", script, check=False)
     assert p.returncode == rollback.RC_DENIED, (p.returncode, p.stdout, p.stderr)

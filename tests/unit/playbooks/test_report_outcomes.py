@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A fleet report in every outcome, with the real ansible-playbook (no lab needed): every host
 unreachable (detect.yml and remediate.yml), `-l host` without localhost, and a read-only
 detection that shows changed=0 on the host. A stale report of an earlier run claiming success

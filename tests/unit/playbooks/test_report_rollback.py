@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Reports after real runs on lab incident hosts. The rollback command the report shows is the exact one: remediate.yml for real on a fresh
 lab `incident` host (offload, then drop on a second one), then the command from the report's
 JSON run as printed (offload: on the host with /bin/sh; drop: ansible-playbook on the

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Issue 11 over real SSH: the collection's playbooks run with ansible.builtin.ssh as the
 non-root user `ops` with `-b` (sudo NOPASSWD + `Defaults requiretty`, no Python, /tmp noexec)
 on SSH lab containers (tests/unit/ssh_lab.py), as a user runs them.
@@ -153,7 +156,7 @@ def test_detect_and_rollback_honour_dash_b(lab):
     assert rc == 0, text[-6000:]
     with open(os.path.join(report, "kcrash-exposure.json")) as f:
         host = {h["host"]: h for h in json.load(f)["hosts"]}[name]
-    assert host["level"] == "exposed" and host["legs"]["rules"] == "live", host
+    assert host["verdict"] == "exposed" and host["legs"]["rules"] == "live", host
     # drop, then `rollback -b` puts the NFQUEUE rule back, live and saved
     rc, out, text = playbook(tmp, inventory, "kcrash.nfqueue.remediate", "--limit", name, *DROP_ARGS)
     assert rc == 0, text[-6000:]

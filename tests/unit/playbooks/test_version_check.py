@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Playbooks refuse to run with another version of the collection (AWX: playbooks from the
 project, roles and plugins from the execution environment)."""
 
@@ -11,7 +14,7 @@ import tarfile
 import pytest
 import yaml
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.collection_meta import collection_info
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.collection_meta import collection_info
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))

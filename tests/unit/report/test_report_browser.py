@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The remediation report of a generated 1,000-host fleet in real headless Chromium (Debian's
 `chromium`, driven by playwright): each filter and the free-text search, a column sort, the
 visible rows asserted against the report's own records. Screenshot:

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """--check on a lab host whose persistence file is already compliant in any of the ways the
 tool accepts, with the runtime feature already off: no drift (nothing changed, no file diff).
 Lab containers kver-drift-incident (el6 replica: ifcfg, initscripts; its ethtool stand-in keeps

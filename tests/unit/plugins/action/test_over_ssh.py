@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The actions over real SSH as a non-root user with become (issue 11, defects 1-4), on
 the lab's SSH hosts (``ssh-incident``: user ``ops``, key login, sudo NOPASSWD with
 ``Defaults requiretty``, no Python, ``/tmp`` noexec; ``ssh-port2222``: sshd on 2222; ``ssh-su``:

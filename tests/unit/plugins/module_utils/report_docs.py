@@ -1,4 +1,7 @@
 # -*- coding: utf-8 -*-
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Schema-v1 remediation reports built by the real code from the recorded lab facts
 (tests/unit/fixtures/report/lab-<host>.json), for the tests of code that reads reports."""
 

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one interface-name rule (shell.validate_ifname), checked against the real kernel:
 `ip link add name NAME type veth` in a private network namespace (unshare -n) is the oracle."""
 

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The one kdump section/parser (kdump.py) and the one os-release parser (os_release.py),
 shared by the detection probe, the sosreport reader and the kernel_upgrade read trip."""
 

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Partial evidence (offline input, issue 13): pasted `iptables-save | grep NFQUEUE`, a dump
 cut before COMMIT or mid-line, an nft ruleset missing its last brace, an ethtool -k listing
 with a human note. Expected values come from real tools: iptables-restore/iptables-save and

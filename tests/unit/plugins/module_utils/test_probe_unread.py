@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A read that could not be done is `unknown`, never a lower verdict (issue 11, defects 3
 and 6): the real detection probe run on lab containers as a non-root user (podman exec
 --user nobody: iptables-save/ip6tables-save/nft are denied there as on a host reached by

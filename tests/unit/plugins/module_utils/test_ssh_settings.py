@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The lockout guard knows the SSH port from the connection's settings (issue 11, defect 4).
 
 Option extraction is checked against the real OpenSSH client: ``ssh -G`` (prints the

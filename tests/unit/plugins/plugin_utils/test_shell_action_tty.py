@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ShellActionBase.run_sh reads output right when it came through terminals (issue 11,
 defect 1): ``ansible.builtin.ssh`` runs our command under ``ssh -tt``, whose pty turns
 "\\n" into "\\r\\n" and merges stderr into stdout; a terminal inside it (sudo's pty,

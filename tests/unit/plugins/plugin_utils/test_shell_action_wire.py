@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The inline/file-copy choice is made on the command as it goes on the wire (issue 11,
 defect 2), and file contents are embedded so that Ansible's quoting does not multiply
 them.

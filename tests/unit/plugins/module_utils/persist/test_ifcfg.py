@@ -187,6 +187,8 @@ def test_property_identical_iff_initscripts_applies_off(tmp_path, cmds, sep, fea
     after = applied_state(run_initscripts(tmp_path, out), "eth0")
     assert all(after.get(f) == "off" for f in features), (out, after)
     assert ifcfg.render(out, "eth0", features) == out
+
+
 # ------------------------------------------------------------------ re-quoting, checked by bash
 
 from hypothesis import given, settings, strategies as st  # noqa: E402

@@ -1,3 +1,6 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Persistence back ends checked by the programs that read their files on a real host, never
 by our own parsers: in a `persist-oracle` lab container (Debian 12: systemd/udev 252,
 ifupdown 0.8, the ethtool package):

@@ -245,7 +245,10 @@ def test_guard_negated_loopback_match_is_not_a_loopback_match():
     assert not _risk("-o lo -j NFQUEUE", chain="OUTPUT")[0]
     # nft: iifname != "lo"
     hooks = {"in": "input"}
-    mk = lambda text: {"backend": "nftables", "rule": text, "reachable_from": ["in"]}  # noqa: E731
+
+    def mk(text):
+        return {"backend": "nftables", "rule": text, "reachable_from": ["in"]}
+
     assert P.lockout_risk(mk('iifname != "lo" queue to 1'), MG, hooks)[0]
     assert not P.lockout_risk(mk('iifname "lo" queue to 1'), MG, hooks)[0]
 

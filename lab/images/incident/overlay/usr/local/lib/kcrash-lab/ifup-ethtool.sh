@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # LAB STAND-IN for what RHEL 6/7 initscripts do with ETHTOOL_OPTS when an interface comes up
 # (ifup-eth -> ethtool_set in network-functions). Reproduces initscripts 9.03.24 (the first
 # el6 release with the multi-command form; same logic through 9.03.61 and el7's 9.49.x, whose

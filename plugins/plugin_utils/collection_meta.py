@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Which version of kcrash.nfqueue a directory holds (playbooks vs the loaded collection).
 
 Under AWX the playbooks come from the project (a git checkout) while the plugins and roles
