@@ -144,7 +144,7 @@ def test_udev_runs_the_rendered_rule_and_nothing_else_changes(oracle, key, text,
     devs = ("eth0", "eth1", "eth2")
     after_all, before_all = oracle.udev_runs(out, devs), oracle.udev_runs(text, devs)
     for dev in devs:
-        (after, notes), (before, _) = after_all[dev], before_all[dev]
+        (after, notes), (before, dummy_notes) = after_all[dev], before_all[dev]
         assert notes == [], notes   # no syntax complaint
         if dev == case["iface"]:
             assert set(case["features"]) <= _ethtool_features_off(after, dev, info.get("ethtool_path")), after
