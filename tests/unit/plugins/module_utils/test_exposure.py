@@ -334,7 +334,8 @@ def test_crash_history_texts():
     e = exposure.assess(dict(facts(kernel=False), crash_evidence=ce))
     assert e["flagged"] and e["recommended"][0] == "this host already crashed this way: check the vmcore and mitigate first"
     # the panic only in the current dmesg flags the host too
-    now = {"dmesg": [{"bug_id": "el6-nf_queue-gso-null", "signature": "rip-nf_queue+0x98", "line": "RIP ..."}]}
+    now = {"dmesg": [{"bug_id": "el6-nf_queue-gso-null", "signature": "rip-nf_queue+0x98", "line": "RIP ...",
+                      "strength": "strong"}]}
     assert exposure.crash_history({"crash_evidence": now})[0] is True
 
 
@@ -391,7 +392,8 @@ def test_unknown_nic_gets_no_lro_recommendation():
 
 def test_crash_texts_list_several_items():
     p = "/var/crash/a/vmcore-dmesg.txt"
-    vm = [{"path": p, "bug_id": "el6-nf_queue-gso-null", "signature": s, "rip": None} for s in ("rip-nf_queue+0x98", "null-deref")]
+    vm = [{"path": p, "bug_id": "el6-nf_queue-gso-null", "signature": s, "rip": None, "strength": st}
+          for s, st in (("rip-nf_queue+0x98", "strong"), ("null-deref", "supporting"))]
     vm += [{"path": p, "bug_id": b, "signature": "s"} for b in ("CVE-2022-36946", "skb-warn-bad-offload")]
     flagged, reasons = exposure.crash_history({"crash_evidence": {"vmcore": vm}})
     assert flagged and reasons == [
@@ -404,7 +406,7 @@ def test_crash_texts_list_several_items():
 def test_current_dmesg_lists_all_but_the_generic_lines_of_this_panic():
     prim = "el6-nf_queue-gso-null"
     dm = [{"bug_id": prim, "signature": "null-deref", "line": "BUG: unable to handle kernel NULL pointer"},
-          {"bug_id": prim, "signature": "rip-nf_queue+0x98", "line": "RIP nf_queue+0x98"},
+          {"bug_id": prim, "signature": "rip-nf_queue+0x98", "line": "RIP nf_queue+0x98", "strength": "strong"},
           {"bug_id": "skb-warn-bad-offload", "signature": "null-deref", "line": "w"}]
     flagged, reasons = exposure.crash_history({"crash_evidence": {"dmesg": dm}})
     assert flagged is True
