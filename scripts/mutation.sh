@@ -65,8 +65,12 @@ run_module() {
     name="$(echo "${mod#plugins/}" | tr / _)"
     backup="$OUT/$name.orig"
     cp -p "$mod" "$backup"
+    MUTMUT_PID=
+    # on any exit: stop mutmut's whole process group (its worker could still write a mutant),
+    # then put the module back
     # shellcheck disable=SC2064
-    trap "cp -p '$backup' '$mod'" EXIT INT TERM
+    trap "[ -z \"\$MUTMUT_PID\" ] || kill -TERM -- -\$MUTMUT_PID 2>/dev/null; sleep 1; cp -p '$backup' '$mod'; rm -f '$mod.bak'" EXIT
+    trap 'exit 130' INT TERM
     # one mutmut cache per module, kept for --survivors
     local cache="$OUT/$name.mutmut-cache" ids=""
     if [ -n "$SURVIVORS_ONLY" ]; then
@@ -88,13 +92,18 @@ EOF
     local id
     for id in ${ids:-ALL}; do
         [ "$id" = ALL ] && id=
+        # its own process group (setsid), so that the trap can stop all of it
         # shellcheck disable=SC2086
-        python -m mutmut run $id --paths-to-mutate "$mod" --tests-dir tests/unit --no-progress \
-            --runner "python -m pytest -x -q -p no:cacheprovider $tests" >>"$OUT/$name.log" 2>&1 || rc=$?
+        setsid python -m mutmut run $id --paths-to-mutate "$mod" --tests-dir tests/unit --no-progress \
+            --runner "python -m pytest -x -q -p no:cacheprovider $tests" >>"$OUT/$name.log" 2>&1 &
+        MUTMUT_PID=$!
+        wait "$MUTMUT_PID" || rc=$?
+        MUTMUT_PID=
         [ $((rc & 1)) -eq 0 ] || break
     done
     cp -p .mutmut-cache "$cache"
     cp -p "$backup" "$mod"
+    rm -f "$mod.bak"
     trap - EXIT INT TERM
     # mutmut's exit status is a bit field (2 survivors, 4 timeouts, 8 suspicious); 1: it failed
     if [ $((rc & 1)) -ne 0 ]; then
