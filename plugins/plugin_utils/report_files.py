@@ -16,7 +16,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import json
 import os
 import re
 import tempfile
@@ -24,6 +23,8 @@ import tempfile
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import collection_meta
 
 _COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 _STAMP = "%Y%m%dT%H%M%SZ"
@@ -38,18 +39,12 @@ def iso(dt):
 
 
 def collection_version():
-    """This collection's version: MANIFEST.json when installed from a tarball, else galaxy.yml."""
+    """This collection's version (plugin_utils.collection_meta: MANIFEST.json when installed
+    from a tarball, else galaxy.yml); None when it cannot be read."""
     try:
-        with open(os.path.join(_COLLECTION_ROOT, "MANIFEST.json")) as f:
-            return json.load(f)["collection_info"]["version"]
-    except (IOError, OSError, ValueError, KeyError, TypeError):
-        pass
-    try:
-        with open(os.path.join(_COLLECTION_ROOT, "galaxy.yml")) as f:
-            m = re.search(r"(?m)^version:\s*['\"]?([^'\"\s]+)", f.read())
-    except (IOError, OSError):
+        return collection_meta.collection_info(_COLLECTION_ROOT)["version"]
+    except KcrashInputError:
         return None
-    return m.group(1) if m else None
 
 
 def ansible_version():
