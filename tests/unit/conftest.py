@@ -68,6 +68,17 @@ def require_tool(name, apt_package):
     pytest.skip(msg)
 
 
+def stand_ins(bindir, tools):
+    """Write ``tools`` = {name: script text} as executables into ``bindir`` (a pathlib
+    directory, made when missing): stand-ins a test puts before the real tools. Returns the
+    PATH that finds them first, then this process's PATH."""
+    bindir.mkdir(exist_ok=True)
+    for name, text in tools.items():
+        (bindir / name).write_text(text)
+        (bindir / name).chmod(0o755)
+    return "%s:%s" % (bindir, os.environ["PATH"])
+
+
 @pytest.fixture
 def corpus():
     """Path to the shared public corpus (read in place, never copied)."""
