@@ -167,7 +167,7 @@ options:
     default: false
   backup_root:
     description: Directory on the host that holds one backup directory per run.
-    type: path
+    type: str
     default: /var/backups/kcrash-nfqueue/drop
   backup_keep:
     description: Backup directories kept under O(backup_root) (the oldest are removed after a confirmed run).
