@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 
+from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record
@@ -84,6 +85,22 @@ def _write_atomic(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def checked_keep(what, keep):
+    """``keep`` (how many runs' timestamped files to keep) when it is 1 or more; else the
+    task fails, the message starting with ``what`` (e.g. ``exposure report``)."""
+    if keep < 1:
+        raise AnsibleActionFail("%s: keep must be 1 or more (got %d)" % (what, keep))
+    return keep
+
+
+def write_or_fail(what, directory, base, run_id, texts, keep):
+    """:func:`write`; an OSError fails the task with a message naming ``what`` and the directory."""
+    try:
+        return write(directory, base, run_id, texts, keep)
+    except OSError as e:
+        raise AnsibleActionFail("%s: cannot write under %s: %s" % (what, directory, e))
 
 
 def write(directory, base, run_id, texts, keep):
