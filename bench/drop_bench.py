@@ -37,20 +37,9 @@ import uuid
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 
-def _collection_path():
-    root = os.path.join(REPO, ".build", "pytest-collections")
-    ns = os.path.join(root, "ansible_collections", "kcrash")
-    os.makedirs(ns, exist_ok=True)
-    link = os.path.join(ns, "nfqueue")
-    if not os.path.islink(link):
-        os.symlink(REPO, link)
-    return root
+import checkout  # noqa: E402  bench/checkout.py (the script's own directory is on sys.path)
 
-
-sys.path.insert(0, _collection_path())
-from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
-
-_AnsibleCollectionFinder(paths=[_collection_path()])._install()
+checkout.install()
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R  # noqa: E402
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as P  # noqa: E402

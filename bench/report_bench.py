@@ -34,16 +34,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 def _collection():
-    """Import this checkout as ansible_collections.kcrash.nfqueue (as tests/unit/conftest.py)."""
-    root = os.path.join(REPO, ".build", "pytest-collections")
-    ns = os.path.join(root, "ansible_collections", "kcrash")
-    os.makedirs(ns, exist_ok=True)
-    link = os.path.join(ns, "nfqueue")
-    if not os.path.islink(link):
-        os.symlink(REPO, link)
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-    _AnsibleCollectionFinder._remove()
-    _AnsibleCollectionFinder(paths=[root])._install()
+    """Import this checkout as ansible_collections.kcrash.nfqueue (bench/checkout.py)."""
+    import checkout  # bench/checkout.py (the script's own directory is on sys.path)
+    checkout.install()
     sys.path.insert(0, os.path.join(REPO, "tests", "unit"))
 
 

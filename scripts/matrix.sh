@@ -244,7 +244,7 @@ step_sanity() {
     run_in "$py" "$bin" "cd '$dest' && ansible-test sanity --color no --python $py --requirements $(printf -- '--test %s ' "${SANITY_TESTS[@]}")"
 }
 
-# ansible-test's get-pip stand-in (scripts/test.sh seed_ansible_test_get_pip), per version
+# ansible-test's get-pip stand-in (scripts/lib.sh write_get_pip_standin), per version
 seed_get_pip() {
     local py="$1" bin="$2" ver cache script home=/root
     ver="$(run_in "$py" "$bin" "python -c 'import types; from ansible_test._internal.python_requirements import get_venv_packages; print(get_venv_packages(types.SimpleNamespace(version=\"$py\"))[\"pip\"])'")"
@@ -256,16 +256,7 @@ seed_get_pip() {
     # the stand-in installs pip==$ver with pip: offline in the trixie root, from the wheels
     [ "$py" != 3.13 ] || { cp -n "$cache"/pip-"$ver"-*.whl "$WHEELS/"; cp -n "$cache"/pip-"$ver"-*.whl "$TRIXIE$WHEELS/"; }
     [ -f "$script" ] && return 0
-    cat >"$script" <<EOF
-# kcrash.nfqueue stand-in for ansible-test's get-pip-$ver.py (written by scripts/matrix.sh):
-# runs pip $ver from the wheel beside this file to install the requested packages.
-import glob, os, runpy, sys
-here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, sorted(glob.glob(os.path.join(here, "pip-$ver-*.whl")))[0])
-args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
-sys.argv = ["pip", "install", "--upgrade", "--force-reinstall"] + args
-runpy.run_module("pip", run_name="__main__", alter_sys=True)
-EOF
+    write_get_pip_standin "$ver" "$script"
 }
 
 step_unit() {

@@ -98,11 +98,8 @@ collection_files() {
     done
 }
 
-# ansible-test bootstraps pip in each sanity venv with get-pip-<ver>.py downloaded from
-# ci-files.testing.ansible.com, which is not reachable from these machines. It uses a cached
-# copy when present, so seed the cache with a local stand-in that does what get-pip.py does
-# (run pip from a pip wheel on sys.path to install the requested packages); the pip wheel
-# itself comes from PyPI.
+# Seed ansible-test's cache with the get-pip stand-in (scripts/lib.sh write_get_pip_standin);
+# the pip wheel itself comes from PyPI.
 seed_ansible_test_get_pip() {
     local ver cache_dir script
     ver="$(python -c 'import types; from ansible_test._internal.python_requirements import get_venv_packages; print(get_venv_packages(types.SimpleNamespace(version="3.11"))["pip"])')"
@@ -115,18 +112,7 @@ seed_ansible_test_get_pip() {
     fi
     mkdir -p "$cache_dir"
     python -m pip download -q --disable-pip-version-check --no-deps --only-binary :all: "pip==$ver" -d "$cache_dir"
-    cat >"$script.tmp" <<EOF
-# kcrash.nfqueue stand-in for ansible-test's get-pip-$ver.py (written by scripts/test.sh):
-# runs pip $ver from the wheel beside this file, as get-pip.py runs its embedded copy, to
-# install the requested packages into the running interpreter.
-import glob, os, runpy, sys
-here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, sorted(glob.glob(os.path.join(here, "pip-$ver-*.whl")))[0])
-args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
-sys.argv = ["pip", "install", "--upgrade", "--force-reinstall"] + args
-runpy.run_module("pip", run_name="__main__", alter_sys=True)
-EOF
-    mv "$script.tmp" "$script"
+    write_get_pip_standin "$ver" "$script"
 }
 
 g_sanity() {

@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report
@@ -42,17 +41,13 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         _spec, args = self.validate_argument_spec(argument_spec=ARGS)
-        if args["keep"] < 1:
-            raise AnsibleActionFail("exposure report: keep must be 1 or more (got %d)" % args["keep"])
+        report_files.checked_keep("exposure report", args["keep"])
         now = report_files.iso(report_files.utc_now())
         rep = report.build_report(args["results"], generated=now)
         rep["run"] = report_files.run_info(task_vars, [h["answered_at"] for h in rep["hosts"]], self._task, True)
         texts = dict((fmt, FORMATS[fmt](rep)) for fmt in args["formats"])
-        try:
-            paths, stamped, removed = report_files.write(args["dir"], args["name"], rep["run"]["id"], texts,
-                                                         args["keep"])
-        except OSError as e:
-            raise AnsibleActionFail("exposure report: cannot write under %s: %s" % (args["dir"], e))
+        paths, stamped, removed = report_files.write_or_fail("exposure report", args["dir"], args["name"],
+                                                             rep["run"]["id"], texts, args["keep"])
         result.update({
             "changed": False,
             "paths": paths,

@@ -12,14 +12,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import binascii
-import os
 import time
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfplan
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine, validate_abs_path
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import backup_stamp, combine, validate_abs_path
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
@@ -171,7 +169,7 @@ class ActionModule(ShellActionBase):
         attempt = 0
         while True:
             attempt += 1
-            stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + binascii.hexlify(os.urandom(4)).decode()
+            stamp = backup_stamp()
             bdir = rollback.backup_dir(args["backup_root"], stamp)
             script = rollback.apply_script(plan, bdir, seconds=args["watchdog_timeout"],
                                            test_first=args["test_first"],

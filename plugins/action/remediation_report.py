@@ -52,8 +52,7 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         _spec, args = self.validate_argument_spec(argument_spec=ARGS)
-        if args["keep"] < 1:
-            raise AnsibleActionFail("remediation report: keep must be 1 or more (got %d)" % args["keep"])
+        report_files.checked_keep("remediation report", args["keep"])
         check_mode = self._task.check_mode if args["check_mode"] is None else args["check_mode"]
         hostvars = task_vars.get("hostvars") or {}
         plans = args["plans"] if args["plans"] is not None else (task_vars.get("kcrash_remediation") or {})
@@ -81,10 +80,8 @@ class ActionModule(ActionBase):
         except KcrashError as e:
             raise AnsibleActionFail("remediation report: %s" % e)
         base = "%s-%s" % (args["prefix"], report["mode"])
-        try:
-            paths, stamped, removed = report_files.write(args["dir"], base, report["run"]["id"], texts, args["keep"])
-        except OSError as e:
-            raise AnsibleActionFail("remediation report: cannot write under %s: %s" % (args["dir"], e))
+        paths, stamped, removed = report_files.write_or_fail("remediation report", args["dir"], base,
+                                                             report["run"]["id"], texts, args["keep"])
         outcomes = report["counts"]["outcome"]
         result.update({
             # the report is the controller's output, not a change on any host

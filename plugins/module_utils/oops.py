@@ -212,12 +212,6 @@ def reports(text):
     return out
 
 
-def faulting_rips(text):
-    """``[(function, offset_text, size_text|None, line)]`` of every faulting-instruction line
-    of an oops (lines inside a WARNING or another non-fatal report are left out)."""
-    return [f for rep in reports(text) if rep["kind"] != "other" for f in rep["faults"]]
-
-
 def _rip_text(func, off, size):
     return "%s+%s%s" % (func, off, "/%s" % size if size else "")
 

@@ -300,7 +300,7 @@ def results(name, registered):
 
 _RUN_VARS = ("kcrash_strategy", "kcrash_interfaces", "kcrash_window", "kcrash_remediate_levels", "kcrash_serial",
              "kcrash_max_fail_percentage", "kcrash_confirm", "kcrash_kernel_target", "kcrash_hosts",
-             "kcrash_detect_hosts", "kcrash_detect_become", "kcrash_detect_fail_levels", "kcrash_carry_reads",
+             "kcrash_detect_hosts", "kcrash_detect_fail_levels", "kcrash_carry_reads",
              "kcrash_report_keep")
 
 

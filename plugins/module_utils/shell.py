@@ -29,6 +29,7 @@ import binascii
 import os
 import posixpath
 import re
+import time
 import zlib
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
@@ -414,6 +415,12 @@ FILE_FUNCS = (
     "else mv -f \"$1\" \"$2\"; fi\n"
     "}\n"
 )
+
+
+def backup_stamp(now=None):
+    """``<UTC %Y%m%dT%H%M%SZ>-<8 hex>``: the name of one run's backup directory (offload's
+    ``offload-<stamp>``, the drop's ``<stamp>``), unique even for two runs in the same second."""
+    return "%s-%s" % (time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)), binascii.hexlify(os.urandom(4)).decode())
 
 
 def backup_name(path):

@@ -167,7 +167,7 @@ options:
     default: false
   backup_root:
     description: Directory on the host that holds one backup directory per run.
-    type: path
+    type: str
     default: /var/backups/kcrash-nfqueue/drop
   backup_keep:
     description: Backup directories kept under O(backup_root) (the oldest are removed after a confirmed run).
@@ -187,6 +187,8 @@ options:
         tables after the backup are removed.
       - When O(backup_root) cannot be read (a run without become), the task fails saying so; it
         never reports "no backup" for backups it could not look at.
+      - The exit codes of the host script (no backup, already rolled back, incomplete backup,
+        backup root not readable) are listed in docs/drop.md, "Exit codes of the host script".
       - V(latest) is the newest backup that is complete (every file matches its manifest) and
         was applied; a backup left by a failed apply is never used. When that backup was
         already rolled back, nothing is restored again (V(changed=false), the message names

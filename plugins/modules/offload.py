@@ -79,7 +79,7 @@ options:
         (C(<backup_dir>/offload-<UTC timestamp>-<random>/<path with / turned into _>), unique
         per run).
       - "Limited to the characters C(A-Z a-z 0-9 _ @ % + = : , . / -)."
-    type: path
+    type: str
     default: /var/backups/kcrash-nfqueue
   partial_ok:
     description:

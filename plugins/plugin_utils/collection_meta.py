@@ -50,5 +50,5 @@ def collection_info(root):
 
 def loaded_root():
     """Root directory of the collection this code was loaded from."""
-    here = os.path.dirname(os.path.abspath(__file__))  # <root>/plugins/module_utils
+    here = os.path.dirname(os.path.abspath(__file__))  # <root>/plugins/plugin_utils
     return os.path.dirname(os.path.dirname(here))

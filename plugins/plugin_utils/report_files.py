@@ -16,14 +16,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import json
 import os
 import re
 import tempfile
 
+from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
+from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import collection_meta
 
 _COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 _STAMP = "%Y%m%dT%H%M%SZ"
@@ -38,18 +40,12 @@ def iso(dt):
 
 
 def collection_version():
-    """This collection's version: MANIFEST.json when installed from a tarball, else galaxy.yml."""
+    """This collection's version (plugin_utils.collection_meta: MANIFEST.json when installed
+    from a tarball, else galaxy.yml); None when it cannot be read."""
     try:
-        with open(os.path.join(_COLLECTION_ROOT, "MANIFEST.json")) as f:
-            return json.load(f)["collection_info"]["version"]
-    except (IOError, OSError, ValueError, KeyError, TypeError):
-        pass
-    try:
-        with open(os.path.join(_COLLECTION_ROOT, "galaxy.yml")) as f:
-            m = re.search(r"(?m)^version:\s*['\"]?([^'\"\s]+)", f.read())
-    except (IOError, OSError):
+        return collection_meta.collection_info(_COLLECTION_ROOT)["version"]
+    except KcrashInputError:
         return None
-    return m.group(1) if m else None
 
 
 def ansible_version():
@@ -89,6 +85,22 @@ def _write_atomic(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def checked_keep(what, keep):
+    """``keep`` (how many runs' timestamped files to keep) when it is 1 or more; else the
+    task fails, the message starting with ``what`` (e.g. ``exposure report``)."""
+    if keep < 1:
+        raise AnsibleActionFail("%s: keep must be 1 or more (got %d)" % (what, keep))
+    return keep
+
+
+def write_or_fail(what, directory, base, run_id, texts, keep):
+    """:func:`write`; an OSError fails the task with a message naming ``what`` and the directory."""
+    try:
+        return write(directory, base, run_id, texts, keep)
+    except OSError as e:
+        raise AnsibleActionFail("%s: cannot write under %s: %s" % (what, directory, e))
 
 
 def write(directory, base, run_id, texts, keep):

@@ -107,6 +107,8 @@ class ShellActionBase(ActionBase):
             conn._shell.executable = SHELL
             cmd = conn.become.build_become_command(cmd, conn._shell)
         if getattr(conn, "allow_executable", True):
+            # Ansible's own quoting (``_low_level_execute_command`` uses shlex.quote), not
+            # shell.quote: this measures what Ansible sends, it builds no shell text of ours
             cmd = SHELL + " -c " + shlex.quote(cmd)
         return len(to_bytes(cmd, errors="surrogate_or_strict"))
 

@@ -68,6 +68,28 @@ def require_tool(name, apt_package):
     pytest.skip(msg)
 
 
+def python_tool(name):
+    """Path of the console script ``name`` of a Python package the project pins
+    (requirements/controller.in): next to this interpreter, then in the worktree's own
+    ``.venv-own``, then on PATH. Missing is a failure: every pin is installed for the tests."""
+    for path in (os.path.join(os.path.dirname(sys.executable), name), os.path.join(REPO, ".venv-own", "bin", name),
+                 shutil.which(name)):
+        if path and os.path.exists(path):
+            return path
+    pytest.fail("%s is not installed (requirements/controller.in pins it)" % name)
+
+
+def stand_ins(bindir, tools):
+    """Write ``tools`` = {name: script text} as executables into ``bindir`` (a pathlib
+    directory, made when missing): stand-ins a test puts before the real tools. Returns the
+    PATH that finds them first, then this process's PATH."""
+    bindir.mkdir(exist_ok=True)
+    for name, text in tools.items():
+        (bindir / name).write_text(text)
+        (bindir / name).chmod(0o755)
+    return "%s:%s" % (bindir, os.environ["PATH"])
+
+
 @pytest.fixture
 def corpus():
     """Path to the shared public corpus (read in place, never copied)."""

@@ -16,12 +16,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import binascii
 import difflib
-import os
 import posixpath
 import re
-import time
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool, netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import (
@@ -47,6 +44,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     FileChange,
     Script,
     backup_name,
+    backup_stamp,
     file_transaction,
     posix_cksum,
     quote,
@@ -677,8 +675,7 @@ def run_dir(backup_dir, now=None):
     """``<backup_dir>/offload-<UTC timestamp>-<8 hex>``: one backup directory per run, unique
     even for two runs in the same second."""
     validate_abs_path(backup_dir, "backup_dir")
-    return posixpath.join(backup_dir, "offload-%s-%s" % (
-        time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)), binascii.hexlify(os.urandom(4)).decode()))
+    return posixpath.join(backup_dir, "offload-" + backup_stamp(now))
 
 
 def build_apply_script(the_plan, backup_dir, keep_backup=True, nonce=None, partial_ok=False):

@@ -20,6 +20,8 @@ import pytest
 import yaml
 from ansible.module_utils.parsing.convert_bool import BOOLEANS, boolean
 
+from conftest import COLLECTIONS
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 AWX = os.path.join(REPO, "awx")
 BIN = os.path.dirname(sys.executable)
@@ -51,7 +53,7 @@ def env():
     e = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_LOCALHOST_WARNING="false",
              ANSIBLE_INVENTORY_UNPARSED_WARNING="false", CONTROLLER_HOST="https://127.0.0.1:1",
              CONTROLLER_USERNAME="nobody", CONTROLLER_PASSWORD="nothing",
-             ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".build", "pytest-collections"))
+             ANSIBLE_COLLECTIONS_PATH=COLLECTIONS)
     for k in ("CONTROLLER_OAUTH_TOKEN", "TOWER_HOST", "TOWER_OAUTH_TOKEN"):
         e.pop(k, None)
     return e

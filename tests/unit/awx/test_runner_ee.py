@@ -29,28 +29,18 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 from awx_launch import job_become_args, job_cli_args, survey_extra_vars, template_defaults, templates
-from conftest import CONTAINERS_CONF, REPO
+from conftest import CONTAINERS_CONF, REPO, python_tool
 from ssh_lab import LAB_NETWORK, sh, ssh_lab_hosts
 
-BIN = os.path.dirname(sys.executable)
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 REPORTS_IN_EE = "/srv/kcrash-reports"
 # inv: the template's strategy (auto: LRO off); blocked: kcrash_strategy drop as a group var
 PLAN = {"inc": "ssh-incident", "blocked": "ssh-incident", "bare": "ssh-bare"}
-
-
-def runner_bin():
-    for path in (os.path.join(BIN, "ansible-runner"), os.path.join(REPO, ".venv-own", "bin", "ansible-runner"),
-                 shutil.which("ansible-runner")):
-        if path and os.path.exists(path):
-            return path
-    pytest.fail("ansible-runner is not installed (requirements/controller.in pins it)")
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +90,7 @@ def run_job(tmp_path, ee_image, reports, inventory, ssh_key, name, answers=None)
     ident = name.lower().replace(" ", "-")
     pdd = private_data_dir(tmp_path, "%s-%d" % (ident, len(os.listdir(str(tmp_path)))), inventory, extravars,
                            cmdline, ssh_key)
-    p = subprocess.run([runner_bin(), "run", str(pdd), "-p", tpl["playbook"], "--ident", ident,
+    p = subprocess.run([python_tool("ansible-runner"), "run", str(pdd), "-p", tpl["playbook"], "--ident", ident,
                         "--process-isolation", "--process-isolation-executable", "podman",
                         "--container-image", ee_image,
                         "--container-option=--network=%s" % LAB_NETWORK,

@@ -18,10 +18,10 @@ import sys
 import pytest
 
 from awx_launch import BLANKS, job_cli_args, survey_extra_vars, templates
+from conftest import COLLECTIONS
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BIN = os.path.dirname(sys.executable)
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")  # tests/unit/conftest.py
 
 INVENTORY = {"all": {"children": {"blocked": {
     "hosts": {"localhost": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}},

@@ -12,24 +12,15 @@ tests/unit/awx/test_runner_ee.py.
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 import tarfile
 
 import pytest
 import yaml
 
+from conftest import python_tool
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-BIN = os.path.dirname(sys.executable)
-
-
-def tool(name):
-    path = os.path.join(BIN, name)
-    if not os.path.exists(path):
-        path = shutil.which(name)
-    assert path, "%s is not installed (requirements/controller.in pins it)" % name
-    return path
 
 
 def load(rel):
@@ -53,7 +44,7 @@ def collection_tarball(tmp_path_factory):
     outdir = os.path.join(REPO, ".build", "ee")
     os.makedirs(outdir, exist_ok=True)
     version = load("galaxy.yml")["version"]
-    res = subprocess.run([tool("ansible-galaxy"), "collection", "build", "--force",
+    res = subprocess.run([python_tool("ansible-galaxy"), "collection", "build", "--force",
                           "--output-path", outdir, REPO],
                          capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -98,7 +89,7 @@ def test_python_requirements_are_pinned_to_constraints():
 
 def test_ansible_builder_create_renders_the_context(tmp_path, collection_tarball):
     ctx = tmp_path / "context"
-    res = subprocess.run([tool("ansible-builder"), "create", "-f",
+    res = subprocess.run([python_tool("ansible-builder"), "create", "-f",
                           os.path.join(REPO, "execution-environment.yml"), "-c", str(ctx)],
                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -137,7 +128,7 @@ def test_introspect_reads_collection_metadata(tmp_path, collection_tarball):
     cols = tmp_path / "cols"
     # --force: under scripts/test.sh ANSIBLE_CONFIG points at the checkout's collections path,
     # where kcrash.nfqueue is already "installed" (a link), and galaxy would skip the install.
-    res = subprocess.run([tool("ansible-galaxy"), "collection", "install", "--offline", "--force",
+    res = subprocess.run([python_tool("ansible-galaxy"), "collection", "install", "--offline", "--force",
                           collection_tarball, "-p", str(cols)],
                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert res.returncode == 0, res.stdout + res.stderr
@@ -145,7 +136,7 @@ def test_introspect_reads_collection_metadata(tmp_path, collection_tarball):
     data = yaml.safe_load(meta.read_text())
     for kind in ("python", "system"):
         assert (cols / "ansible_collections" / "kcrash" / "nfqueue" / data["dependencies"][kind]).exists()
-    res = subprocess.run([tool("ansible-builder"), "introspect", str(cols)],
+    res = subprocess.run([python_tool("ansible-builder"), "introspect", str(cols)],
                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert res.returncode == 0, res.stdout + res.stderr
     deps = yaml.safe_load(res.stdout.split("\n", 1)[1])
@@ -153,6 +144,6 @@ def test_introspect_reads_collection_metadata(tmp_path, collection_tarball):
     # a dependency declared in the metadata would show up: the check can fail
     (cols / "ansible_collections" / "kcrash" / "nfqueue" / "meta" / "ee-bindep.txt").write_text(
         "iptables [platform:rpm]\n")
-    res = subprocess.run([tool("ansible-builder"), "introspect", str(cols)],
+    res = subprocess.run([python_tool("ansible-builder"), "introspect", str(cols)],
                          capture_output=True, text=True, timeout=300, cwd=str(tmp_path), check=False)
     assert "iptables" in res.stdout

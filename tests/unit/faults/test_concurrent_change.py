@@ -8,11 +8,9 @@ transaction's length guard makes the restore fail as a whole: the other rule sur
 NFQUEUE rule is untouched, and the message names the chain. Previously ``-R N`` overwrote
 the other rule and the change was confirmed."""
 
-import os
-
 import pytest
 
-from conftest import run_play_json
+from conftest import run_play_json, stand_ins
 from faultlab import NEEDS_ROOT, NS
 
 pytestmark = NEEDS_ROOT
@@ -33,12 +31,8 @@ def test_rule_inserted_between_save_and_restore_aborts_the_apply(tmp_path, flavo
     try:
         ns.ok("iptables-%s -A FORWARD -p tcp --dport 1 -j ACCEPT; iptables-%s -A FORWARD -j NFQUEUE --queue-num 1"
               % (flavour, flavour))
-        bindir = tmp_path / "bin"
-        bindir.mkdir()
-        tool = bindir / ("iptables-%s-restore" % flavour)
-        tool.write_text(STANDIN % {"b": flavour})
-        tool.chmod(0o755)
-        env = {"PATH": "%s:%s" % (bindir, os.environ["PATH"]), "KSAF_FLAG": str(tmp_path / "inserted")}
+        path = stand_ins(tmp_path / "bin", {"iptables-%s-restore" % flavour: STANDIN % {"b": flavour}})
+        env = {"PATH": path, "KSAF_FLAG": str(tmp_path / "inserted")}
         rc, out = run_play_json(tmp_path, [{"name": "drop", "kcrash.nfqueue.nfqueue_target": {
             "backup_root": str(tmp_path / "b"), "persist": False}}], wrap=["ip", "netns", "exec", ns.name], env=env)
         res = out["plays"][0]["tasks"][0]["hosts"]["testhost"]

@@ -29,7 +29,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     posix_cksum,
     validate_abs_path,
 )
-from conftest import run_play_json
+from conftest import run_play_json, stand_ins
 from faultlab import IFACE_CANARIES, NEEDS_ROOT, NS, canaries, sh_syntax_ok
 
 STAMP = "20260126T101500Z-1a2b3c4d"
@@ -144,12 +144,9 @@ def _hostile_offload_plan(tmp_path, cdir, expect_ok=True):
 
 
 def _stub_env(tmp_path):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "ethtool").write_text(STUB)
-    (bindir / "ethtool").chmod(0o755)
+    path = stand_ins(tmp_path / "bin", {"ethtool": STUB})
     (tmp_path / "state").mkdir()
-    return dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]), STUB_DIR=str(tmp_path / "state"))
+    return dict(os.environ, PATH=path, STUB_DIR=str(tmp_path / "state"))
 
 
 @pytest.mark.parametrize("outcome", ["ok", "file changed since read", "ethtool fails"])

@@ -16,6 +16,7 @@ import pytest
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import FileChange, file_transaction, posix_cksum
+from conftest import stand_ins
 from faultlab import NEEDS_ROOT, NS
 
 OLD = "DEVICE=eth0\nONBOOT=yes\n"
@@ -25,11 +26,8 @@ CHCON = '#!/bin/sh\nprintf "%s\\n" "$*" >> "$CHCON_LOG"\n'
 
 
 def run(script, tmp_path):
-    bindir = tmp_path / "bin"
-    bindir.mkdir(exist_ok=True)
-    (bindir / "chcon").write_text(CHCON)
-    (bindir / "chcon").chmod(0o755)
-    env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]), CHCON_LOG=str(tmp_path / "chcon.log"))
+    path = stand_ins(tmp_path / "bin", {"chcon": CHCON})
+    env = dict(os.environ, PATH=path, CHCON_LOG=str(tmp_path / "chcon.log"))
     p = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, env=env, check=False)
     return p.returncode, p.stdout, p.stderr
 

@@ -13,6 +13,7 @@ import uuid
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
+from conftest import stand_ins
 from faultlab import NEEDS_ROOT, NS
 
 pytestmark = NEEDS_ROOT
@@ -36,13 +37,10 @@ def test_apply_shell_killed_after_the_change_the_watchdog_restores(tmp_path):
         rr = NQ.parse_read(ns.sh(script)[1], nonce)
         opts = NQ.Options()
         plan = NQ.plan(rr.dumps, opts, NQ.management(None, opts), rr.nft_text, {}, {}, True)
-        bindir = tmp_path / "bin"
-        bindir.mkdir()
-        (bindir / "iptables-legacy-restore").write_text(STANDIN)
-        (bindir / "iptables-legacy-restore").chmod(0o755)
+        path = stand_ins(tmp_path / "bin", {"iptables-legacy-restore": STANDIN})
         broot = str(tmp_path / "b")
         bdir = R.backup_dir(broot, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8])
-        env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]), KSAF_FLAG=str(tmp_path / "killed"))
+        env = dict(os.environ, PATH=path, KSAF_FLAG=str(tmp_path / "killed"))
         rc, out, err = ns.sh(R.apply_script(plan, bdir, seconds=3, wait=True, verify=False), env=env)
         assert rc == -9 and (tmp_path / "killed").exists(), (rc, err)
         assert "-j DROP" in ns.ok("iptables-legacy-save -t filter")     # changed, never confirmed

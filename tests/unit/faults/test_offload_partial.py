@@ -16,6 +16,8 @@ import pytest
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as OF
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import FileChange, posix_cksum
 
+from conftest import stand_ins
+
 STUB = r'''#!/bin/sh
 # ethtool stand-in: LRO state in $STUB_DIR/<iface>; `-K $STUB_FAIL_IF ...` fails
 d=${STUB_DIR:?}
@@ -29,13 +31,9 @@ esac
 
 
 def setup(tmp_path):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "ethtool").write_text(STUB)
-    (bindir / "ethtool").chmod(0o755)
+    path = stand_ins(tmp_path / "bin", {"ethtool": STUB})
     (tmp_path / "state").mkdir()
-    env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ["PATH"]), STUB_DIR=str(tmp_path / "state"),
-               STUB_FAIL_IF="eth1")
+    env = dict(os.environ, PATH=path, STUB_DIR=str(tmp_path / "state"), STUB_FAIL_IF="eth1")
     etc = tmp_path / "etc"
     etc.mkdir()
     before = {"lro": {"active": True, "fixed": False, "requested": True}}

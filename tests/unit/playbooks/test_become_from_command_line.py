@@ -21,10 +21,9 @@ import yaml
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback
 
-from conftest import REPO, lab_hosts, podman
+from conftest import COLLECTIONS, REPO, lab_hosts, podman
 
 BIN = os.path.dirname(sys.executable)
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
 
 FAKE_SUDO = """#!/bin/sh
 echo "$*" >> "$(dirname "$0")/sudo.log"

@@ -18,9 +18,10 @@ import sys
 import pytest
 import yaml
 
+from conftest import COLLECTIONS
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BIN = os.path.dirname(sys.executable)
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")  # tests/unit/conftest.py
 
 
 def run(tmp_path, *args):

@@ -14,11 +14,10 @@ import re
 import subprocess
 import sys
 
+from conftest import COLLECTIONS
 from report_fleet import validate
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BIN = os.path.dirname(sys.executable)
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")  # tests/unit/conftest.py
 
 INVENTORY = """all:
   hosts:

@@ -17,9 +17,10 @@ import yaml
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.collection_meta import collection_info
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 
+from conftest import COLLECTIONS
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BIN = os.path.dirname(sys.executable)
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")  # tests/unit/conftest.py
 
 with open(os.path.join(REPO, "galaxy.yml")) as _f:
     GALAXY = yaml.safe_load(_f)

@@ -10,9 +10,8 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import COLLECTIONS
 
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 PLAY = """

@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from conftest import bundled_collections, lab_hosts, podman, run_play_json
+from conftest import bundled_collections, lab_hosts, podman, run_play_json, stand_ins
 
 
 def play(tmp_path, args, inventory="testhost,", extra=(), path_prefix=None, check=True, collections=None):
@@ -91,9 +91,7 @@ esac
 
 def test_feature_fixed_on(tmp_path):
     stub = tmp_path / "bin"
-    stub.mkdir()
-    (stub / "ethtool").write_text(FIXED_ON)
-    (stub / "ethtool").chmod(0o755)
+    stand_ins(stub, {"ethtool": FIXED_ON})
     rc, hosts = play(tmp_path, {"interfaces": ["lo"]}, path_prefix=str(stub), check=False)
     res = hosts["testhost"]
     assert rc != 0 and res["failed"] and res["changed"] is False

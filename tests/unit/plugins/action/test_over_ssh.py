@@ -4,79 +4,50 @@
 """The actions over real SSH as a non-root user with become (issue 11, defects 1-4), on
 the lab's SSH hosts (``ssh-incident``: user ``ops``, key login, sudo NOPASSWD with
 ``Defaults requiretty``, no Python, ``/tmp`` noexec; ``ssh-port2222``: sshd on 2222; ``ssh-su``:
-escalation by ``su`` with root's password) started
-as ``kcore-*`` containers with the image's run-args, reached with ``ansible.builtin.ssh`` at
-their address on podman's own network, with a key made for the test.
+escalation by ``su`` with root's password) started as ``kcore-ssh-*`` containers by
+tests/unit/ssh_lab.py (the image's run-args, the lab network, the lab key), reached with
+``ansible.builtin.ssh`` at their address with the inventory variables the lab writes for them.
 
 Host state is read with ``podman exec`` as root (the lab's side door); verdicts are compared
 with the same probe run through ``podman exec`` as root."""
-
-import os
-import subprocess
-import time
 
 import pytest
 import yaml
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import exposure, probe
 
-from conftest import CONTAINERS_CONF, REPO, podman, run_play_json
+from conftest import run_play_json
+from ssh_lab import put_text, sh, ssh_lab_hosts
 
 PREFIX = "kcore-ssh"
-
-
-def _run_args(image):
-    path = os.path.join(REPO, "lab", "images", image, "run-args")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#")]
+IMAGES = ("ssh-incident", "ssh-port2222", "ssh-su")
 
 
 @pytest.fixture(scope="module")
 def ssh_hosts(tmp_path_factory):
-    images = ["ssh-incident", "ssh-port2222", "ssh-su"]
-    for image in images:
-        if podman("image", "exists", "localhost/kcrash-lab/%s:latest" % image, check=False).returncode != 0:
-            pytest.skip("lab image %s not built (scripts/lab.sh build)" % image)
-    key_dir = tmp_path_factory.mktemp("sshkey")
-    key = str(key_dir / "id")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
-    with open(key + ".pub") as f:
-        pub = f.read()
-    names = {}
-    try:
-        for image in images:
-            name = "%s-%s" % (PREFIX, image)
-            podman("rm", "-f", "-t", "0", name, check=False)
-            podman(*(["run", "-d", "--name", name, "--hostname", image, "--cap-add", "NET_ADMIN", "--cap-add",
-                      "NET_RAW"] + _run_args(image) + ["localhost/kcrash-lab/%s:latest" % image]))
-            names[image] = name
+    """The lab's SSH hosts, one per image (inventory host = container name), and the variables
+    of each in the inventory the lab wrote for them (group ``all`` vars, then the host's)."""
+    tmp = tmp_path_factory.mktemp("over-ssh")
+    with ssh_lab_hosts(tmp, PREFIX, dict((image, image) for image in IMAGES)) as (inventory, names):
+        with open(inventory) as f:
+            inv = yaml.safe_load(f)
         hosts = {}
+        for group in inv["all"]["children"].values():
+            hosts.update(group["hosts"])
+        host_vars = {}
         for image, name in names.items():
-            for dummy in range(60):
-                if podman("exec", name, "test", "-e", "/run/kcrash-lab/ready", check=False).returncode == 0:
-                    break
-                time.sleep(0.5)
-            subprocess.run(["podman", "exec", "-i", name, "/bin/sh", "-c",
-                            "cat > /home/ops/.ssh/authorized_keys && chown ops: /home/ops/.ssh/authorized_keys"],
-                           input=pub, text=True, check=True, env=dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF))
-            addr = podman("inspect", "-f", "{{.NetworkSettings.IPAddress}}", name).stdout.strip()
-            assert addr, name
-            hosts[image] = {"name": name, "addr": addr}
-        yield {"hosts": hosts, "key": key}
-    finally:
-        for name in names.values():
-            podman("rm", "-f", "-t", "0", name, check=False)
+            hv = dict(inv["all"]["vars"])
+            hv.update(hosts[name])
+            host_vars[image] = hv
+        yield {"names": names, "vars": host_vars}
 
 
 def _inventory(tmp_path, ssh, image, **extra):
-    h = ssh["hosts"][image]
-    hv = {"ansible_host": h["addr"], "ansible_connection": "ansible.builtin.ssh", "ansible_user": "ops",
-          "ansible_ssh_private_key_file": ssh["key"],
-          "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR",
-          "ansible_become_method": "sudo"}
+    """A one-host inventory (host named after the image) with the lab's variables of that host,
+    ``extra`` on top (a value of None removes the variable)."""
+    hv = dict(ssh["vars"][image])
     hv.update(extra)
+    hv = dict((k, v) for k, v in hv.items() if v is not None)
     path = tmp_path / ("inv-%s.yml" % image)
     path.write_text(yaml.safe_dump({"all": {"hosts": {image: hv}}}))
     return str(path)
@@ -87,9 +58,7 @@ def _task_result(out):
 
 
 def sh_root(ssh, image, command):
-    p = podman("exec", ssh["hosts"][image]["name"], "/bin/sh", "-c", command, check=False)
-    assert p.returncode == 0, (command, p.stdout, p.stderr)
-    return p.stdout
+    return sh(ssh["names"][image], command)
 
 
 def _root_facts(ssh, image):
@@ -164,9 +133,7 @@ def _big_saved_file(ssh):
 def test_drop_with_a_large_saved_file_full_of_apostrophes_under_sudo(tmp_path, ssh_hosts):
     """Defect 2: the apply embeds the whole saved file; under sudo each ' was 53 bytes."""
     big = _big_saved_file(ssh_hosts)
-    subprocess.run(["podman", "exec", "-i", ssh_hosts["hosts"]["ssh-incident"]["name"], "/bin/sh", "-c",
-                    "cat > /etc/sysconfig/iptables"], input=big, text=True, check=True,
-                   env=dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF))
+    put_text(ssh_hosts["names"]["ssh-incident"], "/etc/sysconfig/iptables", big)
     inv = _inventory(tmp_path, ssh_hosts, "ssh-incident")
     rc, out = run_play_json(tmp_path, [{"kcrash.nfqueue.nfqueue_target": {"watchdog_timeout": 60}}],
                             inventory=inv, extra=["-b"])
@@ -191,7 +158,9 @@ def test_guard_refuses_nfqueue_on_the_ssh_port_2222_under_sudo(tmp_path, ssh_hos
     sh_root(ssh_hosts, "ssh-port2222",
             "iptables -C INPUT -p tcp --dport 2222 -j NFQUEUE --queue-num 7 --queue-bypass 2>/dev/null || "
             "iptables -I INPUT -p tcp --dport 2222 -j NFQUEUE --queue-num 7 --queue-bypass")
-    extra = {"ansible_ssh_extra_args": "-p 2222"} if how == "ansible_ssh_extra_args" else {"ansible_port": 2222}
+    # the port given one way only: the lab's inventory says ansible_port
+    extra = ({"ansible_ssh_extra_args": "-p 2222", "ansible_port": None} if how == "ansible_ssh_extra_args"
+             else {"ansible_port": 2222})
     inv = _inventory(tmp_path, ssh_hosts, "ssh-port2222", **extra)
     rc, out = run_play_json(tmp_path, [{"kcrash.nfqueue.nfqueue_target": {"chains": ["INPUT"]}}],
                             inventory=inv, extra=["-b"])
@@ -216,9 +185,7 @@ def test_drop_with_20000_saved_rules_goes_by_file_and_runs_with_noexec_tmp(tmp_p
     if "NFQUEUE" not in big:
         big = big.replace("*mangle\n", "*mangle\n-A PREROUTING -p tcp --dport 443 -j NFQUEUE --queue-num 2\n", 1)
     assert len(big) > 131072 and "NFQUEUE" in big
-    subprocess.run(["podman", "exec", "-i", ssh_hosts["hosts"]["ssh-incident"]["name"], "/bin/sh", "-c",
-                    "cat > /etc/sysconfig/iptables"], input=big, text=True, check=True,
-                   env=dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF))
+    put_text(ssh_hosts["names"]["ssh-incident"], "/etc/sysconfig/iptables", big)
     assert "noexec" in sh_root(ssh_hosts, "ssh-incident", "grep ' /tmp ' /proc/mounts")
     inv = _inventory(tmp_path, ssh_hosts, "ssh-incident")
     rc, out = run_play_json(tmp_path, [{"kcrash.nfqueue.nfqueue_target": {"watchdog_timeout": 60}}],

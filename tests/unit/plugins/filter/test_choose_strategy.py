@@ -13,7 +13,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kcrash.nfqueue.plugins.filter.choose_strategy import FilterModule
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+from conftest import COLLECTIONS
+
 FACTS = {"exposure": {"level": "exposed"},
          "interfaces": {"eth0": {"features": {"lro": {"active": True, "fixed": False}}}}}
 
@@ -32,8 +33,7 @@ def test_bad_strategy_is_a_filter_error_naming_the_variable():
 
 def test_filter_by_fqcn_in_a_real_ansible_run(tmp_path):
     """Resolve the filter by its FQCN through ansible's own loader (controller only)."""
-    root = os.path.join(REPO, ".build", "pytest-collections")  # made by tests/unit/conftest.py
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=root, ANSIBLE_NOCOLOR="1",
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR="1",
                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
     bindir = os.path.dirname(sys.executable)
     expr = "{{ f | kcrash.nfqueue.choose_strategy('drop') | to_json }}"

@@ -12,9 +12,8 @@ import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.filter import detection
 
-from conftest import CORPUS, FIXTURES, REPO
+from conftest import COLLECTIONS, CORPUS, FIXTURES, REPO
 
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 PLAY = """

@@ -22,11 +22,10 @@ import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import sosreport
 
-from conftest import REPO, require_tool
+from conftest import COLLECTIONS, REPO, require_tool
 from report_fleet import validate
 
 LAB = os.path.join(REPO, "lab", "images", "incident", "overlay")
-COLLECTIONS = os.path.join(REPO, ".build", "pytest-collections")
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 IS_ROOT = os.geteuid() == 0
 

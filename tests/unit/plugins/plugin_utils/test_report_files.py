@@ -5,6 +5,9 @@
 """Report files: timestamped per run, latest copies, kcrash_report_keep runs kept; run metadata
 (AWX job from its extra variables)."""
 
+import pytest
+from ansible.errors import AnsibleActionFail
+
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import report_files
 
@@ -60,3 +63,20 @@ def test_collection_version_of_an_installed_collection(tmp_path, monkeypatch):
                                             '"name": "nfqueue", "version": "1.2.3"}}')
     monkeypatch.setattr(report_files, "_COLLECTION_ROOT", str(tmp_path))
     assert report_files.collection_version() == "1.2.3"
+
+
+def test_keep_below_one_fails_the_task_naming_the_report():
+    assert report_files.checked_keep("exposure report", 1) == 1
+    with pytest.raises(AnsibleActionFail) as e:
+        report_files.checked_keep("exposure report", 0)
+    assert str(e.value) == "exposure report: keep must be 1 or more (got 0)"
+
+
+def test_a_directory_that_cannot_be_made_fails_the_task_naming_it(tmp_path):
+    (tmp_path / "file").write_text("not a directory")
+    bad = str(tmp_path / "file" / "reports")
+    with pytest.raises(AnsibleActionFail) as e:
+        report_files.write_or_fail("remediation report", bad, "remediation-check", "20261206T000000Z",
+                                   {"json": "{}"}, 10)
+    assert str(e.value).startswith("remediation report: cannot write under %s: " % bad)
+    assert "Not a directory" in str(e.value)

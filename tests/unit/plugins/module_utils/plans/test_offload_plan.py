@@ -15,6 +15,8 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import Kcras
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as P
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import FileChange, Script, posix_cksum
 
+from conftest import stand_ins
+
 FIX = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures"))
 
 
@@ -237,13 +239,10 @@ esac
 
 @pytest.fixture
 def stub(tmp_path):
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "ethtool").write_text(STUB)
-    (bindir / "ethtool").chmod(0o755)
+    path = stand_ins(tmp_path / "bin", {"ethtool": STUB})
     state = tmp_path / "state"
     state.mkdir()
-    return {"PATH": "%s:%s" % (bindir, os.environ["PATH"]), "STUB_DIR": str(state)}
+    return {"PATH": path, "STUB_DIR": str(state)}
 
 
 def apply_plan(tmp_path):
