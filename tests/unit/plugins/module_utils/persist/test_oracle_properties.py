@@ -37,7 +37,10 @@ LINK = "/etc/systemd/network/10-admin.link"
 @pytest.fixture(scope="module")
 def oracle():
     with lab_hosts("kprp-props-oracle", ("persist-oracle",)) as names:
-        yield Oracle(names["persist-oracle"])
+        o = Oracle(names["persist-oracle"])
+        p = o.sh("ip link add eth1 type veth peer name eth1p")    # eth0 is the container's own
+        assert p.returncode == 0, p.stderr
+        yield o
 
 
 def link_reads_off(oracle, text):
@@ -106,3 +109,62 @@ def test_link_file_identical_iff_systemd_applies_the_features_off(oracle, text, 
 def test_link_file_compliant_spellings_left_identical(oracle, text):
     assert "gro" in link_reads_off(oracle, text)[0]
     assert networkd.render(text, DEV, ["gro"], {"path": LINK}) is text
+
+
+# ------------------------------------------------------------------ udev rules
+
+UDEV_DEVS = ("eth0", "eth1")
+_NAMES = sorted(set().union(*golden.ETHTOOL_NAMES.values()) | {"sg", "rx"})
+
+
+def udev_reads_off(oracle, text, devs=UDEV_DEVS):
+    """{dev: features the ethtool runs udev starts on `add` of dev leave off}."""
+    got = oracle.udev_runs(text, devs)
+    out = {}
+    for dev in devs:
+        runs, complaints = got[dev]
+        assert complaints == [], complaints
+        state = golden.applied_state([r.split()[1:] for r in runs], dev)
+        out[dev] = set(f for f, v in state.items() if v == "off")
+    return out
+
+
+@st.composite
+def _rules_file(draw):
+    lines = [draw(st.sampled_from(["", udev.HEADER.rstrip("\n")]))]
+    for dev in draw(st.permutations(UDEV_DEVS)):
+        pairs = draw(st.lists(st.tuples(st.sampled_from(_NAMES), st.sampled_from(["off", "off", "on"])),
+                              min_size=1, max_size=5))
+        if draw(st.integers(0, 3)) == 0:
+            lines.append(draw(st.sampled_from(["# admin note", ""])))
+        lines.append('ACTION=="add", SUBSYSTEM=="net", KERNEL=="%s", RUN+="%s -K %s %s"' % (
+            dev, draw(st.sampled_from(["/sbin/ethtool", "/usr/sbin/ethtool"])), dev,
+            " ".join("%s %s" % p for p in pairs)))
+    return "\n".join(l for l in lines if l is not None) + "\n"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_rules_file(), st.lists(st.sampled_from(("lro", "gro", "gso", "tso")), min_size=1, max_size=4, unique=True))
+def test_rules_file_identical_iff_udev_runs_the_features_off(oracle, text, features):
+    before = udev_reads_off(oracle, text)
+    out = udev.render(text, "eth0", features)
+    assert (out is text) == (set(features) <= before["eth0"]), (text, before)
+    after = udev_reads_off(oracle, out)
+    assert set(features) <= after["eth0"], (out, after)
+    assert after["eth1"] == before["eth1"]
+    assert udev.render(out, "eth0", features) is out
+
+
+@pytest.mark.parametrize("pairs,compliant", [
+    ("large-receive-offload off", True),
+    ("rx-lro off gro on", True),
+    ("lro on lro off", True),
+    ("lro off lro on", False),
+    ("lro off large-receive-offload on", False),
+])
+def test_rule_read_as_ethtool_reads_its_arguments(oracle, pairs, compliant):
+    text = udev.HEADER + 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="eth0", RUN+="/sbin/ethtool -K eth0 %s"\n' % pairs
+    assert ("lro" in udev_reads_off(oracle, text)["eth0"]) == compliant
+    out = udev.render(text, "eth0", ["lro"])
+    assert (out is text) == compliant
+    assert "lro" in udev_reads_off(oracle, out)["eth0"]
