@@ -203,6 +203,9 @@ def render(current_text, iface, features_off, host_info=None):
             continue
         todo.remove(f)
         i, km = last[f]
+        if not km.group("value").strip():
+            raise PersistError(NAME, path, "line %d: %s: without a value on the same line is not "
+                                           "supported; edit it by hand" % (i + 1, KEYS[f]))
         if _unquoted(km.group("value").strip()).lower() not in _FALSE:
             raw = lines[i]
             eol = raw[len(raw.rstrip("\r\n")):]

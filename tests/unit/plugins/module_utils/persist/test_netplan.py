@@ -38,6 +38,8 @@ def test_yaml_meaning(key, text, case, info):
     ("network: {ethernets: {eth0: {}}}\n", "flow style"),
     ("network:\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      dhcp4: true\n", "use backend=nm"),
     ("network:\n  ethernets:\n    eth1:\n      dhcp4: true\n", "no 'network: ethernets: eth0:'"),
+    # the value on the next line: rewriting the key line alone left "false true" (not a boolean)
+    ("network:\n  ethernets:\n    eth0:\n      large-receive-offload:\n        true\n", "without a value on the same line"),
 ])
 def test_refusals(text, msg):
     with pytest.raises(PersistError) as e:
