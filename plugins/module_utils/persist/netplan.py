@@ -172,6 +172,13 @@ def parse_version(text):
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def _unquoted(value):
+    """A YAML scalar without its quotes ('no' and "no" are the string no to netplan too)."""
+    if len(value) >= 2 and value[0] in "'\"" and value[-1] == value[0]:
+        return value[1:-1]
+    return value
+
+
 def render(current_text, iface, features_off, host_info=None):
     features = check_features(features_off, NAME)
     path = (host_info or {}).get("path")
@@ -186,18 +193,26 @@ def render(current_text, iface, features_off, host_info=None):
         child_indent = _indent(lines[idx]) + 2
     changed = False
     todo = list(features)
+    last = {}   # a key given twice: netplan takes the last one
     for i, km in ikeys:
         for f in features:
             if km.group("key") == KEYS[f]:
-                if f in todo:
-                    todo.remove(f)
-                if km.group("value").strip().lower() not in _FALSE:
-                    raw = lines[i]
-                    eol = raw[len(raw.rstrip("\r\n")):]
-                    sep = km.group("sep") or " "
-                    lines[i] = (km.group("indent") + km.group("q") + km.group("key") + km.group("q")
-                                + ":" + sep + "false" + km.group("trail") + eol)
-                    changed = True
+                last[f] = (i, km)
+    for f in features:
+        if f not in last:
+            continue
+        todo.remove(f)
+        i, km = last[f]
+        if not km.group("value").strip():
+            raise PersistError(NAME, path, "line %d: %s: without a value on the same line is not "
+                                           "supported; edit it by hand" % (i + 1, KEYS[f]))
+        if _unquoted(km.group("value").strip()).lower() not in _FALSE:
+            raw = lines[i]
+            eol = raw[len(raw.rstrip("\r\n")):]
+            sep = km.group("sep") or " "
+            lines[i] = (km.group("indent") + km.group("q") + km.group("key") + km.group("q")
+                        + ":" + sep + "false" + km.group("trail") + eol)
+            changed = True
     if todo:
         last = end - 1
         if not lines[last].endswith("\n"):

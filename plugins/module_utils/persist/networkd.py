@@ -51,7 +51,7 @@ HEADER = ("# Managed by the kcrash.nfqueue collection (offload).\n"
           "# Takes precedence over %s for this device only;\n"
           "# its [Link] settings are copied below unchanged.\n")
 _KEY_RE = ini.key_line_re("A-Za-z0-9")
-_FALSE = ("false", "no", "0", "off")
+_FALSE = ("false", "no", "0", "off", "n", "f")   # systemd's parse_boolean(), any case
 _KNOWN_MATCH = ("MACAddress", "OriginalName", "Driver", "Type")
 _MAC_RE = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}\Z")
 
@@ -122,6 +122,10 @@ def _not_enabled(current, wanted):
 
 
 def _set_link_keys(text, features, path):
+    # [Link] given twice is one section to systemd, and the last assignment of a key wins
+    have = dict(values(text).get("Link", []))
+    if all(have.get(KEYS[f], "").strip().lower() in _FALSE for f in features):
+        return text
     new, dummy_changed = ini.set_keys(text, "Link", [(KEYS[f], "false") for f in features],
                                       _KEY_RE, keep=_not_enabled)
     return new

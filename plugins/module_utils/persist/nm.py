@@ -36,6 +36,9 @@ MIN_VERSION = (1, 14)
 _KEY_RE = ini.key_line_re("A-Za-z0-9_.-")
 _VERSION_RE = re.compile(r"version\s+(\d+)\.(\d+)(?:\.(\d+))?")
 _FALSE = ("false", "0", "no", "off")
+# what NetworkManager's keyfile reader takes as boolean false (GKeyFile: case-sensitive;
+# "no", "off", "False" make it ignore the property, i.e. the feature is NOT turned off)
+_KEYFILE_FALSE = ("false", "0")
 
 
 def key(feature):
@@ -98,7 +101,7 @@ def manages(keyfiles, iface):
 
 
 def _not_enabled(current, wanted):
-    return current.strip().lower() in _FALSE
+    return current.strip() in _KEYFILE_FALSE
 
 
 def render(current_text, iface, features_off, host_info=None):
@@ -108,6 +111,9 @@ def render(current_text, iface, features_off, host_info=None):
     text = current_text or ""
     if "[connection]" not in text:
         raise PersistError(NAME, path, "not a NetworkManager keyfile (no [connection] section)")
+    have = keyfile_values(text).get("ethtool", {})   # groups given twice merge, last value wins
+    if all(have.get(key(f), "").strip() in _KEYFILE_FALSE for f in features):
+        return current_text
     new, changed = ini.set_keys(text, "ethtool", [(key(f), "false") for f in features],
                                 _KEY_RE, keep=_not_enabled)
     return new if changed else current_text

@@ -30,6 +30,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
     ensure_trailing_newline,
     split_lines,
 )
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.ifcfg import ALIASES
 
 NAME = "udev"
 PATH = "/etc/udev/rules.d/70-kcrash-nfqueue-offload.rules"
@@ -77,10 +78,14 @@ def render(current_text, iface, features_off, host_info=None):
         if not m or m.group("iface") != iface:
             continue
         words = m.group("pairs").split()
-        have = [words[k] for k in range(0, len(words), 2) if words[k + 1] == "off"]
-        if all(f in have for f in features):
+        state = {}      # ethtool -K: any of a feature's names, the last value given wins
+        for name, value in zip(words[::2], words[1::2]):
+            state.update((f, value) for f in ALIASES if name in ALIASES[f])
+        if all(state.get(f) == "off" for f in features):
             return current_text
-        merged = [f for f in SUPPORTED_FEATURES if f in have or f in features]
+        have = [words[k] for k in range(0, len(words), 2) if words[k + 1] == "off"
+                and not any(words[k] in names for names in ALIASES.values())]
+        merged = [f for f in SUPPORTED_FEATURES if state.get(f) == "off" or f in features]
         merged += [f for f in have if f not in merged]
         lines[i] = rule(iface, merged, m.group("ethtool"))
         return "".join(lines)

@@ -79,3 +79,92 @@ def test_real_nmcli_agrees(key, text, case, info):
     assert nm.keyfile_values(reread)["ethtool"] == nm.keyfile_values(theirs)["ethtool"]
     for f in case["features"]:
         assert nm.keyfile_values(reread)["ethtool"]["feature-%s" % f] == "false"
+
+
+# ------------------------------------------------------------------ compliant files, by NM itself
+# Property: a keyfile is left byte-identical exactly when NetworkManager (nmcli --offline, i.e.
+# NM's own keyfile reader) already reads every requested feature as off; otherwise the edit
+# makes NM read it so. The spellings come from NM 1.42: GKeyFile booleans are "true"/"false"/
+# "1"/"0", case-sensitive, whitespace around "=" and the value ignored; "no", "off", "False"
+# are not booleans to it (the property is ignored, i.e. the feature is not turned off);
+# a group given twice is merged and the last value of a key wins; ";" is not a comment.
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+FEATS = ("lro", "gro", "gso", "tso")
+_VALUES = ("false", "0", "false", "0", "true", "1", "off", "no", "False", "FALSE", "ignore")
+
+
+def nm_reads_off(text):
+    """Features NM reads as off in keyfile ``text`` (read from nmcli's normalized output)."""
+    out = _nm_offline(text, "connection.id", "x")
+    section, off = None, set()
+    for line in out.splitlines():
+        if line.startswith("["):
+            section = line.strip()
+        elif section == "[ethtool]" and line.startswith("feature-") and line.endswith("=false"):
+            off.add(line[len("feature-"):-len("=false")])
+    return off
+
+
+@st.composite
+def _keyfile(draw):
+    def kv(k, v):
+        return "%s%s%s%s%s" % (draw(st.sampled_from(["", " ", "  "])), k,
+                               draw(st.sampled_from(["=", " = ", "\t=", "= "])), v,
+                               draw(st.sampled_from(["", " "])) if k.startswith("feature-") else "")
+
+    def lines(pairs):
+        out = []
+        for p in pairs:
+            if draw(st.integers(0, 4)) == 0:
+                out.append(draw(st.sampled_from(["# a comment", "  #feature-lro=true", "", "#[ethtool]"])))
+            out.append(kv(*p))
+        return out
+    conn = [("id", "x"), ("type", "ethernet"), ("interface-name", "eth0")]
+    conn += draw(st.lists(st.sampled_from([("autoconnect", "true"), ("uuid", "5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03")]),
+                          max_size=2, unique=True))
+    eth = draw(st.lists(st.tuples(st.sampled_from(["feature-%s" % f for f in FEATS] + ["ring-rx", "coalesce-rx-usecs"]),
+                                  st.sampled_from(_VALUES)), max_size=7))
+    eth = [(k, "512" if not k.startswith("feature-") else v) for k, v in eth]
+    split = draw(st.integers(0, len(eth)))        # the [ethtool] group in one or two pieces
+    groups = [("connection", draw(st.permutations(conn))), ("ipv4", [("method", "auto")]), ("ethtool", eth[:split])]
+    groups = draw(st.permutations(groups))
+    if split < len(eth) or draw(st.booleans()):
+        groups.append(("ethtool", eth[split:]))
+    body = []
+    for name, pairs in groups:
+        body.append(draw(st.sampled_from(["[%s]", "[%s]", " [%s] "])) % name)
+        body += lines(pairs)
+        if draw(st.booleans()):
+            body.append("")
+    eol = draw(st.sampled_from(["\n", "\n", "\r\n"]))
+    return draw(st.sampled_from(["", "# profile\n"])) + eol.join(body) + draw(st.sampled_from([eol, ""]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_keyfile(), st.lists(st.sampled_from(FEATS), min_size=1, max_size=4, unique=True))
+def test_property_identical_iff_networkmanager_reads_the_features_off(text, features):
+    compliant = set(features) <= nm_reads_off(text)
+    out = nm.render(text, "eth0", features)
+    assert (out is text) == compliant, (text, nm_reads_off(text))
+    assert set(features) <= nm_reads_off(out), out
+    assert nm.render(out, "eth0", features) is out
+
+
+@pytest.mark.parametrize("value,compliant", [
+    ("false", True), ("0", True), (" false ", True),
+    ("off", False), ("no", False), ("False", False), ("true", False)])
+def test_only_keyfile_booleans_count_as_off(value, compliant):
+    """NM ignores feature-lro=off/no/False (not GKeyFile booleans): such a file is edited."""
+    text = "[connection]\nid=x\ntype=ethernet\ninterface-name=eth0\n\n[ethtool]\nfeature-lro=%s\n" % value
+    assert ("lro" in nm_reads_off(text)) == compliant
+    assert (nm.render(text, "eth0", ["lro"]) is text) == compliant
+
+
+def test_off_in_an_earlier_ethtool_group_is_compliant():
+    """GKeyFile merges a group given twice: lro off in the first [ethtool] is what NM reads."""
+    text = ("[connection]\nid=x\ntype=ethernet\ninterface-name=eth0\n[ethtool]\nfeature-lro=false\n"
+            "[ipv4]\nmethod=auto\n[ethtool]\nring-rx=512\n")
+    assert "lro" in nm_reads_off(text)
+    assert nm.render(text, "eth0", ["lro"]) is text

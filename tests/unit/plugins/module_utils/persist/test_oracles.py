@@ -45,6 +45,9 @@ class Oracle(object):
     def sh(self, script):
         return _podman_input(self.name, script, "")
 
+    def sh_input(self, script, stdin):
+        return _podman_input(self.name, script, stdin)
+
     def put(self, path, text):
         p = _podman_input(self.name, 'mkdir -p "$(dirname "$1")" && cat > "$1"', text, path)
         assert p.returncode == 0, p.stderr
