@@ -10,7 +10,7 @@ deselected (reported as such), not skipped."""
 
 import inspect
 
-LAB_CALLS = ("lab_hosts(", "run_on_lab_host(")
+LAB_CALLS = ("lab_hosts(", "run_on_lab_host(", "ssh_lab_hosts(")
 
 
 def _source(func):
