@@ -60,6 +60,8 @@ def ssh_lab_hosts(tmp_dir, prefix, plan):
                 if podman("exec", name, "test", "-e", "/run/kcrash-lab/failed", check=False).returncode == 0:
                     pytest.fail("lab init failed in %s" % name)
                 time.sleep(0.5)
+            else:
+                pytest.fail("lab init of %s did not finish in 60 s" % name)
         inventory = os.path.join(str(tmp_dir), "ssh-inventory.yml")
         env = dict(os.environ, CONTAINERS_CONF=CONTAINERS_CONF)
         subprocess.run([LAB_SH, "ssh-inventory", "--network", LAB_NETWORK, "--out", inventory]

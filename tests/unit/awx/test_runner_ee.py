@@ -152,7 +152,7 @@ def test_templates_run_in_the_ee_with_ansible_runner(tmp_path, ee_image):
         assert results(events, "Fail the check run on drift (kcrash_fail_on_drift)")
         art = artifact(events)
         lines = dict((h["host"], (h["outcome"], h["actions"])) for h in art["hosts"])
-        assert lines == {hosts["inc"]: ("drift", ["offload"]), hosts["blocked"]: ("drift", ["drop"])}
+        assert lines == {hosts["inc"]: ("drift", ["offload"]), hosts["blocked"]: ("drift", ["drop"])}, out[-6000:]
         assert art["counts"]["outcome"] == {"drift": 2, "compliant": 1} and art["mode"] == "check"
         with open(str(reports / "remediation-check.json")) as f:   # outlives the job container
             assert json.load(f)["drift"] == 2

@@ -27,5 +27,5 @@ def _playbook_and_role_text():
 def test_every_recorded_run_variable_is_read_by_a_playbook_or_role():
     text = _playbook_and_role_text()
     unused = [n for n in report_record._RUN_VARS  # pylint: disable=protected-access
-               if not re.search(r"\b%s\b" % re.escape(n), text)]
+              if not re.search(r"\b%s\b" % re.escape(n), text)]
     assert unused == []

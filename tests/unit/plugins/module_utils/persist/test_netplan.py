@@ -134,7 +134,7 @@ def _netplan_file(draw):
 
     nic = [("dhcp4", draw(st.sampled_from(["true", "no"]))), ("mtu", "9000")]
     for f in FEATS:
-        for _ in range(draw(st.integers(0, 2))):      # absent, once, or twice (the last wins)
+        for dummy in range(draw(st.integers(0, 2))):      # absent, once, or twice (the last wins)
             nic.append((netplan.KEYS[f], offload_value()))
     nic = draw(st.permutations(nic))
     lines = ["network:"]

@@ -89,7 +89,7 @@ def test_real_nmcli_agrees(key, text, case, info):
 # are not booleans to it (the property is ignored, i.e. the feature is not turned off);
 # a group given twice is merged and the last value of a key wins; ";" is not a comment.
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
 FEATS = ("lro", "gro", "gso", "tso")
 _VALUES = ("false", "0", "false", "0", "true", "1", "off", "no", "False", "FALSE", "ignore")

@@ -69,7 +69,7 @@ def _link_file(draw):
             draw(st.sampled_from(["", " "]))
     link = [("NamePolicy", "keep kernel"), ("MTUBytes", "1500")]
     for f in networkd.KEYS:
-        for _ in range(draw(st.integers(0, 2))):       # absent, once or twice (the last wins)
+        for dummy in range(draw(st.integers(0, 2))):       # absent, once or twice (the last wins)
             link.append((networkd.KEYS[f], draw(st.sampled_from(_LINK_OFF + _LINK_OFF + _LINK_ON))))
     link = draw(st.permutations(link))
     split = draw(st.integers(0, len(link)))            # [Link] in one or two pieces
