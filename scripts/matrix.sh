@@ -35,7 +35,7 @@ CACHE="${KCRASH_CACHE:-/var/cache/kcrash-nfqueue}/matrix"
 MATRIX_FILE="$REPO/requirements/matrix.txt"
 # what a version venv holds besides ansible-core (the unit tests' runner)
 VENV_PKGS=(pytest==9.2.0 jsonschema==4.26.0)
-TRIXIE_PKGS="python3,python3-venv,git,shellcheck,iproute2,iptables,ipset,ethtool,nftables,procps,ca-certificates"
+TRIXIE_PKGS="python3,python3-venv,openssh-client,git,shellcheck,iproute2,iptables,ipset,ethtool,nftables,procps,ca-certificates"
 HOST_PY=/usr/bin/python3
 BUNDLE="$("$REPO/.venv/bin/python" -c 'import ansible_collections.containers.podman as m; print(list(m.__path__)[0])')"
 BUNDLE="${BUNDLE%/containers/podman}"
