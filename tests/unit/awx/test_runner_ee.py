@@ -77,9 +77,13 @@ def private_data_dir(tmp_path, name, inventory, extravars, cmdline, ssh_key):
     (pdd / "env" / "extravars").write_text(json.dumps(extravars))
     (pdd / "env" / "cmdline").write_text(" ".join(cmdline))
     (pdd / "env" / "ssh_key").write_text(ssh_key)
-    # AWX's defaults for its jobs: no host key prompts, no retry files
+    # AWX's defaults for its jobs: no host key prompts, no retry files; and what a job
+    # template's environment would set on a slow network: the lab hosts share this machine's 2
+    # cores with the rest of the unit gate, where a first SSH handshake once took longer than
+    # the default 10 s timeout (a host came out not detected in one CI run of 1,230 tests)
     (pdd / "env" / "envvars").write_text(json.dumps({"ANSIBLE_HOST_KEY_CHECKING": "False",
-                                                     "ANSIBLE_RETRY_FILES_ENABLED": "False"}))
+                                                     "ANSIBLE_RETRY_FILES_ENABLED": "False",
+                                                     "ANSIBLE_TIMEOUT": "30", "ANSIBLE_SSH_RETRIES": "2"}))
     return pdd
 
 
