@@ -301,6 +301,34 @@ step_live() {
         echo '--- remediate --check (second check)' && $play kcrash.nfqueue.remediate --check --diff $rep &&
         python '$REPO/scripts/matrix_report.py' '$dir/reports' check zero" || rc=$?
     for h in incident modern bare clean; do podman rm -f -t 0 "$tag-$h" >/dev/null 2>&1 || true; done
+    [ "$rc" -eq 0 ] || return "$rc"
+    step_live_ssh "$ver" "$py" "$bin" "$tag" "$dir" || rc=$?
+    return "$rc"
+}
+
+# The same runs as users make them: ansible.builtin.ssh as `ops` with -b (sudo with requiretty,
+# no Python, /tmp noexec) on a fresh ssh-incident lab host on the lab's own podman network.
+step_live_ssh() {
+    local ver="$1" py="$2" bin="$3" tag="$4" dir="$5" name inv rc=0
+    name="$tag-ssh-incident"
+    inv="$dir/ssh-inventory.yml"
+    podman network exists "${KCRASH_LAB_NETWORK:-kcrash-lab}" || podman network create "${KCRASH_LAB_NETWORK:-kcrash-lab}" >/dev/null
+    podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
+    # shellcheck disable=SC2046
+    podman run -d --name "$name" --hostname ssh-incident --network "${KCRASH_LAB_NETWORK:-kcrash-lab}" \
+        --cap-add NET_ADMIN --cap-add NET_RAW $(lab_run_args ssh-incident) "localhost/kcrash-lab/ssh-incident:latest" >/dev/null
+    for _ in $(seq 120); do podman exec "$name" test -e /run/kcrash-lab/ready && break; sleep 0.5; done
+    bash "$REPO/scripts/lab.sh" ssh-inventory --network "${KCRASH_LAB_NETWORK:-kcrash-lab}" --out "$inv" "$name" >/dev/null
+    local play="ANSIBLE_CONFIG= ANSIBLE_COLLECTIONS_PATH='$COLLECTIONS' ANSIBLE_LOCAL_TEMP='$dir/tmp' ANSIBLE_NOCOLOR=1 ansible-playbook -i '$inv' -b"
+    local rep="-e kcrash_report_dir='$dir/ssh-reports' -e kcrash_detect_report_dir='$dir/ssh-reports'"
+    run_in "$py" "$bin" "cd '$dir' &&
+        echo '--- over SSH: detect -b' && $play kcrash.nfqueue.detect $rep &&
+        echo '--- over SSH: remediate -b --check --diff' && $play kcrash.nfqueue.remediate --check --diff $rep &&
+        python '$REPO/scripts/matrix_report.py' '$dir/ssh-reports' check drift &&
+        echo '--- over SSH: remediate -b (apply)' && $play kcrash.nfqueue.remediate -e kcrash_confirm=true $rep &&
+        echo '--- over SSH: remediate -b --check (second check)' && $play kcrash.nfqueue.remediate --check --diff $rep &&
+        python '$REPO/scripts/matrix_report.py' '$dir/ssh-reports' check zero" || rc=$?
+    podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
     return "$rc"
 }
 
