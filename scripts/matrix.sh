@@ -268,6 +268,21 @@ step_unit() {
     run_in "$py" "$bin" "PYTHONPATH=tests/unit python -m pytest -q -ra -p no:cacheprovider -p matrix_plugin tests/unit/plugins/action tests/unit/plugins/filter tests/unit/playbooks"
 }
 
+# live_runs PY BIN DIR INVENTORY REPORTS FLAGS LABEL: detect, remediate --check --diff (drift
+# wanted), remediate (apply), and a second check (zero drift wanted), each with FLAGS (e.g. -b)
+live_runs() {
+    local py="$1" bin="$2" dir="$3" inv="$4" reports="$5" flags="$6" label="$7"
+    local play="ANSIBLE_CONFIG= ANSIBLE_COLLECTIONS_PATH='$COLLECTIONS' ANSIBLE_LOCAL_TEMP='$dir/tmp' ANSIBLE_NOCOLOR=1 ansible-playbook -i '$inv' $flags"
+    local rep="-e kcrash_report_dir='$reports' -e kcrash_detect_report_dir='$reports'"
+    run_in "$py" "$bin" "cd '$dir' &&
+        echo '--- ${label}detect $flags' && $play kcrash.nfqueue.detect $rep &&
+        echo '--- ${label}remediate $flags --check --diff' && $play kcrash.nfqueue.remediate --check --diff $rep &&
+        python '$REPO/scripts/matrix_report.py' '$reports' check drift &&
+        echo '--- ${label}remediate $flags (apply)' && $play kcrash.nfqueue.remediate -e kcrash_confirm=true $rep &&
+        echo '--- ${label}remediate $flags --check (second check)' && $play kcrash.nfqueue.remediate --check --diff $rep &&
+        python '$REPO/scripts/matrix_report.py' '$reports' check zero"
+}
+
 # live run on fresh lab hosts kmat-<ver>-<host> (own names: other runs are left alone)
 step_live() {
     local ver="$1" py="$2" bin="$3" tag dir inv h rc=0
@@ -291,15 +306,8 @@ step_live() {
     for h in incident modern bare clean; do
         for _ in $(seq 60); do podman exec "$tag-$h" test -e /run/kcrash-lab/ready && break; sleep 0.5; done
     done
-    local play="ANSIBLE_CONFIG= ANSIBLE_COLLECTIONS_PATH='$COLLECTIONS' ANSIBLE_LOCAL_TEMP='$dir/tmp' ANSIBLE_NOCOLOR=1 ansible-playbook -i '$inv'"
-    local rep="-e kcrash_report_dir='$dir/reports' -e kcrash_detect_report_dir='$dir/reports'"
-    run_in "$py" "$bin" "cd '$dir' && ansible --version | sed -n 1p &&
-        echo '--- detect' && $play kcrash.nfqueue.detect $rep &&
-        echo '--- remediate --check --diff' && $play kcrash.nfqueue.remediate --check --diff $rep &&
-        python '$REPO/scripts/matrix_report.py' '$dir/reports' check drift &&
-        echo '--- remediate (apply)' && $play kcrash.nfqueue.remediate -e kcrash_confirm=true $rep &&
-        echo '--- remediate --check (second check)' && $play kcrash.nfqueue.remediate --check --diff $rep &&
-        python '$REPO/scripts/matrix_report.py' '$dir/reports' check zero" || rc=$?
+    run_in "$py" "$bin" "cd '$dir' && ansible --version | sed -n 1p" &&
+        live_runs "$py" "$bin" "$dir" "$inv" "$dir/reports" "" "" || rc=$?
     for h in incident modern bare clean; do podman rm -f -t 0 "$tag-$h" >/dev/null 2>&1 || true; done
     [ "$rc" -eq 0 ] || return "$rc"
     step_live_ssh "$ver" "$py" "$bin" "$tag" "$dir" || rc=$?
@@ -319,15 +327,7 @@ step_live_ssh() {
         --cap-add NET_ADMIN --cap-add NET_RAW $(lab_run_args ssh-incident) "localhost/kcrash-lab/ssh-incident:latest" >/dev/null
     for _ in $(seq 120); do podman exec "$name" test -e /run/kcrash-lab/ready && break; sleep 0.5; done
     bash "$REPO/scripts/lab.sh" ssh-inventory --network "${KCRASH_LAB_NETWORK:-kcrash-lab}" --out "$inv" "$name" >/dev/null
-    local play="ANSIBLE_CONFIG= ANSIBLE_COLLECTIONS_PATH='$COLLECTIONS' ANSIBLE_LOCAL_TEMP='$dir/tmp' ANSIBLE_NOCOLOR=1 ansible-playbook -i '$inv' -b"
-    local rep="-e kcrash_report_dir='$dir/ssh-reports' -e kcrash_detect_report_dir='$dir/ssh-reports'"
-    run_in "$py" "$bin" "cd '$dir' &&
-        echo '--- over SSH: detect -b' && $play kcrash.nfqueue.detect $rep &&
-        echo '--- over SSH: remediate -b --check --diff' && $play kcrash.nfqueue.remediate --check --diff $rep &&
-        python '$REPO/scripts/matrix_report.py' '$dir/ssh-reports' check drift &&
-        echo '--- over SSH: remediate -b (apply)' && $play kcrash.nfqueue.remediate -e kcrash_confirm=true $rep &&
-        echo '--- over SSH: remediate -b --check (second check)' && $play kcrash.nfqueue.remediate --check --diff $rep &&
-        python '$REPO/scripts/matrix_report.py' '$dir/ssh-reports' check zero" || rc=$?
+    live_runs "$py" "$bin" "$dir" "$inv" "$dir/ssh-reports" "-b" "over SSH: " || rc=$?
     podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
     return "$rc"
 }
