@@ -232,11 +232,16 @@ start_host() {
     podman image exists "$REPO_PREFIX/$image:latest" || die "image $REPO_PREFIX/$image:latest missing: run scripts/lab.sh build"
     want="$(podman image inspect --format '{{.Id}}' "$REPO_PREFIX/$image:latest")"
     if have="$(podman container inspect --format '{{.Image}} {{.State.Running}}' "$cname" 2>/dev/null)"; then
-        if [ "$have" = "$want true" ]; then
+        # podman's record can say "running" for a container whose processes are gone (killed
+        # from outside podman, e.g. with the session that ran it): reuse it only if it answers
+        if [ "$have" = "$want true" ] && podman exec "$cname" true >/dev/null 2>&1; then
             log "$cname already running the current image"
             return 0
         fi
-        podman rm -f -t 0 "$cname" >/dev/null
+        [ "$have" != "$want true" ] || log "$cname is recorded as running but does not answer: recreating it"
+        # the first rm of such a container can fail ("container state improper") while podman
+        # catches up with its real state; the second one works
+        podman rm -f -t 0 "$cname" >/dev/null 2>&1 || podman rm -f -t 0 "$cname" >/dev/null
     fi
     mapfile -t extra < <(run_args_of "$image")
     if [ -f "$IMAGES_DIR/$image/ssh-host-vars.yml" ]; then

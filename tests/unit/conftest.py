@@ -157,7 +157,10 @@ def lab_hosts(prefix, images):
     try:
         for image in images:
             name = "%s-%s" % (prefix, image)
-            podman("rm", "-f", "-t", "0", name, check=False)
+            # twice: a leftover container whose processes were killed outside podman can
+            # refuse the first rm ("container state improper") while podman catches up
+            if podman("rm", "-f", "-t", "0", name, check=False).returncode != 0:
+                podman("rm", "-f", "-t", "0", name, check=False)
             podman("run", "-d", "--name", name, "--hostname", image, "--cap-add", "NET_ADMIN",
                    "--cap-add", "NET_RAW", "%s/%s:latest" % (LAB_PREFIX, image))
             names[image] = name
