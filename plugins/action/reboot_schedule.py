@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import reboot as R
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import Script, split_sections
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
@@ -59,24 +58,17 @@ def apply_plan(action, task_vars, p, reboot_command="shutdown -r now"):
 
 class ActionModule(ShellActionBase):
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _v, args = self.validate_argument_spec(argument_spec=ARGSPEC)
-        try:
-            facts, trips = run_probe(self, task_vars)
-            p = R.plan(facts, args["state"], args.get("time"), args["method"], args["id"], args.get("kernel"))
-        except KcrashError as e:
-            return self.fail(task_vars, str(e))
+    ARGSPEC = ARGSPEC
+
+    def run_action(self, args, task_vars, result):
+        facts, trips = run_probe(self, task_vars)
+        p = R.plan(facts, args["state"], args.get("time"), args["method"], args["id"], args.get("kernel"))
         result.update({"changed": p["changed"], "msg": p["message"], "method": p["method"],
                        "cancel": p["cancel"], "schedule": p["schedule"], "scheduled": p["scheduled"],
                        "round_trips": trips})
         if args["state"] == "list" or not p["changed"] or self._play_context.check_mode:
             return result
-        try:
-            ok, err, after, t2 = apply_plan(self, task_vars, p, args["reboot_command"])
-        except KcrashError as e:
-            return self.fail(task_vars, str(e))
+        ok, err, after, t2 = apply_plan(self, task_vars, p, args["reboot_command"])
         result["round_trips"] += t2
         result["scheduled"] = R.ours(after)
         if not ok:

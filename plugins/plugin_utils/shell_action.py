@@ -39,11 +39,32 @@ SHELL = "/bin/sh"
 
 
 class ShellActionBase(ActionBase):
-    """Subclass, implement ``run()``, use ``self.run_sh()`` for every remote step."""
+    """Subclass, set ``ARGSPEC`` (the module doc's options as an argument spec), implement
+    ``run_action(args, task_vars, result)``; use ``self.run_sh()`` for every remote step.
+
+    ``run()`` is the template every action shares: Ansible's own bookkeeping, argument
+    validation against ``ARGSPEC`` (bad input fails before the host is touched), then
+    ``run_action``; a ``KcrashError`` raised anywhere in it (a parser that cannot read an
+    output, a plan that refuses) becomes a failed result naming the host."""
 
     TRANSFERS_FILES = False
     _requires_connection = True
     tty_layers = 0
+    ARGSPEC = None
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ShellActionBase, self).run(tmp, task_vars)
+        _validation, args = self.validate_argument_spec(argument_spec=self.ARGSPEC or {})
+        try:
+            return self.run_action(args, task_vars, result)
+        except KcrashError as e:
+            return self.fail(task_vars, str(e))
+
+    def run_action(self, args, task_vars, result):
+        """The action's own work: ``args`` validated, ``result`` Ansible's result so far;
+        returns the result."""
+        raise NotImplementedError("%s must implement run_action()" % type(self).__name__)
 
     def host_label(self, task_vars=None):
         tv = task_vars or {}
