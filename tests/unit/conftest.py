@@ -113,6 +113,9 @@ def read_fixture(*parts):
 CONTAINERS_CONF = os.path.join(REPO, "lab", "containers.conf")
 # where the lab images are (scripts/lab.sh builds them there; same override variable)
 LAB_PREFIX = os.environ.get("KCRASH_LAB_PREFIX", "localhost/kcrash-lab")
+# prepended to the name of every container the tests start (lab_hosts, ssh_lab_hosts): two
+# checkouts running the same tests on one machine then do not remove each other's hosts
+TEST_NAME_PREFIX = os.environ.get("KCRASH_TEST_NAME_PREFIX", "")
 
 
 def podman(*args, check=True):
@@ -156,7 +159,7 @@ def lab_hosts(prefix, images):
     names = {}
     try:
         for image in images:
-            name = "%s-%s" % (prefix, image)
+            name = "%s%s-%s" % (TEST_NAME_PREFIX, prefix, image)
             # twice: a leftover container whose processes were killed outside podman can
             # refuse the first rm ("container state improper") while podman catches up
             if podman("rm", "-f", "-t", "0", name, check=False).returncode != 0:

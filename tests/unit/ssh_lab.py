@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import ANSIBLE_PLAYBOOK, COLLECTIONS, CONTAINERS_CONF, REPO, podman
+from conftest import ANSIBLE_PLAYBOOK, COLLECTIONS, CONTAINERS_CONF, REPO, TEST_NAME_PREFIX, podman
 
 LAB_NETWORK = os.environ.get("KCRASH_LAB_NETWORK", "kcrash-lab")
 LAB_SH = os.path.join(REPO, "scripts", "lab.sh")
@@ -47,7 +47,7 @@ def ssh_lab_hosts(tmp_dir, prefix, plan):
         if podman("network", "exists", LAB_NETWORK, check=False).returncode != 0:
             podman("network", "create", LAB_NETWORK, check=False)
         for key, image in plan.items():
-            name = "%s-%s" % (prefix, key)
+            name = "%s%s-%s" % (TEST_NAME_PREFIX, prefix, key)
             podman("rm", "-f", "-t", "0", name, check=False)
             podman(*(["run", "-d", "--name", name, "--hostname", key, "--network", LAB_NETWORK,
                       "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW"] + run_args(image)
