@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import kdump, os_release, probe, shell
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import kernel as K
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import apply, boot, plan, read
 
 from conftest import FIXTURES
 
@@ -24,9 +24,10 @@ def _recorded(name):
 
 def test_one_kdump_section_in_both_trips():
     assert dict(probe._sections("@@KCDATA:x:"))["kdump"] == kdump.script()
-    assert dict(K.probe_sections([]))["kdump"] == kdump.script()
-    assert not hasattr(probe, "parse_kdump") and not hasattr(K, "parse_kdump")
-    assert not hasattr(probe, "parse_os") and not hasattr(K, "parse_os_release")
+    assert dict(read.probe_sections([]))["kdump"] == kdump.script()
+    for stage in (probe, read, boot, plan, apply):
+        assert not hasattr(stage, "parse_kdump")
+        assert not hasattr(stage, "parse_os") and not hasattr(stage, "parse_os_release")
 
 
 def test_recorded_incident_host_is_configured_not_loaded():
@@ -41,7 +42,7 @@ def test_recorded_incident_host_is_configured_not_loaded():
 def test_kernel_plan_reports_the_same_kdump_facts_as_detection():
     rec = _recorded("incident-el6")
     pkgs = rec.pop("_recorded")["apt_packages"]
-    facts = K.parse_probe(dict((n, shell.Section(n, v["stdout"], v["stderr"], v["rc"])) for n, v in rec.items()), pkgs)
+    facts = read.parse_probe(dict((n, shell.Section(n, v["stdout"], v["stderr"], v["rc"])) for n, v in rec.items()), pkgs)
     assert facts["kdump"] == kdump.parse(rec["kdump"]["stdout"])
     assert facts["kdump"]["state"] == "configured_not_loaded"
     assert (facts["os"]["id"], facts["os"]["version_id"], facts["os"]["family"]) == ("rhel", "6.4", "redhat")
