@@ -55,18 +55,18 @@ class ActionModule(ShellActionBase):
         self._trips += trips
         return split_sections(out, script.nonce, what)
 
-    def run_action(self, a, task_vars, result):
+    def run_action(self, args, task_vars, result):
         self._trips = 0
         started = time.time()
         host = self.host_label(task_vars)
-        target = plan.validate_target(a.get("target"))
+        target = plan.validate_target(args.get("target"))
         apt_pkgs = [plan.apt_package_for(target)] if target else []
-        secs = self._trip(read.probe_sections(apt_pkgs, refresh_apt=a["refresh_cache"] and bool(apt_pkgs)),
+        secs = self._trip(read.probe_sections(apt_pkgs, refresh_apt=args["refresh_cache"] and bool(apt_pkgs)),
                           task_vars, "kernel probe")
         facts = read.parse_probe(secs, apt_pkgs)
-        p = plan.plan(facts, target=target, prefer=a["prefer"], reboot=a["reboot"], window=a.get("window"),
-                      reboot_method=a["reboot_method"], min_boot_free_mb=a["min_boot_free_mb"],
-                      set_default=a["set_default"], require_kdump=a["require_kdump"])
+        p = plan.plan(facts, target=target, prefer=args["prefer"], reboot=args["reboot"], window=args.get("window"),
+                      reboot_method=args["reboot_method"], min_boot_free_mb=args["min_boot_free_mb"],
+                      set_default=args["set_default"], require_kdump=args["require_kdump"])
 
         result.update(apply.report(p, facts, diff=self._task.diff))
         if p["failed"]:
@@ -80,7 +80,7 @@ class ActionModule(ShellActionBase):
             return self._done(result, started)
 
         try:
-            return self._done(self._apply(p, facts, a, task_vars, result, host), started)
+            return self._done(self._apply(p, facts, args, task_vars, result, host), started)
         except KcrashError as e:
             result.update(self.fail(task_vars, str(e)))
             return self._done(result, started)

@@ -33,7 +33,7 @@ def test_grub_legacy_and_bls():
               "\tkernel /vmlinuz-2.6.32-754.el6.x86_64 ro root=/dev/sda2\n"
               "title Red Hat (2.6.32-358.el6.x86_64)\n\tkernel /vmlinuz-2.6.32-358.el6.x86_64 ro\n")
     boot_facts = {"grubby_default": None, "grub_entries": [], "grubenv": {}, "default_grub": {},
-            "grub_legacy": grub.parse_grub_legacy(legacy), "bls": []}
+                  "grub_legacy": grub.parse_grub_legacy(legacy), "bls": []}
     d = boot.boot_default(boot_facts)
     assert d["method"] == "grub-legacy" and d["release"] == "2.6.32-358.el6.x86_64"
     step = boot.default_entry_step(boot_facts, "2.6.32-754.el6.x86_64", {})
