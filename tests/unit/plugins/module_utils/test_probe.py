@@ -388,11 +388,6 @@ def test_random_text_raises_only_parse_error(text):
 
 # ------------------------------------------------------------------ pure pieces
 
-def test_parse_os_el6_without_os_release():
-    info = probe.os_release.os_facts({"redhat-release": "Red Hat Enterprise Linux Server release 6.4 (Santiago)\n"})
-    assert (info["id"], info["version_id"], info["family"]) == ("rhel", "6.4", "redhat")
-
-
 def test_persist_hints():
     hints = probe.parse_persist(
         '/etc/sysconfig/network-scripts/ifcfg-eth0:15:ETHTOOL_OPTS="-K eth0 lro on; -G eth0 rx 4096"\n'

@@ -4,10 +4,57 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """kernel_upgrade/apply.py: the apply trips' text, the checks after them, the task result."""
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import apply
+import subprocess
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import apply, boot, plan
+
+from .recorded import facts_of
 
 
 def test_verify_running():
     assert apply.verify_running("a", "a")[0]
     ok, msg = apply.verify_running("3.10.0-957.el7.x86_64", "3.10.0-1160.el7.x86_64")
     assert not ok and msg == "host came back on 3.10.0-957.el7.x86_64, not the target 3.10.0-1160.el7.x86_64"
+
+
+def _apt_window_plan():
+    f = facts_of("apt-before.json")
+    return f, plan.plan(f, target="6.1.0-99-amd64", reboot="window", window="01:15", reboot_method="shutdown")
+
+
+def test_install_trip_regenerates_grub_then_reads_the_boot_loader_back():
+    _f, p = _apt_window_plan()
+    secs = apply.install_sections(p)
+    assert secs[0] == ("install", "DEBIAN_FRONTEND=noninteractive apt-get -y -q install "
+                                  "linux-image-6.1.0-99-amd64 2>&1 && update-grub 2>&1")
+    assert [n for n, _c in secs[1:]] == ["after_" + n for n, _c in boot.boot_sections("")]
+
+
+def test_default_trip_stops_at_the_first_failing_command():
+    step = {"needed": True, "commands": ["grub-set-default 'a b'", "update-grub"]}
+    secs = dict(apply.default_sections(step, None, "/var/backups/k", "TXN\n"))
+    assert secs["set_default"] == "TXN\ngrub-set-default 'a b' || exit 4\nupdate-grub || exit 4\n:"
+    assert "set_default" not in dict(apply.default_sections(dict(step, needed=False), None, "/b", ""))
+    assert dict(apply.default_sections(None, "REBOOT", "/b", ""))["reboot"] == "REBOOT"
+
+
+def test_window_trip_cancels_ours_schedules_then_lists_again():
+    _f, p = _apt_window_plan()
+    rp = dict(p["reboot"]["plan"], cancel=[{"method": "at", "job": "7", "id": "kernel"}])
+    names = [n for n, _c in apply.schedule_sections(rp, "shutdown -r now")]
+    assert names == ["cancel_0", "schedule"] + [n for n, _c in reboot_schedule.probe_sections("after_")]
+    for _n, text in apply.schedule_sections(rp, "shutdown -r now"):
+        assert subprocess.run(["/bin/sh", "-n", "-c", text], check=False).returncode == 0
+
+
+def test_report_keeps_file_contents_out_and_diffs_only_when_asked():
+    f, p = _apt_window_plan()
+    r = apply.report(p, f)
+    assert "diff" not in r and "files" not in r["set_default"] and "files" in p["set_default"]
+    assert r["reboot"] == {"mode": "window", "time": "01:15", "method": "shutdown", "changed": True,
+                           "message": "schedule a reboot at 01:15 with shutdown", "cancel": [], "already": []}
+    d = apply.report(p, f, diff=True)["diff"]
+    assert [(x["before_header"], "GRUB_DEFAULT=saved\n" in x["after"]) for x in d] == [("/etc/default/grub", True)]
+    assert apply.reboot_report(dict(p, reboot=None)) is None
+    assert apply.reboot_report(dict(p, reboot={"mode": "none"})) == {"mode": "none"}
