@@ -18,13 +18,7 @@ import time
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import apply, boot, plan, read
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
-    FileChange,
-    Script,
-    file_transaction,
-    posix_cksum,
-    split_sections,
-)
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import Script, split_sections
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 ARGSPEC = {
@@ -94,36 +88,23 @@ class ActionModule(ShellActionBase):
             secs = self._trip(apply.install_sections(p), task_vars, "kernel install")
             inst = secs.get("install")
             result["install_output"] = (inst.stdout[-2000:] if inst else "")
-            if inst is None or inst.rc != 0:
-                result.update({"failed": True, "msg": "host %s: installing %s failed (rc %s); nothing else "
-                               "was changed: %s" % (host, p["install"]["package"], inst.rc if inst else "?",
-                                                    (inst.stdout + inst.stderr)[-800:] if inst else "")})
+            err = apply.install_failure(p, inst)
+            if err:
+                result.update(self.fail(task_vars, err))
                 return result
             result["changed"] = True
             boot_facts = boot.parse_boot(secs, "after_")
             if step:
-                step = boot.resolve_after_install(step, boot_facts, target)
+                step = apply.step_after_install(step, boot_facts, target)
                 if step.get("error"):
-                    result.update({"failed": True, "msg": "host %s: %s installed, but: %s"
-                                   % (host, target, step["error"])})
+                    result.update(self.fail(task_vars, "%s installed, but: %s" % (target, step["error"])))
                     return result
-                # re-decide: the package scripts may already have made it the default
-                cur = boot.boot_default(boot_facts)
-                if cur["release"] == target and not cur.get("next_entry") and not step.get("files"):
-                    step = dict(step, needed=False, commands=[])
 
         if step and step.get("needed"):
-            txn = ""
-            if step.get("files"):
-                changes = [FileChange(f["path"], f["content"], "0644", expect=posix_cksum(f["before"])
-                                      if f["before"] else "") for f in step["files"]]
-                txn = file_transaction(changes, a["backup_dir"]) + "\n"
-            secs = self._trip(apply.default_sections(step, None, a["backup_dir"], txn), task_vars, "boot default")
-            sd = secs.get("set_default")
-            if sd is None or sd.rc != 0:
-                result.update({"failed": True, "msg": "host %s: setting the boot default failed (rc %s): %s%s"
-                               % (host, sd.rc if sd else "?", (sd.stdout + sd.stderr)[-800:] if sd else "",
-                                  "; backup of changed files in %s" % a["backup_dir"] if step.get("files") else "")})
+            secs = self._trip(apply.set_default_sections(step, a["backup_dir"]), task_vars, "boot default")
+            err = apply.set_default_failure(step, secs.get("set_default"), a["backup_dir"])
+            if err:
+                result.update(self.fail(task_vars, err))
                 return result
             result["changed"] = True
             boot_facts = boot.parse_boot(secs, "verify_")
@@ -132,29 +113,23 @@ class ActionModule(ShellActionBase):
             result["boot_default"] = d
             result["verify_msg"] = msg
             if not ok and a["set_default"]:
-                result.update({"failed": True, "msg": "host %s: %s" % (host, msg)})
+                result.update(self.fail(task_vars, msg))
                 return result
 
         r = p["reboot"]
-        if r["mode"] == "window":
-            rp = r["plan"]
-            if rp["changed"]:
-                secs = self._trip(apply.schedule_sections(rp, a["reboot_command"]), task_vars, "reboot schedule")
-                s = secs.get("schedule")
-                if s is None or s.rc != 0:
-                    result.update({"failed": True, "msg": "host %s: %s is installed and the boot default, but "
-                                   "scheduling the reboot failed: %s" % (host, target,
-                                                                         ((s.stdout + s.stderr) if s else "")[-400:])})
-                    return result
-                result["changed"] = True
-                result["scheduled"] = reboot_schedule.ours(reboot_schedule.parse_probe(secs, "after_"))
-            result["pending_reboot"] = True
-            result["msg"] = "%s installed and default; reboot scheduled at %s" % (target, r["time"])
-        elif r["mode"] == "none":
-            result["pending_reboot"] = True
-            result["msg"] = "%s installed and default; reboot pending (left to the operator)" % target
-        else:
+        if r["mode"] == "now":
             result.update(self._reboot_now(facts, target, a, task_vars, host))
+            return result
+        if r["mode"] == "window" and r["plan"]["changed"]:
+            secs = self._trip(apply.schedule_sections(r["plan"], a["reboot_command"]), task_vars, "reboot schedule")
+            err = apply.schedule_failure(target, secs.get("schedule"))
+            if err:
+                result.update(self.fail(task_vars, err))
+                return result
+            result["changed"] = True
+            result["scheduled"] = reboot_schedule.ours(reboot_schedule.parse_probe(secs, "after_"))
+        result["pending_reboot"] = True
+        result["msg"] = apply.pending_message(target, r)
         return result
 
     def _reboot_now(self, facts, target, a, task_vars, host):

@@ -12,7 +12,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade.boot import boot_sections
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade.boot import boot_default, boot_sections, resolve_after_install
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import FileChange, file_transaction, posix_cksum
 
 
 def install_sections(p):
@@ -36,6 +37,65 @@ def default_sections(step, reboot_step, backup_dir, file_transaction_text):
     if reboot_step:
         secs.append(("reboot", reboot_step))
     return secs
+
+
+def set_default_sections(step, backup_dir):
+    """Trip 3 for ``step``: the changed files go first, in one file transaction (backups in
+    ``backup_dir``, each file checked against the content the plan saw)."""
+    txn = ""
+    if step.get("files"):
+        changes = [FileChange(f["path"], f["content"], "0644", expect=posix_cksum(f["before"]) if f["before"] else "")
+                   for f in step["files"]]
+        txn = file_transaction(changes, backup_dir) + "\n"
+    return default_sections(step, None, backup_dir, txn)
+
+
+def step_after_install(step, boot_after, target):
+    """The set-default step re-decided on the boot loader read back after the install: the
+    predicted grub entry resolved (or ``error``), and nothing left to do when the package
+    scripts already made the target the default."""
+    step = resolve_after_install(step, boot_after, target)
+    if step.get("error"):
+        return step
+    cur = boot_default(boot_after)
+    if cur["release"] == target and not cur.get("next_entry") and not step.get("files"):
+        step = dict(step, needed=False, commands=[])
+    return step
+
+
+def _output(sec, limit):
+    return ((sec.stdout + sec.stderr) if sec else "")[-limit:]
+
+
+def install_failure(p, sec):
+    """The failure message of the install trip's ``install`` section, None when it succeeded."""
+    if sec is not None and sec.rc == 0:
+        return None
+    return "installing %s failed (rc %s); nothing else was changed: %s" % (
+        p["install"]["package"], sec.rc if sec else "?", _output(sec, 800))
+
+
+def set_default_failure(step, sec, backup_dir):
+    """The failure message of the ``set_default`` section, None when it succeeded."""
+    if sec is not None and sec.rc == 0:
+        return None
+    return "setting the boot default failed (rc %s): %s%s" % (
+        sec.rc if sec else "?", _output(sec, 800),
+        "; backup of changed files in %s" % backup_dir if step.get("files") else "")
+
+
+def schedule_failure(target, sec):
+    """The failure message of the reboot window's ``schedule`` section, None when it succeeded."""
+    if sec is not None and sec.rc == 0:
+        return None
+    return "%s is installed and the boot default, but scheduling the reboot failed: %s" % (target, _output(sec, 400))
+
+
+def pending_message(target, reboot):
+    """The result message when the reboot is left for later (``window`` or ``none``)."""
+    if reboot["mode"] == "window":
+        return "%s installed and default; reboot scheduled at %s" % (target, reboot["time"])
+    return "%s installed and default; reboot pending (left to the operator)" % target
 
 
 def schedule_sections(reboot_plan, reboot_command):

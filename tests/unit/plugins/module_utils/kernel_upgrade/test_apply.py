@@ -8,6 +8,7 @@ import subprocess
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import apply, boot, plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import Section
 
 from .recorded import facts_of
 
@@ -58,3 +59,40 @@ def test_report_keeps_file_contents_out_and_diffs_only_when_asked():
     assert [(x["before_header"], "GRUB_DEFAULT=saved\n" in x["after"]) for x in d] == [("/etc/default/grub", True)]
     assert apply.reboot_report(dict(p, reboot=None)) is None
     assert apply.reboot_report(dict(p, reboot={"mode": "none"})) == {"mode": "none"}
+
+
+def test_failure_messages_name_the_step_the_rc_and_the_backup():
+    _f, p = _apt_window_plan()
+    ok = Section("install", "done\n", "", 0)
+    assert apply.install_failure(p, ok) is None
+    msg = apply.install_failure(p, Section("install", "E: Unable to locate package\n", "", 100))
+    assert msg == ("installing linux-image-6.1.0-99-amd64 failed (rc 100); nothing else was changed: "
+                   "E: Unable to locate package\n")
+    assert "(rc ?)" in apply.install_failure(p, None)
+    step = p["set_default"]
+    assert apply.set_default_failure(step, Section("set_default", "", "", 0), "/var/b") is None
+    assert apply.set_default_failure(step, Section("set_default", "", "boom\n", 4), "/var/b") == \
+        "setting the boot default failed (rc 4): boom\n; backup of changed files in /var/b"
+    assert apply.schedule_failure("T", None) == "T is installed and the boot default, but scheduling the reboot failed: "
+    assert apply.pending_message("T", {"mode": "window", "time": "01:15"}) == \
+        "T installed and default; reboot scheduled at 01:15"
+    assert apply.pending_message("T", {"mode": "none"}) == "T installed and default; reboot pending (left to the operator)"
+
+
+def test_set_default_trip_writes_files_in_one_transaction_first():
+    _f, p = _apt_window_plan()
+    step = dict(p["set_default"], commands=["grub-set-default 'x'"])
+    [(name, text)] = [s for s in apply.set_default_sections(step, "/var/backups/k") if s[0] == "set_default"]
+    assert text.index("/etc/default/grub") < text.index("grub-set-default 'x' || exit 4")
+    assert subprocess.run(["/bin/sh", "-n", "-c", text], check=False).returncode == 0
+
+
+def test_step_after_install_resolves_the_entry_or_finds_nothing_to_do():
+    before, after = facts_of("apt-before.json"), facts_of("apt-after.json")
+    step = plan.plan(before, target="6.1.0-99-amd64")["set_default"]
+    got = apply.step_after_install(step, after["boot"], "6.1.0-99-amd64")
+    assert got["needed"] is True and got["commands"][-1].startswith("grub-set-default 'Advanced options")
+    missing = apply.step_after_install(step, before["boot"], "6.1.0-99-amd64")
+    assert missing["error"] == "after install, no boot entry for /boot/vmlinuz-6.1.0-99-amd64 was found"
+    nofiles = dict(step, files=[])
+    assert apply.step_after_install(nofiles, after["boot"], "6.1.0-99-amd64")["needed"] is False
