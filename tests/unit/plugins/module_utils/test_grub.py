@@ -15,36 +15,36 @@ def test_set_grub_default_saved():
 # The shape grub-mkconfig (10_linux) writes on Debian: top entry, then a submenu of
 # per-kernel entries with recovery variants; `if` blocks inside and between entries,
 # single-quoted titles and $menuentry_id_option ids.
-DEBIAN_CFG = r"""
+DEBIAN_CFG = """
 ### BEGIN /etc/grub.d/10_linux ###
 function gfxmode {
-	set gfxpayload="${1}"
+\tset gfxpayload="${1}"
 }
 menuentry 'Debian GNU/Linux' --class debian --class gnu-linux --class os $menuentry_id_option 'gnulinux-simple-ab12' {
-	load_video
-	if [ x$grub_platform = xxen ]; then insmod xzio; insmod lzopio; fi
-	insmod part_gpt
-	echo	'Loading Linux 6.1.0-99-amd64 ...'
-	linux	/boot/vmlinuz-6.1.0-99-amd64 root=UUID=ab12 ro  quiet
-	initrd	/boot/initrd.img-6.1.0-99-amd64
+\tload_video
+\tif [ x$grub_platform = xxen ]; then insmod xzio; insmod lzopio; fi
+\tinsmod part_gpt
+\techo\t'Loading Linux 6.1.0-99-amd64 ...'
+\tlinux\t/boot/vmlinuz-6.1.0-99-amd64 root=UUID=ab12 ro  quiet
+\tinitrd\t/boot/initrd.img-6.1.0-99-amd64
 }
 submenu 'Advanced options for Debian GNU/Linux' $menuentry_id_option 'gnulinux-advanced-ab12' {
-	menuentry 'Debian GNU/Linux, with Linux 6.1.0-99-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-99-amd64-advanced-ab12' {
-		if [ "x$grub_platform" = xefi ]; then
-			search --no-floppy --fs-uuid --set=root ab12
-		fi
-		linux	/boot/vmlinuz-6.1.0-99-amd64 root=UUID=ab12 ro  quiet
-	}
-	menuentry 'Debian GNU/Linux, with Linux 6.1.0-99-amd64 (recovery mode)' --class debian $menuentry_id_option 'gnulinux-6.1.0-99-amd64-recovery-ab12' {
-		linux	/boot/vmlinuz-6.1.0-99-amd64 root=UUID=ab12 ro single
-	}
-	menuentry "Debian GNU/Linux, with Linux 6.1.0-13-amd64" --class debian {
-		linux	/vmlinuz-6.1.0-13-amd64 root=UUID=ab12 ro
-	}
+\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-99-amd64' --class debian $menuentry_id_option 'gnulinux-6.1.0-99-amd64-advanced-ab12' {
+\t\tif [ "x$grub_platform" = xefi ]; then
+\t\t\tsearch --no-floppy --fs-uuid --set=root ab12
+\t\tfi
+\t\tlinux\t/boot/vmlinuz-6.1.0-99-amd64 root=UUID=ab12 ro  quiet
+\t}
+\tmenuentry 'Debian GNU/Linux, with Linux 6.1.0-99-amd64 (recovery mode)' --class debian $menuentry_id_option 'gnulinux-6.1.0-99-amd64-recovery-ab12' {
+\t\tlinux\t/boot/vmlinuz-6.1.0-99-amd64 root=UUID=ab12 ro single
+\t}
+\tmenuentry "Debian GNU/Linux, with Linux 6.1.0-13-amd64" --class debian {
+\t\tlinux\t/vmlinuz-6.1.0-13-amd64 root=UUID=ab12 ro
+\t}
 }
 ### END /etc/grub.d/10_linux ###
 menuentry 'UEFI Firmware Settings' $menuentry_id_option 'uefi-firmware' {
-	fwsetup
+\tfwsetup
 }
 """
 
