@@ -31,6 +31,11 @@ tests_for() {
         # a back end: its own tests, its golden and property cases (selected by name with -k)
         plugins/module_utils/persist/*.py) t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py -k $b" ;;
         plugins/module_utils/plans/*.py) [ -f "$t" ] || t="$UT/plans/test_${b}_plan.py" ;;
+        # the kernel upgrade stages and the formats they read: every stage test covers them
+        plugins/module_utils/kernel_upgrade/*.py | plugins/module_utils/grub.py | plugins/module_utils/bls.py | \
+        plugins/module_utils/packages.py | plugins/module_utils/df.py)
+            t="$t $UT/kernel_upgrade/test_read.py $UT/kernel_upgrade/test_boot.py $UT/kernel_upgrade/test_plan.py"
+            t="$t $UT/kernel_upgrade/test_apply.py" ;;
         plugins/module_utils/rollback.py) t="$UT/plans/test_nfqueue_live.py" ;;
     esac
     for f in $t; do

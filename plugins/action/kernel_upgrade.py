@@ -5,7 +5,8 @@
 """kcrash.nfqueue.kernel_upgrade: install a kernel that carries the fix, make it the boot
 default, verify what the boot loader will start, and reboot now / in a window / never.
 
-Thin: every decision is made by plugins/module_utils/plans/kernel.py.
+Thin: every decision is made in plugins/module_utils/kernel_upgrade/ (read, boot, plan,
+apply); this file runs the trips and waits for the reboot.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,24 +15,18 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import kernel as K
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import reboot as R
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
-    FileChange,
-    Script,
-    file_transaction,
-    posix_cksum,
-    split_sections,
-)
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import apply, boot, plan, read
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import Script, split_sections
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 ARGSPEC = {
     "target": {"type": "str"},
     "prefer": {"type": "str", "default": "newest", "choices": ["newest", "documented"]},
-    "reboot": {"type": "str", "default": "none", "choices": list(K.REBOOT_MODES)},
+    "reboot": {"type": "str", "default": "none", "choices": list(plan.REBOOT_MODES)},
     "window": {"type": "str"},
-    "reboot_method": {"type": "str", "default": "auto", "choices": list(R.METHODS)},
+    "reboot_method": {"type": "str", "default": "auto", "choices": list(reboot_schedule.METHODS)},
     "reboot_timeout": {"type": "int", "default": 900},
     "reboot_command": {"type": "str", "default": "shutdown -r now"},
     "min_boot_free_mb": {"type": "int", "default": 100},
@@ -44,6 +39,8 @@ ARGSPEC = {
 
 class ActionModule(ShellActionBase):
 
+    ARGSPEC = ARGSPEC
+
     def _trip(self, sections, task_vars, what):
         script = Script()
         for name, cmd in sections:
@@ -52,26 +49,20 @@ class ActionModule(ShellActionBase):
         self._trips += trips
         return split_sections(out, script.nonce, what)
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _v, a = self.validate_argument_spec(argument_spec=ARGSPEC)
+    def run_action(self, args, task_vars, result):
         self._trips = 0
         started = time.time()
         host = self.host_label(task_vars)
-        try:
-            target = K.validate_target(a.get("target"))
-            apt_pkgs = [K.apt_package_for(target)] if target else []
-            secs = self._trip(K.probe_sections(apt_pkgs, refresh_apt=a["refresh_cache"] and bool(apt_pkgs)),
-                              task_vars, "kernel probe")
-            facts = K.parse_probe(secs, apt_pkgs)
-            p = K.plan(facts, target=target, prefer=a["prefer"], reboot=a["reboot"], window=a.get("window"),
-                       reboot_method=a["reboot_method"], min_boot_free_mb=a["min_boot_free_mb"],
-                       set_default=a["set_default"], require_kdump=a["require_kdump"])
-        except KcrashError as e:
-            return self.fail(task_vars, str(e))
+        target = plan.validate_target(args.get("target"))
+        apt_pkgs = [plan.apt_package_for(target)] if target else []
+        secs = self._trip(read.probe_sections(apt_pkgs, refresh_apt=args["refresh_cache"] and bool(apt_pkgs)),
+                          task_vars, "kernel probe")
+        facts = read.parse_probe(secs, apt_pkgs)
+        p = plan.plan(facts, target=target, prefer=args["prefer"], reboot=args["reboot"], window=args.get("window"),
+                      reboot_method=args["reboot_method"], min_boot_free_mb=args["min_boot_free_mb"],
+                      set_default=args["set_default"], require_kdump=args["require_kdump"])
 
-        result.update(self._report(p, facts))
+        result.update(apply.report(p, facts, diff=self._task.diff))
         if p["failed"]:
             result.update({"failed": True, "msg": "host %s: pre-check failed: %s" % (host, p["message"])})
             return self._done(result, started)
@@ -83,7 +74,7 @@ class ActionModule(ShellActionBase):
             return self._done(result, started)
 
         try:
-            return self._done(self._apply(p, facts, a, task_vars, result, host), started)
+            return self._done(self._apply(p, facts, args, task_vars, result, host), started)
         except KcrashError as e:
             result.update(self.fail(task_vars, str(e)))
             return self._done(result, started)
@@ -92,79 +83,58 @@ class ActionModule(ShellActionBase):
     def _apply(self, p, facts, a, task_vars, result, host):
         target = p["target"]
         step = p["set_default"]
-        boot = facts["boot"]
+        boot_facts = facts["boot"]
         if p["install"]:
-            secs = self._trip(K.install_sections(p), task_vars, "kernel install")
+            secs = self._trip(apply.install_sections(p), task_vars, "kernel install")
             inst = secs.get("install")
             result["install_output"] = (inst.stdout[-2000:] if inst else "")
-            if inst is None or inst.rc != 0:
-                result.update({"failed": True, "msg": "host %s: installing %s failed (rc %s); nothing else "
-                               "was changed: %s" % (host, p["install"]["package"], inst.rc if inst else "?",
-                                                    (inst.stdout + inst.stderr)[-800:] if inst else "")})
+            err = apply.install_failure(p, inst)
+            if err:
+                result.update(self.fail(task_vars, err))
                 return result
             result["changed"] = True
-            boot = K.parse_boot(secs, "after_")
+            boot_facts = boot.parse_boot(secs, "after_")
             if step:
-                step = K.resolve_after_install(step, boot, target)
+                step = apply.step_after_install(step, boot_facts, target)
                 if step.get("error"):
-                    result.update({"failed": True, "msg": "host %s: %s installed, but: %s"
-                                   % (host, target, step["error"])})
+                    result.update(self.fail(task_vars, "%s installed, but: %s" % (target, step["error"])))
                     return result
-                # re-decide: the package scripts may already have made it the default
-                cur = K.boot_default(boot)
-                if cur["release"] == target and not cur.get("next_entry") and not step.get("files"):
-                    step = dict(step, needed=False, commands=[])
 
         if step and step.get("needed"):
-            txn = ""
-            if step.get("files"):
-                changes = [FileChange(f["path"], f["content"], "0644", expect=posix_cksum(f["before"])
-                                      if f["before"] else "") for f in step["files"]]
-                txn = file_transaction(changes, a["backup_dir"]) + "\n"
-            secs = self._trip(K.default_sections(step, None, a["backup_dir"], txn), task_vars, "boot default")
-            sd = secs.get("set_default")
-            if sd is None or sd.rc != 0:
-                result.update({"failed": True, "msg": "host %s: setting the boot default failed (rc %s): %s%s"
-                               % (host, sd.rc if sd else "?", (sd.stdout + sd.stderr)[-800:] if sd else "",
-                                  "; backup of changed files in %s" % a["backup_dir"] if step.get("files") else "")})
+            secs = self._trip(apply.set_default_sections(step, a["backup_dir"]), task_vars, "boot default")
+            err = apply.set_default_failure(step, secs.get("set_default"), a["backup_dir"])
+            if err:
+                result.update(self.fail(task_vars, err))
                 return result
             result["changed"] = True
-            boot = K.parse_boot(secs, "verify_")
+            boot_facts = boot.parse_boot(secs, "verify_")
         if step is not None or p["install"]:
-            ok, d, msg = K.verify_default(boot, target)
+            ok, d, msg = boot.verify_default(boot_facts, target)
             result["boot_default"] = d
             result["verify_msg"] = msg
             if not ok and a["set_default"]:
-                result.update({"failed": True, "msg": "host %s: %s" % (host, msg)})
+                result.update(self.fail(task_vars, msg))
                 return result
 
         r = p["reboot"]
-        if r["mode"] == "window":
-            rp = r["plan"]
-            if rp["changed"]:
-                secs = self._trip([("cancel_%d" % i, R.cancel_command(j)) for i, j in enumerate(rp["cancel"])] +
-                                  [("schedule", R.schedule_command(rp["schedule"], a["reboot_command"]))] +
-                                  R.probe_sections("after_"), task_vars, "reboot schedule")
-                s = secs.get("schedule")
-                if s is None or s.rc != 0:
-                    result.update({"failed": True, "msg": "host %s: %s is installed and the boot default, but "
-                                   "scheduling the reboot failed: %s" % (host, target,
-                                                                         ((s.stdout + s.stderr) if s else "")[-400:])})
-                    return result
-                result["changed"] = True
-                result["scheduled"] = R.ours(R.parse_probe(secs, "after_"))
-            result["pending_reboot"] = True
-            result["msg"] = "%s installed and default; reboot scheduled at %s" % (target, r["time"])
-        elif r["mode"] == "none":
-            result["pending_reboot"] = True
-            result["msg"] = "%s installed and default; reboot pending (left to the operator)" % target
-        else:
+        if r["mode"] == "now":
             result.update(self._reboot_now(facts, target, a, task_vars, host))
+            return result
+        if r["mode"] == "window" and r["plan"]["changed"]:
+            secs = self._trip(apply.schedule_sections(r["plan"], a["reboot_command"]), task_vars, "reboot schedule")
+            err = apply.schedule_failure(target, secs.get("schedule"))
+            if err:
+                result.update(self.fail(task_vars, err))
+                return result
+            result["changed"] = True
+            result["scheduled"] = reboot_schedule.ours(reboot_schedule.parse_probe(secs, "after_"))
+        result["pending_reboot"] = True
+        result["msg"] = apply.pending_message(target, r)
         return result
 
     def _reboot_now(self, facts, target, a, task_vars, host):
         before = facts["boot_id"]
-        secs = self._trip([("reboot", K.REBOOT_NOW)], task_vars, "reboot")
+        secs = self._trip([("reboot", plan.REBOOT_NOW)], task_vars, "reboot")
         rb = secs.get("reboot")
         if rb is None or rb.rc != 0:
             return {"failed": True, "msg": "host %s: reboot command failed: %s" % (host, rb and rb.stderr)}
@@ -182,7 +152,7 @@ class ActionModule(ShellActionBase):
                 self._trips += 1
                 lines = (res.get("stdout") or "").split()
                 if res.get("rc") == 0 and len(lines) >= 2 and lines[0] != before:
-                    ok, msg = K.verify_running(lines[1], target)
+                    ok, msg = apply.verify_running(lines[1], target)
                     out = {"changed": True, "pending_reboot": False, "running_after": lines[1],
                            "rebooted": True, "msg": msg}
                     if not ok:
@@ -194,46 +164,6 @@ class ActionModule(ShellActionBase):
         return {"failed": True, "changed": True, "rebooted": False,
                 "msg": "host %s: reboot was requested but the host did not come back on a new boot within %d s%s"
                        % (host, a["reboot_timeout"], (" (last error: %s)" % last_err) if last_err else "")}
-
-    # ------------------------------------------------------------------ report
-    def _report(self, p, facts):
-        out = {
-            "changed": p["changed"],
-            "status": p["status"],
-            "msg": p["message"],
-            "family": p["family"],
-            "running": p["running"],
-            "running_verdict": p["running_verdict"],
-            "target": p["target"],
-            "target_source": p["target_source"],
-            "documented_fix": p["documented_fix"],
-            "target_verdict": p["target_verdict"],
-            "package_manager": p["package_manager"],
-            "prechecks": p["prechecks"],
-            "warnings": p["warnings"],
-            "install": p["install"],
-            "set_default": ({k: v for k, v in p["set_default"].items() if k != "files"}
-                            if p["set_default"] else None),
-            "boot_default": p["boot_default_before"],
-            "reboot": self._reboot_report(p),
-            "pending_reboot": p["pending_reboot"],
-            "installed_kernels": facts["installed"],
-        }
-        if p["set_default"] and p["set_default"].get("files") and self._task.diff:
-            out["diff"] = [{"before": f["before"], "after": f["content"], "before_header": f["path"],
-                            "after_header": f["path"]} for f in p["set_default"]["files"]]
-        return out
-
-    @staticmethod
-    def _reboot_report(p):
-        r = p["reboot"]
-        if not r:
-            return None
-        if r["mode"] == "window":
-            rp = r["plan"]
-            return {"mode": "window", "time": r["time"], "method": rp["method"], "changed": rp["changed"],
-                    "message": rp["message"], "cancel": rp["cancel"], "already": rp["scheduled"]}
-        return dict(r)
 
     def _done(self, result, started):
         result["round_trips"] = self._trips

@@ -8,14 +8,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import reboot as R
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import Script, split_sections
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 ARGSPEC = {
     "state": {"type": "str", "default": "list", "choices": ["scheduled", "absent", "list"]},
     "time": {"type": "str"},
-    "method": {"type": "str", "default": "auto", "choices": list(R.METHODS)},
+    "method": {"type": "str", "default": "auto", "choices": list(reboot_schedule.METHODS)},
     "id": {"type": "str", "default": "manual"},
     "kernel": {"type": "str"},
     "reboot_command": {"type": "str", "default": "shutdown -r now"},
@@ -24,21 +24,21 @@ ARGSPEC = {
 
 def run_probe(action, task_vars, prefix=""):
     script = Script()
-    for name, cmd in R.probe_sections(prefix):
+    for name, cmd in reboot_schedule.probe_sections(prefix):
         script.section(name, cmd)
     rc, out, err, trips, _secs = action.run_sh(script.render(), task_vars, "reboot probe")
     sections = split_sections(out, script.nonce, "reboot probe")
-    return R.parse_probe(sections, prefix), trips
+    return reboot_schedule.parse_probe(sections, prefix), trips
 
 
 def apply_plan(action, task_vars, p, reboot_command="shutdown -r now"):
     """Run cancels + schedule in one trip; returns (ok, message, facts_after, trips)."""
     script = Script()
     for i, job in enumerate(p["cancel"]):
-        script.section("cancel_%d" % i, R.cancel_command(job))
+        script.section("cancel_%d" % i, reboot_schedule.cancel_command(job))
     if p["schedule"]:
-        script.section("schedule", R.schedule_command(p["schedule"], reboot_command))
-    for name, cmd in R.probe_sections("after_"):
+        script.section("schedule", reboot_schedule.schedule_command(p["schedule"], reboot_command))
+    for name, cmd in reboot_schedule.probe_sections("after_"):
         script.section(name, cmd)
     rc, out, err, trips, _secs = action.run_sh(script.render(), task_vars, "reboot schedule")
     sections = split_sections(out, script.nonce, "reboot schedule")
@@ -52,7 +52,7 @@ def apply_plan(action, task_vars, p, reboot_command="shutdown -r now"):
         if s is None or s.rc != 0:
             errors.append("scheduling with %s failed (rc %s): %s" % (
                 p["schedule"]["method"], s.rc if s else "?", ((s.stdout + s.stderr) if s else "no output").strip()))
-    after = R.parse_probe(sections, "after_")
+    after = reboot_schedule.parse_probe(sections, "after_")
     return (not errors), "; ".join(errors), after, trips
 
 
@@ -62,7 +62,7 @@ class ActionModule(ShellActionBase):
 
     def run_action(self, args, task_vars, result):
         facts, trips = run_probe(self, task_vars)
-        p = R.plan(facts, args["state"], args.get("time"), args["method"], args["id"], args.get("kernel"))
+        p = reboot_schedule.plan(facts, args["state"], args.get("time"), args["method"], args["id"], args.get("kernel"))
         result.update({"changed": p["changed"], "msg": p["message"], "method": p["method"],
                        "cancel": p["cancel"], "schedule": p["schedule"], "scheduled": p["scheduled"],
                        "round_trips": trips})
@@ -70,7 +70,7 @@ class ActionModule(ShellActionBase):
             return result
         ok, err, after, t2 = apply_plan(self, task_vars, p, args["reboot_command"])
         result["round_trips"] += t2
-        result["scheduled"] = R.ours(after)
+        result["scheduled"] = reboot_schedule.ours(after)
         if not ok:
             result.update(self.fail(task_vars, err))
         return result

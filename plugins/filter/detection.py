@@ -20,7 +20,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool, iptables_save, nft, oops
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import partial as partial_mod
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import kernel as kernel_mod
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import kernel
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 
 FORMATS = ("auto", "iptables-save", "nft", "nft-json")
@@ -105,7 +105,7 @@ def oops_signature(text):
 
 def kernel_verdict(release, os_info=None, installed_kernels=None):
     try:
-        return kernel_mod.kernel_verdict(_text(release, "kernel_verdict").strip(), os_info, installed_kernels)
+        return kernel.kernel_verdict(_text(release, "kernel_verdict").strip(), os_info, installed_kernels)
     except KcrashError as e:
         raise AnsibleFilterError(str(e))
 

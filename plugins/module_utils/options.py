@@ -11,11 +11,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade.plan import validate_target
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import check_features
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import kernel as kernel_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfqueue_plan
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import reboot as reboot_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_abs_path, validate_ifname
 
 
@@ -40,8 +40,8 @@ _DROP_OPTIONS = ("target", "families", "tables", "chains", "queue_nums", "commen
                  "controller_address")
 
 CHECKS = (
-    ("kcrash_kernel_target", kernel_plan.validate_target),
-    ("kcrash_kernel_window", lambda v: reboot_plan.validate_time(str(v).strip())),
+    ("kcrash_kernel_target", validate_target),
+    ("kcrash_kernel_window", lambda v: reboot_schedule.validate_time(str(v).strip())),
     ("kcrash_kernel_backup_dir", validate_abs_path),
     ("kcrash_offload_backup_dir", validate_abs_path),
     ("kcrash_offload_features", lambda v: check_features(list(v), "kcrash_offload_features")),

@@ -34,12 +34,14 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool as e
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import exposure
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import iptables_save
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import kdump as kdump_mod
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import kernel as kernel_mod
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import kernel
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import nft as nft_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import oops
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import os_release
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import packages
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import partial as partial_mod
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import saved_rules
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError, KcrashInputError, KcrashParseError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     Script,
@@ -358,47 +360,6 @@ def _evidence_section(ctx, sections, name, tool, unread):
     return got
 
 
-def parse_kernel_packages(text):
-    """``manager=rpm|dpkg`` then one package a line -> (manager, [{name, version, release}]).
-
-    ``release`` is what ``uname -r`` prints when that kernel runs (rpm:
-    VERSION-RELEASE.ARCH; Debian: the part of the package name after ``linux-image-``)."""
-    manager = None
-    pkgs = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("manager="):
-            manager = line.split("=", 1)[1]
-            continue
-        parts = line.split()
-        if manager == "rpm" and len(parts) >= 3:
-            name, evr, arch = parts[0], parts[1], parts[2]
-            epoch, _unused, vr = evr.partition(":")
-            release = vr + ("." + arch if arch not in ("(none)", "noarch") else "")
-            if name == "kernel-rt" or name == "kernel-uek":
-                pass
-            pkgs.append({
-                "name": name,
-                "version": (vr if epoch in ("(none)", "", "0") else evr),
-                "release": release,
-            })
-        elif manager == "dpkg" and len(parts) >= 2:
-            name, version = parts[0], parts[1]
-            status = " ".join(parts[2:])
-            if status and "installed" not in status.split():
-                continue
-            if not name.startswith("linux-image-"):
-                continue
-            rel = name[len("linux-image-"):]
-            if not re.match(r"^\d", rel):
-                # meta packages (linux-image-amd64) name no release
-                rel = None
-            pkgs.append({"name": name, "version": version, "release": rel})
-    return manager, pkgs
-
-
 def iptables_default_backend(version_text):
     """``iptables v1.8.9 (nf_tables)`` -> "nft"; ``(legacy)`` or no marker -> "legacy"."""
     if not version_text:
@@ -416,102 +377,6 @@ def _parse_ipt(ctx, text, family, backend, command):
     rs = iptables_save.parse(text, command=command)
     tables = [t.name for t in rs.table_list]
     return iptables_save.nfqueue_rules(rs, family=family, backend=backend), tables
-
-
-def parse_saved_iptables(text, path, family):
-    """Filtered (``grep -n``) saved iptables file -> saved NFQUEUE rules with file lines."""
-    lines = []
-    numbers = []
-    for raw in text.splitlines():
-        m = re.match(r"^(\d+):(.*)\Z", raw)
-        if not m:
-            continue
-        numbers.append(int(m.group(1)))
-        lines.append(m.group(2))
-    if not lines:
-        return []
-    mini = "\n".join(lines) + "\n"
-    command = "grep %s" % path
-    try:
-        rs = iptables_save.parse(mini, command=command)
-    except KcrashParseError:
-        # A saved file cut by the size bound or hand-edited: fall back to line matching,
-        # still only on real targets.
-        return _saved_ipt_fallback(lines, numbers, path, family)
-    out = []
-    for r in iptables_save.queue_rule_objects(rs):
-        d = iptables_save.rule_dict(r, {}, family, "file")
-        idx = (r.line or 0) - 1
-        d["position"] = None
-        d["reachable_from"] = None
-        d["file"] = path
-        d["line"] = numbers[idx] if 0 <= idx < len(numbers) else None
-        out.append(d)
-    return out
-
-
-def _saved_ipt_fallback(lines, numbers, path, family):
-    out = []
-    table = None
-    for text, num in zip(lines, numbers):
-        if text.startswith("*"):
-            table = text[1:].strip()
-            continue
-        if not text.startswith("-A "):
-            continue
-        try:
-            words = iptables_save.tokenize(text)
-        except Exception:  # tokenizer errors: skip the line, keep the rest
-            continue
-        idx = iptables_save.find_target(words)
-        if idx is None or idx + 1 >= len(words) or words[idx + 1] not in iptables_save.QUEUE_TARGETS:
-            continue
-        out.append({
-            "family": family, "backend": "file", "table": table, "chain": words[1] if len(words) > 1 else None,
-            "position": None, "rule": text, "handle": None, "queue": None, "reachable_from": None,
-            "file": path, "line": num,
-        })
-    return out
-
-
-def parse_saved_nft(text, path):
-    """Filtered (``grep -n``) nftables file -> queue statements with table/chain context."""
-    out = []
-    table = chain = family = None
-    for raw in text.splitlines():
-        m = re.match(r"^(\d+):(.*)\Z", raw)
-        if not m:
-            continue
-        num, line = int(m.group(1)), m.group(2)
-        code = line.split("#", 1)[0].strip()
-        if not code:
-            continue
-        tm = re.match(r"^table\s+(?:(ip|ip6|inet|arp|bridge|netdev)\s+)?(\S+)\s*\{?", code)
-        if tm:
-            family = tm.group(1) or "ip"
-            table = tm.group(2)
-            chain = None
-            continue
-        cm = re.match(r"^chain\s+(\S+)\s*\{?", code)
-        if cm:
-            chain = cm.group(1)
-            continue
-        if code.startswith("include"):
-            continue
-        if not re.search(r"(^|[\s;{])queue(\s|;|$)", code):
-            continue
-        if re.search(r":\s*queue\b", code) and ("typeof" in code or "type " in code):
-            continue  # a map declaration whose values are queue numbers
-        try:
-            q = nft_mod.parse_queue_words(nft_mod.lex(code[code.index("queue"):]))
-        except Exception:  # best effort on a filtered line
-            q = None
-        out.append({
-            "family": family, "backend": "file", "table": table, "chain": chain, "position": None,
-            "rule": code, "handle": None, "queue": q if isinstance(q, dict) else None,
-            "reachable_from": None, "file": path, "line": num,
-        })
-    return out
 
 
 def parse_forwarding(text):
@@ -591,7 +456,7 @@ def kernel_facts(release, os_info, packages, manager=None):
     if release:
         installed = [p["release"] for p in packages if p.get("release")]
         try:
-            base = kernel_mod.kernel_verdict(release, os_info, installed_kernels=installed)
+            base = kernel.kernel_verdict(release, os_info, installed_kernels=installed)
         except KcrashError as e:
             raise KcrashParseError("uname -r", "kernel release %r not understood: %s" % (release[:80], e))
     base = dict(base)
@@ -682,7 +547,7 @@ def parse_sections(sections, marker, host=None, partial=False):
     manager, pkgs = None, []
     sec = _section_ok(ctx, sections, "kernel_pkgs", "rpm/dpkg-query")
     if sec is not None:
-        manager, pkgs = parse_kernel_packages(sec.stdout)
+        manager, pkgs = packages.parse_kernel_packages(sec.stdout)
 
     # firewall, live
     versions = {}
@@ -766,7 +631,7 @@ def parse_sections(sections, marker, host=None, partial=False):
             ctx.error(path, "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)"))
             continue
         saved_files.append(path)
-        saved.extend(parse_saved_iptables(sec.stdout, path, family))
+        saved.extend(saved_rules.parse_saved_iptables(sec.stdout, path, family))
     for path in SAVED_NFT_FILES:
         sec = sections.get(saved_section_name(path))
         if sec is None or sec.rc == RC_ABSENT:
@@ -775,7 +640,7 @@ def parse_sections(sections, marker, host=None, partial=False):
             ctx.error(path, "exit %s: %s" % (sec.rc, _first_line(sec.stderr) or "(no message)"))
             continue
         saved_files.append(path)
-        saved.extend(parse_saved_nft(sec.stdout, path))
+        saved.extend(saved_rules.parse_saved_nft(sec.stdout, path))
 
     # interfaces
     interfaces = {}

@@ -18,11 +18,13 @@ import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule as RB
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import kernel as K
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import apply as KA
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import plan as KP
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import read as KR
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as OF
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import reboot as RB
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     FileChange,
     file_transaction,
@@ -77,11 +79,11 @@ def test_user_paths_with_shell_text_are_refused_before_any_script(cdir, index):
 
 def test_other_options_with_shell_text_are_refused(cdir):
     for bad in canaries(cdir):
-        for check in (K.validate_target, RB.validate_time, RB.validate_id):
+        for check in (KP.validate_target, RB.validate_time, RB.validate_id):
             with pytest.raises(KcrashInputError):
                 check(bad)
         with pytest.raises(KcrashInputError):
-            K.probe_sections([bad])
+            KR.probe_sections([bad])
         with pytest.raises(KcrashInputError):
             NQ.Options(chains=[bad])
 
@@ -212,7 +214,7 @@ def test_every_other_generated_script_passes_sh_n(tmp_path, cdir):
     bad = canaries(cdir)
     texts = [probe.build_probe()[0], OF.build_read_script()[0], NQ.read_script()[0]]
     txn = file_transaction([FileChange("/boot/grub/" + b.replace("/", "_"), b) for b in bad], "/var/backups/k")
-    secs = K.probe_sections(["linux-image-6.1.0-13-amd64"]) + K.default_sections(
+    secs = KR.probe_sections(["linux-image-6.1.0-13-amd64"]) + KA.default_sections(
         {"needed": True, "commands": ["grubby --set-default /boot/vmlinuz-6.1.0-13-amd64"]}, None,
         "/var/backups/k", txn)
     texts += [cmd for _name, cmd in secs]

@@ -388,35 +388,6 @@ def test_random_text_raises_only_parse_error(text):
 
 # ------------------------------------------------------------------ pure pieces
 
-def test_parse_os_el6_without_os_release():
-    info = probe.os_release.os_facts({"redhat-release": "Red Hat Enterprise Linux Server release 6.4 (Santiago)\n"})
-    assert (info["id"], info["version_id"], info["family"]) == ("rhel", "6.4", "redhat")
-
-
-def test_kernel_packages_rpm_and_dpkg():
-    m, pkgs = probe.parse_kernel_packages(
-        "manager=rpm\nkernel (none):2.6.32-358.el6 x86_64\nkernel (none):2.6.32-754.35.1.el6 x86_64\n")
-    assert m == "rpm" and [p["release"] for p in pkgs] == ["2.6.32-358.el6.x86_64", "2.6.32-754.35.1.el6.x86_64"]
-    m, pkgs = probe.parse_kernel_packages(
-        "manager=dpkg\nlinux-image-6.1.0-13-amd64 6.1.55-1 install ok installed\n"
-        "linux-image-amd64 6.1.55-1 install ok installed\nlinux-image-5.10.0-9-amd64 5.10.70-1 deinstall ok config-files\n")
-    assert [(p["name"], p["release"]) for p in pkgs] == [
-        ("linux-image-6.1.0-13-amd64", "6.1.0-13-amd64"), ("linux-image-amd64", None)]
-
-
-def test_saved_files_only_real_targets():
-    text = ("1:*mangle\n2::PREROUTING ACCEPT [0:0]\n"
-            "5:-A PREROUTING -p tcp -m comment --comment \"NFQUEUE later\" -j ACCEPT\n"
-            "6:-A PREROUTING -p tcp --dport 80 -j NFQUEUE --queue-num 3\n7:COMMIT\n")
-    rules = probe.parse_saved_iptables(text, "/etc/sysconfig/iptables", "ipv4")
-    assert len(rules) == 1
-    assert (rules[0]["line"], rules[0]["table"], rules[0]["chain"], rules[0]["queue"]["num"]) == (6, "mangle", "PREROUTING", 3)
-    nft_rules = probe.parse_saved_nft(
-        "3:table inet filter {\n5:\tchain input {\n9:\t\ttcp dport 80 queue num 2 bypass\n"
-        "12:\tmap q { typeof tcp dport : queue\n", "/etc/nftables.conf")
-    assert [(r["table"], r["chain"], r["line"]) for r in nft_rules] == [("filter", "input", 9)]
-
-
 def test_persist_hints():
     hints = probe.parse_persist(
         '/etc/sysconfig/network-scripts/ifcfg-eth0:15:ETHTOOL_OPTS="-K eth0 lro on; -G eth0 rx 4096"\n'

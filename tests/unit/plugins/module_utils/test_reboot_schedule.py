@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import reboot as R
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule as R
 
 FACTS = {"tools": {"at": "/usr/bin/at", "shutdown": "/usr/local/sbin/shutdown"}, "systemd": False,
          "atd": True, "scheduled": []}
