@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import check_features
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import check_features
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import kernel as kernel_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfqueue_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import reboot as reboot_plan

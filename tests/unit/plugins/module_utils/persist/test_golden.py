@@ -8,7 +8,7 @@ Fixtures and their sources: tests/unit/fixtures/persist/<backend>/SOURCES.md.
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
 
 import persist_golden as golden
 
