@@ -212,4 +212,3 @@ def parse_apply(stdout, nonce, the_plan, backup_dir, keep_backup=True, host=None
                 "msg": "nmcli failed: %s (runtime change verified; files in place; backup in %s)"
                        % ("; ".join(steps[k]["stderr"] or steps[k]["stdout"] for k in failed), backup_dir)}
     return {"ok": True, "msg": "", "steps": steps, "after": after}
-

@@ -54,6 +54,7 @@ def choose_backend(read, iface, backend="auto", backends=None):
 
 
 def feature_state(parsed, f):
+    """The state of short feature ``f`` in parsed ``ethtool -k`` output (a copy), or None."""
     st = parsed["features"].get(ethtool.SHORT[f])
     return dict(st) if st else None
 
@@ -82,12 +83,29 @@ def plan(read, features=("lro",), interfaces="auto", persist=True, backend="auto
         raise KcrashInputError("backend", "%r is not one of auto, %s" % (backend, ", ".join(persistence.names())))
     out = {"interfaces": {}, "files": [], "changes": [], "nm_commands": [], "runtime": [],
            "errors": [], "warnings": [], "diff": [], "changed": False}
-    live = read["interfaces"]
     if read.get("no_ethtool"):
         out["errors"].append("ethtool is not installed (looked in PATH, /usr/local/sbin, /usr/sbin, /sbin)")
         return out
+    names = _select(read, interfaces, facts, out)
+    if out["errors"]:
+        return out
+    persist_wanted = _runtime(read, names, features, out, host)
+    if out["errors"] or not persist:
+        out["changed"] = bool(out["runtime"]) and not out["errors"]
+        return out
+    texts, origin, owners = _persistence(read, names, persist_wanted, backend, out)
+    if out["errors"]:
+        out["changed"] = False
+        return out
+    _files(texts, origin, owners, out)
+    _feature_diffs(features, out)
+    out["changed"] = bool(out["runtime"] or out["changes"] or out["nm_commands"])
+    return out
 
-    # ---------------------------------------------------------------- which interfaces
+
+def _select(read, interfaces, facts, out):
+    """The interfaces the plan covers, sorted; a name that does not exist is an error."""
+    live = read["interfaces"]
     if interfaces in (None, "auto") or interfaces == ["auto"]:
         fi = (facts or {}).get("interfaces") if isinstance(facts, dict) else None
         if fi:
@@ -108,10 +126,15 @@ def plan(read, features=("lro",), interfaces="auto", persist=True, backend="auto
                 names.append(n)
         out["interfaces_source"] = "task argument"
         if out["errors"]:
-            return out
+            return []
     names = sorted(set(names))
+    return names
 
-    # ---------------------------------------------------------------- runtime state
+
+def _runtime(read, names, features, out, host):
+    """Per interface: the features' state now and after, what ``ethtool -K`` changes.
+    Returns ``{interface: [features to persist]}``."""
+    live = read["interfaces"]
     persist_wanted = {}
     for n in names:
         raw = read["raw"].get(n, {})
@@ -165,11 +188,13 @@ def plan(read, features=("lro",), interfaces="auto", persist=True, backend="auto
             out["runtime"].append({"interface": n, "features": list(entry["to_change"]),
                                    "labels": [ethtool.label(parsed["format"], f) for f in entry["to_change"]]})
         persist_wanted[n] = keep
-    if out["errors"] or not persist:
-        out["changed"] = bool(out["runtime"]) and not out["errors"]
-        return out
+    return persist_wanted
 
-    # ---------------------------------------------------------------- persistence
+
+def _persistence(read, names, persist_wanted, backend, out):
+    """Per interface: the back end that persists it and what its file becomes. Returns
+    ``(texts, origin, owners)``: ``{path: new text}``, ``{path: text read or None}``,
+    ``{path: back end name}``."""
     texts = {}
     origin = {}
     owners = {}
@@ -221,9 +246,11 @@ def plan(read, features=("lro",), interfaces="auto", persist=True, backend="auto
             out["errors"].append("%s: %s" % (n, e))
             continue
         entry["persist"]["change"] = texts[path] != (origin[path] or "") or origin[path] is None
-    if out["errors"]:
-        out["changed"] = False
-        return out
+    return texts, origin, owners
+
+
+def _files(texts, origin, owners, out):
+    """``files``, ``changes`` (FileChange, all-or-nothing) and the file diffs."""
     for path in sorted(texts):
         before = origin[path]
         after = texts[path]
@@ -243,17 +270,20 @@ def plan(read, features=("lro",), interfaces="auto", persist=True, backend="auto
                             "before_header": path if before is not None else "%s (absent)" % path,
                             "after_header": path})
         out["files"][-1]["unified_diff"] = _diff(shown_before, shown_after, path)
+
+
+def _feature_diffs(features, out):
+    """One diff per interface: its features before and after."""
     for n, entry in out["interfaces"].items():
         if entry.get("before"):
             out["diff"].append({
                 "before": "".join("%s: %s\n" % (f, state_text(entry["before"].get(f))) for f in features),
                 "after": "".join("%s: %s\n" % (f, state_text(entry["after"].get(f))) for f in features),
                 "before_header": "%s features (before)" % n, "after_header": "%s features (after)" % n})
-    out["changed"] = bool(out["runtime"] or out["changes"] or out["nm_commands"])
-    return out
 
 
 def state_text(st):
+    """A feature state as the diff shows it: ``on``, ``off [fixed]``, ``absent``..."""
     if st is None:
         return "absent"
     s = "on" if st["active"] else "off"

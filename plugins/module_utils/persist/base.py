@@ -80,4 +80,3 @@ class Choice(object):
         self.kind = kind
         self.uuid = uuid
         self.info = info or {}
-
