@@ -5,7 +5,7 @@
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError, KcrashParseError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import plan as P
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import udev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import posix_cksum
