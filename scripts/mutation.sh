@@ -26,7 +26,8 @@ tests_for() {
     b="$(basename "$1" .py)"
     t="tests/unit/plugins/$d/test_$b.py"
     case "$1" in
-        plugins/module_utils/persist/__init__.py) t="$UT/persist/test_golden.py $UT/persist/test_properties.py" ;;
+        plugins/module_utils/persist/__init__.py) t="$UT/persist/test_interface.py $UT/persist/test_golden.py $UT/persist/test_properties.py" ;;
+        plugins/module_utils/persist/base.py) t="$t $UT/persist/test_golden.py" ;;
         plugins/module_utils/persist/ini.py) t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py" ;;
         # a back end: its own tests, its golden and property cases (selected by name with -k)
         plugins/module_utils/persist/*.py) t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py -k $b" ;;

@@ -39,7 +39,7 @@ from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import
 # The offload read leaves out its interface walk: the probe walks already (the offload action
 # gets the probe's walk from the kept answer's extra "walk").
 STRATEGY_READS = {
-    "offload": ("plans.offload", "build_read_script", {"walk": False}),
+    "offload": ("offload.read", "build_read_script", {"walk": False}),
     "drop": ("plans.nfqueue", "read_script", {}),
 }
 

@@ -16,20 +16,22 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool, persist
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ALL as BACKENDS, SUPPORTED_FEATURES
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as offload_plan
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine, validate_abs_path, validate_ifname
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import apply as offload_apply
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import plan as offload_plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import read as offload_read
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import report as offload_report
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import build_probe, collect_facts, walk_answer
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine, validate_abs_path
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 ARGSPEC = {
-    "features": {"type": "list", "elements": "str", "default": ["lro"], "choices": list(SUPPORTED_FEATURES)},
+    "features": {"type": "list", "elements": "str", "default": ["lro"], "choices": list(ethtool.OFFLOAD_FEATURES)},
     "interfaces": {"type": "raw", "default": "auto"},
     "persist": {"type": "bool", "default": True},
-    "backend": {"type": "str", "default": "auto", "choices": ["auto"] + list(BACKENDS)},
+    "backend": {"type": "str", "default": "auto", "choices": ["auto"] + list(persist.names())},
     "backup": {"type": "bool", "default": True},
     "backup_dir": {"type": "str", "default": "/var/backups/kcrash-nfqueue"},
     "reuse_read": {"type": "bool", "default": True},
@@ -39,34 +41,17 @@ ARGSPEC = {
     "partial_ok": {"type": "bool", "default": False},
 }
 
-_PUBLIC_KEYS = ("kind", "driver", "format", "status", "before", "after", "to_change", "fixed_off",
-                "fixed_on", "requested_on", "absent", "persist")
-
 
 class ActionModule(ShellActionBase):
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        validation, args = self.validate_argument_spec(argument_spec=ARGSPEC)
+    ARGSPEC = ARGSPEC
+
+    def run_action(self, args, task_vars, result):
         host = self.host_label(task_vars)
-        try:
-            interfaces = args["interfaces"]
-            if isinstance(interfaces, str):
-                # a survey answer may be "eth0, eth1"
-                words = [w for w in re.split(r"[,\s]+", interfaces) if w]
-                interfaces = "auto" if words in ([], ["auto"]) else words
-            if interfaces != "auto":
-                if not isinstance(interfaces, list) or not interfaces:
-                    return self.fail(task_vars, "interfaces must be 'auto' or a non-empty list of names")
-                for n in interfaces:
-                    validate_ifname(n, "interfaces")
-            validate_abs_path(args["backup_dir"], "backup_dir")
-            if not 0 <= args["read_max_age"] <= 86400:
-                return self.fail(task_vars, "read_max_age must be 0..86400 seconds")
-        except KcrashError as e:
-            return self.fail(task_vars, str(e))
+        interfaces = offload_report.interfaces_argument(args["interfaces"])
+        validate_abs_path(args["backup_dir"], "backup_dir")
+        if not 0 <= args["read_max_age"] <= 86400:
+            raise KcrashError("read_max_age must be 0..86400 seconds")
         facts = (task_vars.get("ansible_facts") or {}).get("kcrash_nfqueue") or task_vars.get("kcrash_nfqueue")
         refs = read_cache.references(task_vars)
         new_facts = {}
@@ -85,40 +70,29 @@ class ActionModule(ShellActionBase):
             if args["detect"] and interfaces == "auto" and not facts:
                 # the interface choice follows detection: carry the probe in the same trip, and
                 # let the read use the probe's interface walk instead of walking again
-                from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import (
-                    build_probe,
-                    collect_facts,
-                    walk_answer,
-                )
-                script, nonce = offload_plan.build_read_script(walk=False)
+                script, nonce = offload_read.build_read_script(walk=False)
                 probe_script, probe_nonce = build_probe()
                 script = combine([script, probe_script])
             else:
-                script, nonce = offload_plan.build_read_script()
+                script, nonce = offload_read.build_read_script()
             rc, out, err, n, secs = self.run_sh(script, task_vars, "offload read probe")
             trips += n
             if rc != 0:
                 return self.fail(task_vars, "offload read probe exited %s: %s" % (rc, (err or out)[-500:]))
             read_source = dict(read_source or {"source": "own trip"}, detection_carried=probe_nonce is not None)
             if probe_nonce is not None:
-                try:
-                    facts = collect_facts(out, probe_nonce, host=host)
-                    walk = walk_answer(out, probe_nonce, host)
-                except KcrashError as e:
-                    return self.fail(task_vars, str(e))
+                facts = collect_facts(out, probe_nonce, host=host)
+                walk = walk_answer(out, probe_nonce, host)
                 facts["probe"]["source"] = "carried by the offload read trip"
                 new_facts["kcrash_nfqueue"] = facts
-        try:
-            read = offload_plan.parse_read(out, nonce, host, walk=tuple(walk) if walk else None)
-            plan = offload_plan.plan(read, args["features"], interfaces, args["persist"], args["backend"],
-                                     facts=facts, host=host)
-        except KcrashError as e:
-            return self.fail(task_vars, str(e))
+        read = offload_read.parse_read(out, nonce, host, walk=tuple(walk) if walk else None)
+        plan = offload_plan.plan(read, args["features"], interfaces, args["persist"], args["backend"],
+                                 facts=facts, host=host)
         result["read"] = read_source
         new_facts[read_cache.FACT] = refs
         result["ansible_facts"] = new_facts
 
-        result.update(self._report(plan))
+        result.update(offload_report.report(plan))
         if plan["warnings"]:
             result["warnings"] = list(plan["warnings"])
         result["round_trips"] = trips
@@ -131,26 +105,27 @@ class ActionModule(ShellActionBase):
         if self._task.diff and plan["changed"]:
             result["diff"] = plan["diff"]
         if not plan["changed"] or self._task.check_mode:
-            result["msg"] = self._summary(plan, check=self._task.check_mode)
+            result["msg"] = offload_report.summary(plan, check=self._task.check_mode)
             return result
+        return self._apply(args, task_vars, result, plan, kept, refs, host)
 
+    def _apply(self, args, task_vars, result, plan, kept, refs, host):
         # unique per run (two runs in the same second must not share one)
-        run_dir = offload_plan.run_dir(args["backup_dir"])
-        script, nonce = offload_plan.build_apply_script(plan, run_dir, keep_backup=args["backup"],
-                                                        partial_ok=args["partial_ok"])
+        run_dir = offload_apply.run_dir(args["backup_dir"])
+        script, nonce = offload_apply.build_apply_script(plan, run_dir, keep_backup=args["backup"],
+                                                         partial_ok=args["partial_ok"])
         probe_nonce = reread = None
         if args["probe_after"]:
             # the re-detection that follows (exposure_facts reuse_probe) rides along
             probe_script, probe_nonce, reread = read_cache.carried_probe(kept, "offload")
             script = combine([script, probe_script])
         rc, out, err, n, secs = self.run_sh(script, task_vars, "offload apply")
-        trips += n
+        result["round_trips"] += n
         if probe_nonce is not None:
             refs["probe"] = read_cache.store_carried_probe(host, kept, probe_nonce, reread, out)
-        result["round_trips"] = trips
         try:
-            res = offload_plan.parse_apply(out, nonce, plan, run_dir, args["backup"], host,
-                                           partial_ok=args["partial_ok"])
+            res = offload_apply.parse_apply(out, nonce, plan, run_dir, args["backup"], host,
+                                            partial_ok=args["partial_ok"])
         except KcrashError as e:
             result.update(failed=True, msg="host %s: %s (backup in %s)" % (host, e, run_dir))
             return result
@@ -168,33 +143,5 @@ class ActionModule(ShellActionBase):
             result["failed"] = True
             result["msg"] = "host %s: %s" % (host, res["msg"])
             return result
-        result["msg"] = self._summary(plan, check=False)
+        result["msg"] = offload_report.summary(plan, check=False)
         return result
-
-    @staticmethod
-    def _report(plan):
-        return {
-            "interfaces": dict((n, dict((k, e.get(k)) for k in _PUBLIC_KEYS)) for n, e in plan["interfaces"].items()),
-            "interfaces_source": plan.get("interfaces_source"),
-            "files": plan["files"],
-            "runtime_commands": ["ethtool -K %s %s" % (r["interface"], " ".join("%s off" % f for f in r["features"]))
-                                 for r in plan["runtime"]],
-            "nm_commands": ["nmcli %s" % " ".join(c["args"]) for c in plan["nm_commands"]],
-            "warnings_offload": plan["warnings"],
-        }
-
-    @staticmethod
-    def _summary(plan, check):
-        verb = "would change" if check else "changed"
-        bits = []
-        if plan["runtime"]:
-            bits.append("runtime: %s" % ", ".join("%s %s off" % (r["interface"], "/".join(r["features"]))
-                                                  for r in plan["runtime"]))
-        changed_files = [f["path"] for f in plan["files"] if f["action"] != "none"]
-        if changed_files:
-            bits.append("files: %s" % ", ".join(changed_files))
-        if plan["nm_commands"]:
-            bits.append("NetworkManager profiles: %s" % ", ".join(c["uuid"] for c in plan["nm_commands"]))
-        if not bits:
-            return "nothing to change: %s" % (", ".join(sorted(plan["interfaces"])) or "no candidate interface")
-        return "%s %s" % (verb, "; ".join(bits))

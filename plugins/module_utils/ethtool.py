@@ -246,3 +246,56 @@ def summary(parsed, names=("lro", "gro", "gso", "tso")):
     for n in names:
         out[n] = feature(parsed, n)
     return out
+
+
+# ------------------------------------------------------------ offload vocabulary (-K)
+# The one place that knows which offloads the ``offload`` strategy turns off, every name
+# ``ethtool -K`` takes for each (short, long, kernel netdev string), and how the ``-K``
+# command is written. The planner, the apply trip, the report and the persistence back
+# ends all take them from here.
+
+# The offloads this collection turns off, as ``ethtool -K`` short names, canonical order.
+OFFLOAD_FEATURES = ("lro", "gro", "gso", "tso")
+
+# every word ``ethtool -K`` accepts for one of OFFLOAD_FEATURES
+OFFLOAD_ALIASES = {
+    "lro": ("lro", "large-receive-offload", "rx-lro"),
+    "gro": ("gro", "generic-receive-offload", "rx-gro"),
+    "gso": ("gso", "generic-segmentation-offload", "tx-generic-segmentation"),
+    "tso": ("tso", "tcp-segmentation-offload"),
+}
+
+# the options that make ethtool set features (``-K`` and its long spellings)
+SET_OPTIONS = ("-K", "--features", "--offload")
+
+
+def unsupported_offloads(features):
+    """The names in ``features`` that are not one of OFFLOAD_FEATURES (sorted, as text)."""
+    return sorted(set(str(f) for f in features if f not in OFFLOAD_FEATURES))
+
+
+def canonical_offloads(features):
+    """``features`` de-duplicated in the canonical order (unsupported names dropped: check
+    them with :func:`unsupported_offloads` first)."""
+    return [f for f in OFFLOAD_FEATURES if f in features]
+
+
+def set_words(device, features, value="off"):
+    """``-K <device> lro off gro off``: the one writer of the ``-K`` arguments. ``device``
+    goes in as given: the caller quotes it for a shell."""
+    return "-K %s %s" % (device, " ".join("%s %s" % (f, value) for f in features))
+
+
+def set_command(device, features, value="off", program="ethtool"):
+    """``<program> -K <device> lro off gro off`` (see :func:`set_words`)."""
+    return "%s %s" % (program, set_words(device, features, value))
+
+
+def label(fmt, short):
+    """The name ``ethtool -k`` prints for the short feature name ``short`` in format ``fmt``."""
+    long_name = SHORT[short]
+    if fmt == FORMAT_OFFLOAD_SPACE:
+        for k, v in SPACE_NAMES.items():
+            if v == long_name:
+                return k
+    return long_name

@@ -14,7 +14,7 @@ __metaclass__ = type
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade.plan import validate_target
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import check_features
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import check_features
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfqueue_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_abs_path, validate_ifname
 

@@ -41,6 +41,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils import oops
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import os_release
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import packages
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import partial as partial_mod
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import persist as persist_mod
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import saved_rules
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError, KcrashInputError, KcrashParseError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
@@ -69,18 +70,8 @@ IPTABLES_TOOLS = tuple(("save." + tool, family, backend, tool) for family, backe
 SAVED_IPTABLES_FILES = iptables_save.SAVED_FILES
 SAVED_NFT_FILES = nft_mod.SAVED_FILES
 
-PERSIST_GLOBS = (
-    "/etc/sysconfig/network-scripts/ifcfg-*",
-    "/etc/sysconfig/network/ifcfg-*",
-    "/etc/network/interfaces",
-    "/etc/network/interfaces.d/*",
-    "/etc/NetworkManager/system-connections/*",
-    "/etc/systemd/network/*.link",
-    "/etc/netplan/*.yaml",
-    "/etc/udev/rules.d/*.rules",
-    "/etc/rc.d/rc.local",
-    "/etc/rc.local",
-)
+# every persistence back end's DETECT_GLOBS, then hand-written boot scripts (persist/__init__.py)
+PERSIST_GLOBS = persist_mod.detect_globs()
 PERSIST_PATTERN = (
     "ETHTOOL_OPTS|offload-lro|offload-gro|feature-lro|feature-gro|LargeReceiveOffload|"
     "GenericReceiveOffload|large-receive-offload|generic-receive-offload|ethtool +-K|"

@@ -2,88 +2,87 @@
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Persistence back ends for offload settings: one pure renderer module per back end.
+"""Persistence back ends for offload settings: one module per back end, listed in
+:data:`BACKENDS`. Adding a back end = one new module here (listed in BACKENDS) + its tests;
+the read, the planner and the detection probe take everything from the module.
 
-Every back end module exposes the same interface:
+Every back end module exposes the same interface (checked by
+tests/unit/plugins/module_utils/persist/test_interface.py):
 
 ``NAME``
     the back end name used by the ``backend`` option (``ifcfg``, ``nm``, ...).
+``GLOBS``
+    the files the offload read dumps for it (shell globs).
+``DETECT_GLOBS``
+    the files the detection probe greps for offload settings it may hold (may be wider
+    than GLOBS: files the back end does not write but that can carry the settings).
+``PROBE``
+    shell lines of the read's ``managers`` section: its version probes, each printing
+    ``key=value`` through ``kc_kv`` / ``kc_line`` (defined by the read script).
+``FILE_MODE``, ``SECRETS``
+    the mode of a file it creates; whether its files may hold secrets (kept out of diffs).
+``read_script(marker)`` / ``parse_read(text, marker)``
+    an extra read section (shell text) and its parser, for a back end that reads what is
+    configured through a tool rather than files (``nm``: nmcli), or ``None``; the parsed
+    value is ``read[NAME]``.
+``owns(path)``
+    True for a file of this back end (an unreadable one stops the plan: it may be the
+    very file that configures the interface).
+``choose(read, iface, forced) -> Choice | None``
+    whether this back end persists ``iface`` on this host, and where (version probes,
+    files that configure it); ``forced`` when the user named it (``backend: <NAME>``).
+    Raises :class:`~.base.PersistError` when it manages the interface but cannot be used
+    safely.
 ``render(current_text, iface, features_off, host_info) -> new_text``
     pure; returns ``current_text`` unchanged (the same string) when nothing needs to
     change; keeps comments and unrelated content byte for byte; idempotent
     (``render(render(x)) == render(x)``). ``features_off`` is a list of ``ethtool -K``
-    short names (``lro``, ``gro``, ``gso``, ``tso``). ``host_info`` is a dict of what
-    the read probe learned about the host (documented per module).
-    Raises :class:`PersistError` when the file cannot be edited safely.
-``manages(...)``
-    whether this back end is the one that configures ``iface`` on the host (signature
-    per module, all pure).
+    short names (``ethtool.OFFLOAD_FEATURES``). ``host_info`` is ``Choice.info``.
+    Raises PersistError when the file cannot be edited safely.
 
 Nothing here reads a file or runs a command: the action plugin reads, the planner
-(``plans/offload.py``) decides, these modules only turn text into text.
+(``offload/plan.py``) decides, these modules answer questions about text.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import posixpath
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
+    ifcfg,
+    ifupdown,
+    netplan,
+    networkd,
+    nm,
+    udev,
+)
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
+# The back ends, in the order ``backend: auto`` asks them (the first that persists the
+# interface wins); see docs/offload.md "Precedence".
+BACKENDS = (nm, netplan, networkd, ifupdown, ifcfg, udev)
 
-# Order used by ``backend: auto`` (first that manages the interface wins); see
-# docs/offload.md "Precedence".
-AUTO_ORDER = ("nm", "netplan", "networkd", "ifupdown", "ifcfg", "udev")
-ALL = AUTO_ORDER
-
-# The offload features this collection turns off, as ``ethtool -K`` short names.
-SUPPORTED_FEATURES = ("lro", "gro", "gso", "tso")
-
-
-class PersistError(KcrashError):
-    """A configuration file cannot be edited safely; the message says why and what to do."""
-
-    def __init__(self, backend, path, message):
-        self.backend = backend
-        self.path = path
-        self.message = message
-        where = " %s" % path if path else ""
-        super(PersistError, self).__init__("%s back end%s: %s" % (backend, where, message))
+# Hand-written boot scripts that can carry ``ethtool -K`` lines: no back end writes them,
+# the detection probe still looks.
+HAND_WRITTEN_GLOBS = ("/etc/rc.d/rc.local", "/etc/rc.local")
 
 
-class PersistUnclear(PersistError):
-    """The file holds a line that may already set the offloads but that this back end cannot
-    read (a shell construct it does not follow): the plan says so and writes nothing for the
-    interface rather than adding a duplicate; the runtime change is still made."""
+def names(backends=None):
+    """The NAMEs of ``backends`` (default: BACKENDS), in order."""
+    return tuple(b.NAME for b in (BACKENDS if backends is None else backends))
 
 
-def check_features(features_off, backend="persist"):
-    """Validate and de-duplicate ``features_off`` keeping the canonical order."""
-    if isinstance(features_off, str):
-        features_off = [features_off]
-    bad = [f for f in features_off if f not in SUPPORTED_FEATURES]
-    if bad:
-        raise PersistError(backend, None, "unsupported feature(s) %s (supported: %s)"
-                           % (", ".join(sorted(set(str(b) for b in bad))), ", ".join(SUPPORTED_FEATURES)))
-    return [f for f in SUPPORTED_FEATURES if f in features_off]
+def by_name(name, backends=None):
+    """The back end module called ``name``, or None."""
+    for b in BACKENDS if backends is None else backends:
+        if b.NAME == name:
+            return b
+    return None
 
 
-def split_lines(text):
-    """Lines with their endings kept (``"".join(split_lines(t)) == t``)."""
-    return text.splitlines(True)
-
-
-def ensure_trailing_newline(text):
-    return text if (not text or text.endswith("\n")) else text + "\n"
-
-
-def effective_files(files, dirs, suffix):
-    """Files visible through a directory search path: {basename: path} for the paths of
-    ``files`` that live directly in one of ``dirs`` and end with ``suffix``; for a name
-    present in several directories the one earlier in ``dirs`` wins (it hides the rest)."""
-    seen = {}
-    for d in dirs:
-        for path in sorted(files):
-            if posixpath.dirname(path) == d and path.endswith(suffix):
-                seen.setdefault(posixpath.basename(path), path)
-    return seen
+def detect_globs(backends=None):
+    """Every file the detection probe greps for offload settings: each back end's
+    DETECT_GLOBS, then the hand-written boot scripts."""
+    out = []
+    for b in BACKENDS if backends is None else backends:
+        out.extend(g for g in b.DETECT_GLOBS if g not in out)
+    return tuple(out) + HAND_WRITTEN_GLOBS

@@ -26,7 +26,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import (
+    Choice,
     PersistError,
     check_features,
     ensure_trailing_newline,
@@ -36,16 +38,6 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
 NAME = "ifcfg"
 VARIABLE = "ETHTOOL_OPTS"
 DIRECTORY = "/etc/sysconfig/network-scripts"
-
-# ``ethtool -K`` accepts the legacy short names, their long names (as ``ethtool -k`` prints
-# them) and, for single-bit features, the kernel feature strings.
-ALIASES = {
-    "lro": ("lro", "large-receive-offload", "rx-lro"),
-    "gro": ("gro", "generic-receive-offload", "rx-gro"),
-    "gso": ("gso", "generic-segmentation-offload", "tx-generic-segmentation"),
-    "tso": ("tso", "tcp-segmentation-offload"),
-}
-OFFLOAD_OPTIONS = ("-K", "--features", "--offload")
 
 _ASSIGN_RE = re.compile(r"^(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)=")
 _VARNAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -329,7 +321,7 @@ def render(current_text, iface, features_off, host_info=None):
         if a.name == VARIABLE:
             target = a
     if target is None:
-        words = " ".join(["-K", iface] + ["%s off" % f for f in features])
+        words = ethtool.set_words(iface, features)
         return ensure_trailing_newline(current_text) + '%s="%s"\n' % (VARIABLE, words)
 
     units = list(target.value.units)
@@ -356,7 +348,7 @@ def render(current_text, iface, features_off, host_info=None):
     ours = []  # (start, end, tokens) of the valid offload commands for iface, in order
     for s, e in _segments(units):
         toks = _tokens(units, s, e)
-        if len(toks) >= 2 and word(*toks[0]) in OFFLOAD_OPTIONS and word(*toks[1]) == iface:
+        if len(toks) >= 2 and word(*toks[0]) in ethtool.SET_OPTIONS and word(*toks[1]) == iface:
             pairs = toks[2:]
             if len(pairs) % 2 == 0 and all(word(*pairs[k]) in ("on", "off")
                                            for k in range(1, len(pairs), 2)):
@@ -368,7 +360,7 @@ def render(current_text, iface, features_off, host_info=None):
         for s, e, toks in ours:
             pairs = toks[2:]
             for k in range(0, len(pairs), 2):
-                if word(*pairs[k]) in ALIASES[f]:
+                if word(*pairs[k]) in ethtool.OFFLOAD_ALIASES[f]:
                     last = pairs[k + 1]
         if last is None:
             append.append(f)
@@ -400,3 +392,64 @@ def render(current_text, iface, features_off, host_info=None):
     new_line = target.lead + _serialise(units, target.value.style) + target.rest
     lines[target.index] = new_line
     return "".join(lines)
+
+
+# ====================================================================== back-end interface
+# (see persist/__init__.py)
+
+GLOBS = (DIRECTORY + "/ifcfg-*",)
+DETECT_GLOBS = GLOBS + ("/etc/sysconfig/network/ifcfg-*",)      # SUSE's wicked reads these
+FILE_MODE = "0644"
+SECRETS = False
+PROBE = (
+    "kc_line /etc/redhat-release redhat_release",
+    "if command -v rpm >/dev/null 2>&1; then",
+    "  for p in initscripts network-scripts; do",
+    "    v=$(rpm -q --qf '%{VERSION}' \"$p\" 2>/dev/null) && kc_kv \"rpm_$p\" \"$v\"",
+    "  done",
+    "fi",
+    "[ -r %s/ifup-eth ] && kc_kv ifup_eth 1" % DIRECTORY,
+)
+read_script = None     # what is configured is read from GLOBS
+parse_read = None
+
+
+def initscripts_version(mgr):
+    """``(version, how it is known)`` of initscripts from the read's ``managers`` values:
+    the rpm answer, else inferred from /etc/redhat-release; ``(None, why)`` when unknown."""
+    for key in ("rpm_network-scripts", "rpm_initscripts"):
+        v = mgr.get(key)
+        if v and re.match(r"^\d", v):
+            return v, "rpm -q %s" % key[4:]
+    rel = mgr.get("redhat_release") or ""
+    m = re.search(r"release (\d+)(?:\.(\d+))?", rel)
+    if m:
+        major, minor = int(m.group(1)), int(m.group(2) or 0)
+        # [I] RHEL 6.2 shipped the ETHTOOL_OPTS multi-command support (initscripts 9.03.27,
+        # after the 9.03.24 fix of BZ#693583); el7+ ship 9.49+. See docs/offload.md.
+        if major == 6:
+            return ("9.03.27" if minor >= 2 else "9.03.17"), "inferred from %r (no rpm answer)" % rel
+        if major >= 7:
+            return "9.49", "inferred from %r (no rpm answer)" % rel
+        return "8.45", "inferred from %r (no rpm answer)" % rel
+    return None, "initscripts version unknown"
+
+
+def owns(path):
+    return path.startswith(DIRECTORY + "/ifcfg-")
+
+
+def choose(read, iface, forced):
+    """The ifcfg file that configures ``iface``, when initscripts runs ``-K`` commands from
+    ETHTOOL_OPTS; older initscripts: None (the udev rule takes over) unless forced."""
+    path = manages(dict((p, t) for p, t in read["files"].items() if owns(p)), iface)
+    if not path:
+        return None
+    ver, src = initscripts_version(read["managers"])
+    if supports_offload_opts(ver):
+        return Choice(NAME, path, "ifcfg file %s configures %s; initscripts %s (%s) runs -K "
+                      "commands from ETHTOOL_OPTS" % (path, iface, ver, src))
+    if forced:
+        raise PersistError(NAME, path, "initscripts %s (%s) only runs 'ethtool -s' from "
+                           "ETHTOOL_OPTS; use backend=udev" % (ver, src))
+    return None

@@ -35,9 +35,9 @@ import posixpath
 import re
 import shlex
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.ifcfg import ALIASES, OFFLOAD_OPTIONS
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
-    SUPPORTED_FEATURES,
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import (
+    Choice,
     PersistError,
     PersistUnclear,
     check_features,
@@ -205,7 +205,7 @@ def ethtool_settings(command, iface):
             if name not in _NEUTRAL and any("ethtool" in a for a in argv):
                 raise _Unclear("ethtool run through %s" % argv[0])
             continue
-        if len(argv) < 3 or argv[1] not in OFFLOAD_OPTIONS:
+        if len(argv) < 3 or argv[1] not in ethtool.SET_OPTIONS:
             continue
         if "$" in argv[2]:
             raise _Unclear("device %s" % argv[2])
@@ -217,7 +217,7 @@ def ethtool_settings(command, iface):
         if len(pairs) % 2 or any(v not in ("on", "off") for v in pairs[1::2]):
             continue  # ethtool refuses the command: it sets nothing
         for k, v in zip(pairs[::2], pairs[1::2]):
-            for f, names in ALIASES.items():
+            for f, names in ethtool.OFFLOAD_ALIASES.items():
                 if k in names:
                     out.append((f, v))
     return out
@@ -254,7 +254,7 @@ def applied(lines, start, end, iface, hook):
             elif name in seen_options:
                 unclear.append((k, "option given twice: ifupdown joins the values, the ethtool hook fails"))
             seen_options.add(name)
-            for f, names in ALIASES.items():
+            for f, names in ethtool.OFFLOAD_ALIASES.items():
                 if name in names:
                     phases["option"].append((f, values[0] if values else None, k, "option"))
     if hook and any(why.startswith("the ethtool hook") or why.startswith("option given twice")
@@ -271,9 +271,9 @@ def render(current_text, iface, features_off, host_info=None):
     features = check_features(features_off, NAME)
     info = host_info or {}
     path = info.get("path")
-    ethtool = info.get("ethtool_path") or "/sbin/ethtool"
-    if not _PATH_RE.match(ethtool):
-        raise PersistError(NAME, path, "ethtool path %r is not a plain absolute path" % (ethtool,))
+    program = info.get("ethtool_path") or "/sbin/ethtool"
+    if not _PATH_RE.match(program):
+        raise PersistError(NAME, path, "ethtool path %r is not a plain absolute path" % (program,))
     lines = split_lines(current_text or "")
     rng = _stanza(lines, iface)
     if rng is None:
@@ -306,7 +306,7 @@ def render(current_text, iface, features_off, host_info=None):
         for k in options:
             words = lines[k].split()
             for f in todo_all:
-                if words[0] in ["offload-%s" % a for a in ALIASES[f]]:
+                if words[0] in ["offload-%s" % a for a in ethtool.OFFLOAD_ALIASES[f]]:
                     if f in todo:
                         todo.remove(f)
                     if len(words) != 2 or words[1] != "off":
@@ -330,16 +330,15 @@ def render(current_text, iface, features_off, host_info=None):
             words = m.group("pairs").split()
             have = [words[n] for n in range(0, len(words), 2) if words[n + 1] == "off"]
             if not all(f in have for f in features):
-                merged = [f for f in SUPPORTED_FEATURES if f in have or f in features]
+                merged = [f for f in ethtool.OFFLOAD_FEATURES if f in have or f in features]
                 raw = lines[k]
                 eol = raw[len(raw.rstrip("\r\n")):]
-                lines[k] = "%spost-up %s -K %s %s || true%s" % (
-                    m.group("indent"), m.group("ethtool"), iface,
-                    " ".join("%s off" % f for f in merged), eol)
+                lines[k] = "%spost-up %s || true%s" % (
+                    m.group("indent"), ethtool.set_command(iface, merged, program=m.group("ethtool")), eol)
                 changed = True
         else:
-            new_lines = ["%spost-up %s -K %s %s || true\n" % (
-                indent, ethtool, iface, " ".join("%s off" % f for f in todo_all))]
+            new_lines = ["%spost-up %s || true\n" % (
+                indent, ethtool.set_command(iface, todo_all, program=program))]
     if new_lines:
         at = (options[-1] if options else start) + 1
         if not lines[at - 1].endswith("\n"):
@@ -347,3 +346,35 @@ def render(current_text, iface, features_off, host_info=None):
         lines[at:at] = new_lines
         changed = True
     return "".join(lines) if changed else current_text
+
+
+# ====================================================================== back-end interface
+# (see persist/__init__.py)
+
+GLOBS = (MAIN, MAIN + ".d/*")
+DETECT_GLOBS = GLOBS
+FILE_MODE = "0644"
+SECRETS = False
+PROBE = (
+    "command -v ifup >/dev/null 2>&1 && kc_kv ifup 1",
+    "for h in %s; do [ -f \"$h\" ] && grep -q OFFLOAD \"$h\" 2>/dev/null && kc_kv ethtool_hook \"$h\"; done"
+    % " ".join(HOOKS),
+)
+read_script = None     # what is configured is read from GLOBS
+parse_read = None
+
+
+def owns(path):
+    return path.startswith(MAIN)
+
+
+def choose(read, iface, forced):
+    """The interfaces(5) file whose stanza configures ``iface``."""
+    mgr = read["managers"]
+    path = manages(dict((p, t) for p, t in read["files"].items() if owns(p)), iface)
+    if not path:
+        return None
+    hook = mgr.get("ethtool_hook")
+    return Choice(NAME, path, "ifupdown stanza for %s in %s (%s)" % (
+        iface, path, "ethtool hook %s: offload-* options" % hook if hook else "no ethtool hook: post-up line"),
+        info={"ethtool_hook": bool(hook), "ethtool_path": mgr.get("ethtool_path") or "/sbin/ethtool"})

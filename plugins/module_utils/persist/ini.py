@@ -21,7 +21,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import split_lines
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import split_lines
 
 SECTION_RE = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
 COMMENT_STARTS = ("#", ";")

@@ -21,7 +21,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import (
+    Choice,
     PersistError,
     check_features,
     effective_files as _effective_files,
@@ -220,3 +221,45 @@ def render(current_text, iface, features_off, host_info=None):
         lines[end:end] = ["%s%s: false\n" % (" " * child_indent, KEYS[f]) for f in todo]
         changed = True
     return "".join(lines) if changed else current_text
+
+
+# ====================================================================== back-end interface
+# (see persist/__init__.py)
+
+GLOBS = tuple(d + "/*.yaml" for d in DIRS)
+DETECT_GLOBS = ("/etc/netplan/*.yaml",)
+FILE_MODE = "0644"
+SECRETS = False
+PROBE = (
+    "kc_a=''",
+    "command -v dpkg-query >/dev/null 2>&1 && kc_a=$(dpkg-query -W -f='${Version}' netplan.io 2>/dev/null)",
+    "kc_kv netplan_version \"$kc_a\"",
+    "command -v netplan >/dev/null 2>&1 && kc_kv netplan 1",
+)
+read_script = None     # what is configured is read from GLOBS
+parse_read = None
+
+
+def package_version(text):
+    """The ``netplan.io`` package version (``[epoch:]major.minor...``) -> (major, minor) or None."""
+    m = re.match(r"(?:\d+:)?(\d+)\.(\d+)", text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def owns(path):
+    return path.startswith(tuple(d + "/" for d in DIRS))
+
+
+def choose(read, iface, forced):
+    """The netplan file that defines ``iface``, when netplan is installed (or forced)."""
+    mgr = read["managers"]
+    if not mgr.get("netplan") and not forced:
+        return None
+    path = manages(dict((p, t) for p, t in read["files"].items() if owns(p) and p.endswith(".yaml")), iface)
+    if not path:
+        return None
+    ver = package_version(mgr.get("netplan_version"))
+    if ver is not None and ver < MIN_VERSION:
+        raise PersistError(NAME, path, "netplan %s is older than 0.104 (no offload keys); "
+                           "use backend=networkd or udev" % mgr.get("netplan_version"))
+    return Choice(NAME, path, "netplan file %s defines %s" % (path, iface))

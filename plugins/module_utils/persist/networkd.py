@@ -26,13 +26,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
+import posixpath
 import re
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ini
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import (
+    Choice,
     PersistError,
     check_features,
     effective_files as _effective_files,
-    ini,
     split_lines,
 )
 
@@ -157,3 +159,61 @@ def render(current_text, iface, features_off, host_info=None):
     text = (HEADER % (info.get("template_path") or "the default .link file")
             + "[Match]\n" + match_lines + "\n[Link]\n" + "".join(link_body))
     return _set_link_keys(text, features, path)
+
+
+# ====================================================================== back-end interface
+# (see persist/__init__.py)
+
+GLOBS = tuple(d + "/*.link" for d in DIRS)
+DETECT_GLOBS = (ADMIN_DIR + "/*.link",)
+FILE_MODE = "0644"
+SECRETS = False
+PROBE = (
+    "kc_a=''; kc_b=''",
+    "if command -v systemctl >/dev/null 2>&1; then",
+    "  kc_a=$(systemctl --version 2>/dev/null | head -n 1); kc_b=$(systemctl is-active systemd-networkd 2>/dev/null | head -n 1)",
+    "fi",
+    "kc_kv systemd_version \"$kc_a\"; kc_kv networkd_active \"$kc_b\"",
+)
+read_script = None     # what is configured is read from GLOBS
+parse_read = None
+
+
+def systemd_version(text):
+    """``systemctl --version`` first line -> int or None."""
+    m = re.match(r"systemd (\d+)", text or "")
+    return int(m.group(1)) if m else None
+
+
+def device(read, iface):
+    """What a .link [Match] section can test about ``iface`` (name, MAC, driver, type)."""
+    info = read["interfaces"].get(iface, {})
+    raw = read["raw"].get(iface, {})
+    return {"name": iface, "mac": read["macs"].get(iface), "driver": info.get("driver"),
+            "type": "ether" if (raw.get("attrs", {}).get("type") == "1") else None}
+
+
+def owns(path):
+    return path.startswith(tuple(d + "/" for d in DIRS))
+
+
+def choose(read, iface, forced):
+    """When systemd-networkd is active (or forced): the admin .link file that applies to
+    ``iface`` (edited in place), else an own .link file that takes precedence."""
+    mgr = read["managers"]
+    sd = systemd_version(mgr.get("systemd_version"))
+    if not forced and (mgr.get("networkd_active") != "active" or sd is None):
+        return None
+    if sd is not None and sd < MIN_SYSTEMD:
+        raise PersistError(NAME, None, "systemd %d has no LargeReceiveOffload= (needs >= 232)" % sd)
+    links = dict((p, t) for p, t in read["files"].items() if owns(p) and p.endswith(".link"))
+    dev = device(read, iface)
+    win = manages(links, dev)
+    if win and posixpath.dirname(win) == ADMIN_DIR:
+        return Choice(NAME, win, ".link file %s applies to %s (edited in place)" % (win, iface))
+    own = own_path(iface)
+    info = {"mac": dev["mac"], "driver": dev["driver"], "template": links.get(win, "") if win else "",
+            "template_path": win}
+    return Choice(NAME, own, "%s; own .link %s takes precedence for this device"
+                  % ("vendor file %s applies to %s" % (win, iface) if win else "no .link file matches %s" % iface,
+                     own), info=info)

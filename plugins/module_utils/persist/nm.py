@@ -22,12 +22,15 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ini
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import (
+    Choice,
     PersistError,
     check_features,
-    ini,
 )
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import quote
 
 NAME = "nm"
 KEYFILE_DIRS = ("/etc/NetworkManager/system-connections",)
@@ -159,3 +162,103 @@ def parse_device_status(text, command="nmcli -t -f DEVICE,STATE,CON-UUID device 
         fields = [f.replace("\\:", ":").replace("\\\\", "\\") for f in fields]
         out[fields[0]] = {"state": fields[1], "uuid": fields[2] or None}
     return out
+
+
+# ====================================================================== back-end interface
+# (see persist/__init__.py)
+
+GLOBS = tuple(d + "/*" for d in KEYFILE_DIRS)
+DETECT_GLOBS = GLOBS
+FILE_MODE = "0600"
+SECRETS = True      # keyfiles may hold Wi-Fi/802.1X secrets: kept out of diffs
+PROBE = (
+    "kc_a=''; kc_b=''",
+    "if command -v nmcli >/dev/null 2>&1; then",
+    "  kc_a=$(nmcli --version 2>/dev/null | head -n 1); kc_b=$(nmcli -t -f RUNNING general 2>/dev/null | head -n 1)",
+    "fi",
+    "kc_kv nm_version \"$kc_a\"; kc_kv nm_running \"$kc_b\"",
+)
+
+
+def read_script(marker):
+    """The ``nm`` read section: what the running NetworkManager has configured (device
+    status, then the ethtool values of each active connection)."""
+    props = ",".join(nmcli_property(f) for f in ethtool.OFFLOAD_FEATURES)
+    return (
+        "M=%(m)s\n"
+        "[ \"$(nmcli -t -f RUNNING general 2>/dev/null | head -n 1)\" = running ] || exit 0\n"
+        "printf '%%sSTATUS\\n' \"$M\"\n"
+        "nmcli -t -f DEVICE,STATE,CON-UUID device status 2>/dev/null\n"
+        "nmcli -t -f DEVICE,CON-UUID device status 2>/dev/null | while IFS=: read -r d u; do\n"
+        "  [ -n \"$u\" ] || continue\n"
+        "  printf '%%sCON %%s %%s\\n' \"$M\" \"$d\" \"$u\"\n"
+        "  nmcli -g %(props)s connection show uuid \"$u\" 2>/dev/null\n"
+        "done\n"
+        "exit 0"
+    ) % {"m": quote(marker), "props": props}
+
+
+def parse_read(text, marker):
+    """The ``nm`` read section -> ``{"status": {device: {...}}, "connections": {device:
+    {"uuid", "features"}}}``, or None when NetworkManager is not running."""
+    status = {}
+    values = {}
+    if not text.strip():
+        return None
+    mode = None
+    cur = None
+    props = list(ethtool.OFFLOAD_FEATURES)
+    buf = []
+
+    def flush():
+        if cur is not None:
+            values[cur[0]] = {"uuid": cur[1], "features": parse_nmcli_values(
+                "\n".join(buf), props, "nmcli -g ethtool.feature-* connection show")}
+
+    for line in text.split("\n"):
+        if line.startswith(marker):
+            tag = line[len(marker):]
+            if tag == "STATUS":
+                mode = "status"
+                continue
+            if tag.startswith("CON "):
+                flush()
+                parts = tag.split()
+                cur = (parts[1], parts[2]) if len(parts) >= 3 else None
+                buf = []
+                mode = "con"
+                continue
+        if mode == "status" and line.strip():
+            status.update(parse_device_status(line))
+        elif mode == "con":
+            buf.append(line)
+    flush()
+    return {"status": status, "connections": values}
+
+
+def owns(path):
+    return path.startswith(tuple(d + "/" for d in KEYFILE_DIRS))
+
+
+def choose(read, iface, forced):
+    """The running NetworkManager's connection for ``iface`` (``nmcli``), else, NM not
+    running, the keyfile that binds to it (file edit)."""
+    mgr = read["managers"]
+    ver = parse_version(mgr.get("nm_version"))
+    running = mgr.get("nm_running") == "running"
+    if running and read.get(NAME):
+        dev = read[NAME]["status"].get(iface)
+        if dev and dev.get("uuid") and dev["state"] not in ("unmanaged", "unavailable"):
+            if not version_ok(ver):
+                raise PersistError(NAME, None, "NetworkManager %s manages %s but has no ethtool "
+                                   "setting (needs >= 1.14); use backend=udev" % (mgr.get("nm_version"), iface))
+            return Choice(NAME, None, "NetworkManager is running and manages %s (connection %s)"
+                          % (iface, dev["uuid"]), kind="nmcli", uuid=dev["uuid"])
+    if not running:
+        path = manages(dict((p, t) for p, t in read["files"].items() if owns(p)), iface)
+        if path:
+            if ver is not None and not version_ok(ver):
+                raise PersistError(NAME, path, "NetworkManager older than 1.14 ignores [ethtool]")
+            return Choice(NAME, path, "NetworkManager keyfile %s binds to %s (NM not running: file edit)"
+                          % (path, iface))
+    return None

@@ -23,14 +23,14 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import (
-    SUPPORTED_FEATURES,
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import (
+    Choice,
     PersistError,
     check_features,
     ensure_trailing_newline,
     split_lines,
 )
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.ifcfg import ALIASES
 
 NAME = "udev"
 PATH = "/etc/udev/rules.d/70-kcrash-nfqueue-offload.rules"
@@ -46,8 +46,8 @@ _PATH_RE = re.compile(r"^/[A-Za-z0-9_./+-]+\Z")
 
 
 def rule(iface, features, ethtool_path="/sbin/ethtool"):
-    return 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="%s", RUN+="%s -K %s %s"\n' % (
-        iface, ethtool_path, iface, " ".join("%s off" % f for f in features))
+    return 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="%s", RUN+="%s"\n' % (
+        iface, ethtool.set_command(iface, features, program=ethtool_path))
 
 
 def parse_rules(text):
@@ -68,9 +68,9 @@ def manages(text, iface):
 
 def render(current_text, iface, features_off, host_info=None):
     features = check_features(features_off, NAME)
-    ethtool = (host_info or {}).get("ethtool_path") or "/sbin/ethtool"
-    if not _PATH_RE.match(ethtool):
-        raise PersistError(NAME, PATH, "ethtool path %r is not a plain absolute path" % (ethtool,))
+    program = (host_info or {}).get("ethtool_path") or "/sbin/ethtool"
+    if not _PATH_RE.match(program):
+        raise PersistError(NAME, PATH, "ethtool path %r is not a plain absolute path" % (program,))
     text = current_text or ""
     lines = split_lines(text)
     for i, line in enumerate(lines):
@@ -80,15 +80,44 @@ def render(current_text, iface, features_off, host_info=None):
         words = m.group("pairs").split()
         state = {}      # ethtool -K: any of a feature's names, the last value given wins
         for name, value in zip(words[::2], words[1::2]):
-            state.update((f, value) for f in ALIASES if name in ALIASES[f])
+            state.update((f, value) for f, names in ethtool.OFFLOAD_ALIASES.items() if name in names)
         if all(state.get(f) == "off" for f in features):
             return current_text
         have = [words[k] for k in range(0, len(words), 2) if words[k + 1] == "off"
-                and not any(words[k] in names for names in ALIASES.values())]
-        merged = [f for f in SUPPORTED_FEATURES if state.get(f) == "off" or f in features]
+                and not any(words[k] in names for names in ethtool.OFFLOAD_ALIASES.values())]
+        merged = [f for f in ethtool.OFFLOAD_FEATURES if state.get(f) == "off" or f in features]
         merged += [f for f in have if f not in merged]
         lines[i] = rule(iface, merged, m.group("ethtool"))
         return "".join(lines)
     if not text:
         text = HEADER
-    return ensure_trailing_newline(text) + rule(iface, features, ethtool)
+    return ensure_trailing_newline(text) + rule(iface, features, program)
+
+
+# ====================================================================== back-end interface
+# (see persist/__init__.py)
+
+GLOBS = (PATH,)
+DETECT_GLOBS = ("/etc/udev/rules.d/*.rules",)
+FILE_MODE = "0644"
+SECRETS = False
+PROBE = (
+    "[ -d /etc/udev/rules.d ] && kc_kv udev_rules_d 1",
+    "command -v udevadm >/dev/null 2>&1 && kc_kv udevadm 1",
+)
+read_script = None     # what is configured is read from GLOBS
+parse_read = None
+
+
+def owns(path):
+    return path.startswith(PATH)
+
+
+def choose(read, iface, forced):
+    """The fallback: the collection's own rule file, wherever udev runs (or forced)."""
+    mgr = read["managers"]
+    if not (forced or mgr.get("udev_rules_d") or mgr.get("udevadm")):
+        return None
+    return Choice(NAME, PATH, "udev rule (fallback: nothing else on this host that "
+                  "can carry ethtool settings manages %s)" % iface,
+                  info={"ethtool_path": mgr.get("ethtool_path") or "/sbin/ethtool"})

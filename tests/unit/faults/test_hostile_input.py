@@ -24,7 +24,9 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade impo
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import plan as KP
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import read as KR
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as OF
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import apply as OA
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import plan as OP
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import read as OR
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     FileChange,
     file_transaction,
@@ -62,7 +64,7 @@ def user_path_builders(bad):
         "retention": lambda: R.retention(bad, 3),
         "apply_script": lambda: R.apply_script({"iptables": [], "files": []}, bad),
         "file_transaction": lambda: file_transaction([FileChange("/etc/x", "x")], bad),
-        "offload apply": lambda: OF.build_apply_script(
+        "offload apply": lambda: OA.build_apply_script(
             {"changes": [], "nm_commands": [], "runtime": [], "interfaces": {}}, bad),
         "stamp": lambda: R.rollback_script(good, bad),
     }
@@ -158,11 +160,11 @@ def test_offload_apply_with_hostile_paths_contents_and_interface_names(tmp_path,
     if outcome == "ethtool fails":
         env["STUB_FAIL"] = "off"
     bk = str(tmp_path / "backup")
-    script, nonce = OF.build_apply_script(plan, bk)
+    script, nonce = OA.build_apply_script(plan, bk)
     assert sh_syntax_ok(script)[0]
     p = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, env=env, cwd=str(cdir),
                        check=False)
-    res = OF.parse_apply(p.stdout, nonce, plan, bk)
+    res = OA.parse_apply(p.stdout, nonce, plan, bk)
     assert_no_canary(cdir)
     if outcome == "ok":
         assert res["ok"], res
@@ -212,7 +214,7 @@ def test_drop_scripts_with_hostile_rule_comments_run_nothing(tmp_path, cdir):
 
 def test_every_other_generated_script_passes_sh_n(tmp_path, cdir):
     bad = canaries(cdir)
-    texts = [probe.build_probe()[0], OF.build_read_script()[0], NQ.read_script()[0]]
+    texts = [probe.build_probe()[0], OR.build_read_script()[0], NQ.read_script()[0]]
     txn = file_transaction([FileChange("/boot/grub/" + b.replace("/", "_"), b) for b in bad], "/var/backups/k")
     secs = KR.probe_sections(["linux-image-6.1.0-13-amd64"]) + KA.default_sections(
         {"needed": True, "commands": ["grubby --set-default /boot/vmlinuz-6.1.0-13-amd64"]}, None,
@@ -243,17 +245,17 @@ def test_odd_interface_names_do_not_block_offload_of_the_others(cdir):
     ns = NS()
     try:
         ns.ok("ip link add 'a;b' type veth peer name '`touch${IFS}k2`' && ip link add good0 type veth peer name good1")
-        script, nonce = OF.build_read_script()
+        script, nonce = OR.build_read_script()
         rc, out, err = ns.sh(script, cwd=str(cdir))
         assert rc == 0, err
-        read = OF.parse_read(out, nonce)
+        read = OR.parse_read(out, nonce)
         assert {"a;b", "`touch${IFS}k2`", "good0", "good1"} <= set(read["interfaces"])
-        plan = OF.plan(read, ["gso"], persist=False)
+        plan = OP.plan(read, ["gso"], persist=False)
         assert not plan["errors"], plan["errors"]
         assert {r["interface"] for r in plan["runtime"]} >= {"a;b", "`touch${IFS}k2`", "good0"}
-        script, nonce = OF.build_apply_script(plan, "/var/backups/kcrash-nfqueue/offload-test")
+        script, nonce = OA.build_apply_script(plan, "/var/backups/kcrash-nfqueue/offload-test")
         rc, out, err = ns.sh(script, cwd=str(cdir))
-        res = OF.parse_apply(out, nonce, plan, "/var/backups/kcrash-nfqueue/offload-test")
+        res = OA.parse_apply(out, nonce, plan, "/var/backups/kcrash-nfqueue/offload-test")
         assert res["ok"], res
         for n in ("a;b", "`touch${IFS}k2`", "good0"):
             assert "generic-segmentation-offload: off" in ns.ok("ethtool -k %s" % _sq(n))

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import offload as OF
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import apply as OF
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import FileChange, posix_cksum
 
 from conftest import stand_ins

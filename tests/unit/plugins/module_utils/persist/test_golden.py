@@ -8,11 +8,13 @@ Fixtures and their sources: tests/unit/fixtures/persist/<backend>/SOURCES.md.
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import persist
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
 
 import persist_golden as golden
 
-BACKENDS = ("ifcfg", "nm", "networkd", "netplan", "ifupdown", "udev")
+# every back end in persist.BACKENDS has golden cases (a new back end brings its own)
+BACKENDS = persist.names()
 CASES = [(b,) + c for b in BACKENDS for c in golden.cases(b)]
 
 
@@ -37,6 +39,7 @@ def test_golden(backend, key, text, case, info):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_unsupported_feature_is_refused(backend):
+    assert golden.cases(backend), "no golden cases for %s" % backend
     with pytest.raises(PersistError) as e:
         golden.backend(backend).render("", "eth0", ["lro", "rx"], {})
     assert "unsupported feature" in str(e.value)

@@ -8,7 +8,9 @@ import subprocess
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, ifcfg
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ifcfg
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
 
 import persist_golden as golden
 from conftest import require_tool
@@ -271,7 +273,7 @@ def test_lab_boot_replay_applies_lro_off_from_every_rendered_file(tmp_path, key,
     assert replay == run_initscripts(tmp_path, rendered)
     offload = [c for c in replay if c[:2] in (["-K", case["iface"]], ["--offload", case["iface"]])]
     assert offload and any(dict(zip(c[2::2], c[3::2])).get(a) == "off"
-                           for c in offload for a in ifcfg.ALIASES["lro"]), replay
+                           for c in offload for a in ethtool.OFFLOAD_ALIASES["lro"]), replay
 
 
 @pytest.mark.parametrize("key", sorted(TRICKY))

@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, ifupdown
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ifupdown
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
 
 
 def test_sourced_order_and_manages():
@@ -62,7 +63,7 @@ def test_refusals():
 
 from persist_golden import applied_state  # noqa: E402
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistUnclear  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistUnclear  # noqa: E402
 
 
 @pytest.mark.parametrize("line,features,hook", [

@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The INI-style line editor shared by the NetworkManager keyfile and systemd .link back ends."""
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import effective_files, ini
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ini
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import effective_files
 
 KEY_RE = ini.key_line_re("A-Za-z0-9_.-")
 LINK_KEY_RE = ini.key_line_re("A-Za-z0-9")

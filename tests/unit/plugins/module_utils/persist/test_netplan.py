@@ -10,7 +10,8 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, netplan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import netplan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
 
 import persist_golden as golden
 from conftest import require_tool

@@ -5,7 +5,8 @@
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, networkd
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import networkd
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
 
 import persist_golden as golden
 

@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, nm
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import nm
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
 
 import persist_golden as golden
 from conftest import require_tool

@@ -13,6 +13,8 @@ import re
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
+
 import persist_golden as golden
 
 COMMENT = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, blacklist_categories=("Cc", "Cs")),
@@ -77,8 +79,8 @@ def _features_off(name, text, iface):
         on = set()
         for c in mod.commands(text):
             if c[:2] == ["-K", iface]:
-                on |= set(f for f in mod.ALIASES for k, v in zip(c[2::2], c[3::2])
-                          if k in mod.ALIASES[f] and v == "off")
+                on |= set(f for f in ethtool.OFFLOAD_ALIASES for k, v in zip(c[2::2], c[3::2])
+                          if k in ethtool.OFFLOAD_ALIASES[f] and v == "off")
         return on
     if name == "nm":
         eth = golden.backend("nm").keyfile_values(text).get("ethtool", {})

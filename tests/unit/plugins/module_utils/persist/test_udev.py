@@ -5,7 +5,8 @@
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import PersistError, udev
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import udev
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
 
 
 def test_parse_and_manages():
