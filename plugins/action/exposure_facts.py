@@ -30,18 +30,15 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import (
     walk_answer,
 )
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy import registry
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 # the read script of each strategy that can ride along with the probe: (planner module,
-# function). Imported only when asked for: every task imports its action afresh in each
-# worker process, and the planners are the largest modules of the collection.
-# The offload read leaves out its interface walk: the probe walks already (the offload action
-# gets the probe's walk from the kept answer's extra "walk").
-STRATEGY_READS = {
-    "offload": ("plans.offload", "build_read_script", {"walk": False}),
-    "drop": ("plans.nfqueue", "read_script", {}),
-}
+# function, kwargs), from the strategy registry. Imported only when asked for: every task
+# imports its action afresh in each worker process, and the planners are the largest modules
+# of the collection.
+STRATEGY_READS = registry.READS
 
 
 def strategy_read_script(kind):

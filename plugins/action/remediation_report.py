@@ -22,8 +22,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import Kcras
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import report_files
 
 # what the strategy roles register (roles/offload, roles/nfqueue_drop, roles/kernel_upgrade)
-RESULT_VARS = {"offload": "kcrash_offload_result", "drop": "kcrash_drop_result",
-               "kernel": "kcrash_kernel_result"}
+RESULT_VARS = dict((s.name, s.result_var) for s in registry.REGISTRY)
 
 ARGS = {
     "dir": {"type": "path", "default": "reports"},
