@@ -15,9 +15,9 @@ author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 version_added: 1.1.0
 short_description: The collection's remediation strategies, from its one registry
 description:
-  - Returns parts of the strategy registry (C(plugins/module_utils/strategy/registry.py)):
+  - Returns parts of the strategy registry (C(plugins/module_utils/strategy/registry.py)), such as
     which role applies each strategy, which read the detection trip carries for each value of
-    C(kcrash_strategy), the apply order.
+    C(kcrash_strategy) and the apply order.
   - Controller only, pure data; C(playbooks/remediate.yml) and C(roles/remediate) use it instead
     of keeping their own tables.
 options:

@@ -381,6 +381,15 @@ def document(kind, mode, title, generated, run_info, hosts, complete=True, drift
             "drift": drift, "legend": LEGEND, "hosts": hosts}
 
 
+def written_result(report, paths, history, removed):
+    """The result keys both report actions return once the files are written: never
+    ``changed`` (the report is the controller's output, not a change on any host), the latest
+    ``paths`` and the timestamped ``history`` by format, the ``removed`` old files, the
+    report's ``counts`` and ``hosts_total``."""
+    return {"changed": False, "paths": paths, "history": history, "removed": removed,
+            "counts": report["counts"], "hosts_total": report["total"]}
+
+
 def empty_run(run_id="19700101T000000Z"):
     """A run object for callers without task variables (filters, tests)."""
     return run({}, run_id, None, None)

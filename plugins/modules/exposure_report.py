@@ -21,6 +21,8 @@ description:
   - Never reports C(changed) (detection changes no host; the report is the controller's output).
 version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
+extends_documentation_fragment:
+  - kcrash.nfqueue.attributes.report
 options:
   dir:
     description: Directory on the controller for the report files (created if missing).
@@ -44,13 +46,6 @@ options:
     description: Timestamped report files of this many runs are kept.
     type: int
     default: 10
-attributes:
-  check_mode:
-    support: full
-    description: Writes the report in check mode too; changes nothing on any host.
-  diff_mode:
-    support: none
-    description: The report is output, not managed state.
 """
 
 EXAMPLES = r"""

@@ -33,6 +33,8 @@ description:
     the task never reports C(changed).
 version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
+extends_documentation_fragment:
+  - kcrash.nfqueue.attributes.report
 options:
   dir:
     description: Directory on the controller for the report files (created if missing).
@@ -63,11 +65,7 @@ options:
     default: true
 attributes:
   check_mode:
-    support: full
     description: Writes the drift report; changes nothing on any host.
-  diff_mode:
-    support: none
-    description: The report is output, not managed state; there is nothing to diff.
 """
 
 EXAMPLES = r"""
