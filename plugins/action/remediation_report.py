@@ -49,5 +49,5 @@ class ActionModule(ReportActionBase):
         report["run"] = report_files.run_info(task_vars, answered, self._task, args["complete"])
         return report, "%s-%s" % (args["prefix"], report["mode"]), remediation_report.render_all(report)
 
-    def summary(self, args, report, written):
-        return remediation_report.action_result(report, written)
+    def summary(self, args, rep, written):
+        return remediation_report.action_result(rep, written)

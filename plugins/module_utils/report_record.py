@@ -21,12 +21,14 @@ import time
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import backup_name, quote
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy import registry
 
 SCHEMA = "kcrash.nfqueue/report/v1"
 
 LEVELS = ("exposed", "at_risk", "unknown", "not_exposed")
 STATUSES = ("ok", "unreachable", "failed", "not_run")
-ACTIONS = ("offload", "drop", "kernel")
+#: The strategies a host record can list, in apply order (schema v1: docs/schema/report-v1.json).
+ACTIONS = registry.ACTION_ORDER
 
 LEGEND = {
     "status": {

@@ -23,10 +23,9 @@ version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 extends_documentation_fragment:
   - kcrash.nfqueue.attributes.report
+  - kcrash.nfqueue.report_files
 options:
   dir:
-    description: Directory on the controller for the report files (created if missing).
-    type: path
     required: true
   name:
     description: Base name of the files.
@@ -42,10 +41,6 @@ options:
     elements: str
     choices: [csv, html, json, rules.csv]
     default: [json, csv, html]
-  keep:
-    description: Timestamped report files of this many runs are kept.
-    type: int
-    default: 10
 """
 
 EXAMPLES = r"""

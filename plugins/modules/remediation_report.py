@@ -35,10 +35,9 @@ version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 extends_documentation_fragment:
   - kcrash.nfqueue.attributes.report
+  - kcrash.nfqueue.report_files
 options:
   dir:
-    description: Directory on the controller for the report files (created if missing).
-    type: path
     default: reports
   hosts:
     description: Host names to report on (normally every host the run targeted).
@@ -55,10 +54,6 @@ options:
   plans:
     description: The plans by host (C(kcrash_remediation)); default is the task variable C(kcrash_remediation).
     type: dict
-  keep:
-    description: Timestamped report files of this many runs are kept.
-    type: int
-    default: 10
   complete:
     description: V(false) marks an interim report, written before the run ends.
     type: bool

@@ -34,8 +34,8 @@ class ReportActionBase(ShellActionBase):
         """``(report, base file name, {format: text})``; ``report["run"]`` set (run_info)."""
         raise NotImplementedError("%s must implement render()" % type(self).__name__)
 
-    def summary(self, args, report, written):
-        """The task's result keys, from the report and ``written`` (the common keys:
+    def summary(self, args, rep, written):
+        """The task's result keys, from the report ``rep`` and ``written`` (the common keys:
         ``report_record.written_result``)."""
         raise NotImplementedError("%s must implement summary()" % type(self).__name__)
 

@@ -20,7 +20,7 @@ NAME = PREFIX + "-clean"
 def _lab_up():
     env = dict(os.environ, KCRASH_LAB_NAME_PREFIX=PREFIX)
     return subprocess.run(["bash", os.path.join(REPO, "scripts", "lab.sh"), "up", "clean"],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
 @pytest.fixture

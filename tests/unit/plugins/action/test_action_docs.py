@@ -28,7 +28,9 @@ def _documented_options(module):
         var = fragment.split(".")[3].upper() if fragment.count(".") == 3 else "DOCUMENTATION"
         frag_mod = importlib.import_module("%s.doc_fragments.%s" % (PKG, frag))
         opts.update(yaml.safe_load(getattr(frag_mod.ModuleDocFragment, var))["options"] or {})
-    opts.update(doc["options"])
+    for name, option in doc["options"].items():
+        # as ansible-core merges: the fragment's option updated by the module's own keys
+        opts[name] = dict(opts.get(name) or {}, **option)
     return opts
 
 

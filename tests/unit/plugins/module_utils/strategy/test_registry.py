@@ -7,6 +7,7 @@ from it says what the hand-kept tables said, and the static YAML (argument specs
 catalog, module docs) names the same strategies."""
 
 import importlib
+import json
 import os
 import re
 
@@ -16,7 +17,7 @@ import yaml
 from conftest import REPO
 from test_choose import INCIDENT, el7_fixable
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import catalog
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import catalog, report_record
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy import choose, registry
 
 PKG = "ansible_collections.kcrash.nfqueue.plugins"
@@ -80,3 +81,23 @@ def test_every_plan_choose_strategy_makes_is_one_the_choice_may_plan():
         for choice in registry.CHOICES:
             plan = choose.choose_strategy(facts, strategy=choice, window="02:00", kernel_target="")
             assert set(plan["actions"]) <= set(registry.may_plan(choice)), (choice, plan)
+
+
+def test_report_schema_lists_the_registrys_strategies():
+    with open(os.path.join(REPO, "docs", "schema", "report-v1.json")) as f:
+        schema = json.load(f)
+    enums = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("enum") and "offload" in node["enum"]:
+                enums.append(node["enum"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(schema)
+    assert len(enums) == 2 and all(e == list(registry.ACTION_ORDER) for e in enums)
+    assert report_record.ACTIONS == registry.ACTION_ORDER
+    assert sorted(report_record._RESULT_READERS) == sorted(registry.BY_NAME)
