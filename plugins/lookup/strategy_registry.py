@@ -24,11 +24,11 @@ options:
   _terms:
     description:
       - Which parts, each one of V(strategies) (one dict per strategy, in apply order, with
-        C(name), C(role), C(action), C(catalog_id), C(read), C(result_var), C(tags)),
+        C(name), C(role), C(action), C(catalog_id), C(read), C(result_var), C(tags), C(immediate)),
         V(choices) (what C(kcrash_strategy) may say), V(order) (strategy names in apply order),
         V(roles) (strategy name -> role), V(reads) (C(kcrash_strategy) value -> the strategies
         whose read the detection trip carries), V(result_vars) (strategy name -> what its role
-        registers).
+        registers), V(immediate) (the strategies whose fix holds without a reboot).
       - None returns the whole registry as one dict with those keys.
     type: list
     elements: str

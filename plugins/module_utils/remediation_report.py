@@ -22,6 +22,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_page
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record as record
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.report_format import json_text
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy import registry
 
 # Outcome per host, from worst to best (the report sorts by it).
 OUTCOMES = (
@@ -98,7 +99,7 @@ def _outcome(row, status, check_mode):
         return "drift"
     if row["verdict_after"] is None:
         return "apply_failed"
-    if row["verdict_after"] == "exposed" and set(row["actions"]) & set(("offload", "drop")):
+    if row["verdict_after"] == "exposed" and set(row["actions"]) & set(registry.IMMEDIATE):
         return "still_exposed"
     if row["verdict_after"] == "not_exposed":
         return "remediated"

@@ -30,8 +30,10 @@ from collections import namedtuple
 #: action/module; ``catalog_id``: the workaround row of ``catalog.py`` it implements;
 #: ``read``: ``(module under module_utils, function, kwargs)`` returning ``(script, nonce)``,
 #: the read trip the detection trip can carry for it, or None; ``result_var``: what its role
-#: registers (the remediation report reads it); ``tags``: the tags that select it.
-Strategy = namedtuple("Strategy", "name role action catalog_id read result_var tags")
+#: registers (the remediation report reads it); ``tags``: the tags that select it;
+#: ``immediate``: the fix holds as soon as it is applied, no reboot (a host re-detected as
+#: still exposed after it failed).
+Strategy = namedtuple("Strategy", "name role action catalog_id read result_var tags immediate")
 
 #: The strategies, in the order they are applied on one host: the immediate fixes first, the
 #: reboot last.
@@ -41,16 +43,16 @@ REGISTRY = (
         # the probe walks the interfaces already: the offload action gets the probe's walk
         # from the kept answer's extra "walk"
         read=("plans.offload", "build_read_script", {"walk": False}),
-        result_var="kcrash_offload_result", tags=("offload",),
+        result_var="kcrash_offload_result", tags=("offload",), immediate=True,
     ),
     Strategy(
         name="drop", role="nfqueue_drop", action="nfqueue_target", catalog_id="nfqueue-to-drop",
         read=("plans.nfqueue", "read_script", {}),
-        result_var="kcrash_drop_result", tags=("drop",),
+        result_var="kcrash_drop_result", tags=("drop",), immediate=True,
     ),
     Strategy(
         name="kernel", role="kernel_upgrade", action="kernel_upgrade", catalog_id="kernel-upgrade",
-        read=None, result_var="kcrash_kernel_result", tags=("kernel",),
+        read=None, result_var="kcrash_kernel_result", tags=("kernel",), immediate=False,
     ),
 )
 
@@ -64,6 +66,9 @@ ACTION_ORDER = tuple(s.name for s in REGISTRY)
 #: report only.
 AUTO = ("offload", "kernel")
 COMPOSITE = (("auto", AUTO), ("none", ()))
+
+#: The strategies whose fix holds without a reboot.
+IMMEDIATE = tuple(s.name for s in REGISTRY if s.immediate)
 
 #: What ``kcrash_strategy`` may say: ``auto``, each strategy, ``none``.
 CHOICES = ("auto",) + ACTION_ORDER + ("none",)
@@ -93,12 +98,13 @@ def reads_for_choices():
 def as_data():
     """The registry as plain data for playbooks (the ``kcrash.nfqueue.strategy_registry``
     filter): ``strategies`` (one dict per strategy, in apply order), ``choices``, ``order``,
-    ``roles`` (name -> role), ``reads`` (choice -> reads carried), ``result_vars``."""
+    ``roles`` (name -> role), ``reads`` (choice -> reads carried), ``result_vars``,
+    ``immediate`` (the strategies whose fix holds without a reboot)."""
     return {
         "strategies": [
             {"name": s.name, "role": s.role, "action": s.action, "catalog_id": s.catalog_id,
              "read": list(s.read[:2]) if s.read else None, "result_var": s.result_var,
-             "tags": list(s.tags)}
+             "tags": list(s.tags), "immediate": s.immediate}
             for s in REGISTRY
         ],
         "choices": list(CHOICES),
@@ -106,4 +112,5 @@ def as_data():
         "roles": dict((s.name, s.role) for s in REGISTRY),
         "reads": reads_for_choices(),
         "result_vars": dict((s.name, s.result_var) for s in REGISTRY),
+        "immediate": list(IMMEDIATE),
     }

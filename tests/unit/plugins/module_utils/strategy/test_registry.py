@@ -40,6 +40,8 @@ def test_derived_tables_say_what_the_hand_kept_ones_said():
     assert data["reads"] == {"auto": ["offload"], "offload": ["offload"], "drop": ["drop"]}
     assert data["roles"] == {"offload": "offload", "drop": "nfqueue_drop", "kernel": "kernel_upgrade"}
     assert [s["role"] for s in data["strategies"]] == ["offload", "nfqueue_drop", "kernel_upgrade"]
+    # remediate.yml's re-detection and the report's still_exposed: offload and drop hold at once
+    assert data["immediate"] == ["offload", "drop"]
 
 
 def test_kcrash_strategy_choices_in_the_argument_spec_are_the_registrys():
