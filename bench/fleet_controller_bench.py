@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(REPO, ".build", "pytest-collections"))
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report  # noqa: E402
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.awx_artifacts import artifacts  # noqa: E402
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import plan_fleet  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy.fleet import plan_fleet  # noqa: E402
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.report_merge import merge  # noqa: E402
 
 FIXTURES = os.path.join(REPO, "tests", "unit", "fixtures", "report")

@@ -30,18 +30,15 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.probe import (
     walk_answer,
 )
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import combine
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy import registry
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 # the read script of each strategy that can ride along with the probe: (planner module,
-# function). Imported only when asked for: every task imports its action afresh in each
-# worker process, and the planners are the largest modules of the collection.
-# The offload read leaves out its interface walk: the probe walks already (the offload action
-# gets the probe's walk from the kept answer's extra "walk").
-STRATEGY_READS = {
-    "offload": ("offload.read", "build_read_script", {"walk": False}),
-    "drop": ("plans.nfqueue", "read_script", {}),
-}
+# function, kwargs), from the strategy registry. Imported only when asked for: every task
+# imports its action afresh in each worker process, and the planners are the largest modules
+# of the collection.
+STRATEGY_READS = registry.READS
 
 
 def strategy_read_script(kind):
@@ -59,38 +56,50 @@ ARGSPEC = {
 }
 
 
+def kept_probe_source(kept):
+    """What ``probe.source`` says of a probe answer a strategy's apply trip carried (``kept``:
+    ``read_cache.load``'s entry)."""
+    reread = kept["extra"].get("reread")
+    if reread:
+        return ("%s re-read after the change by the strategy's trip %.1f s earlier; the other "
+                "sections from this run's detection trip %.1f s earlier"
+                % (", ".join(reread["sections"]), kept["age"], kept["age"] + reread["base_age"]))
+    return "probe carried after the change by the strategy's trip %.1f s earlier" % kept["age"]
+
+
+def probe_with_reads(strategy_reads):
+    """``(script, nonce, reads)``: the detection probe combined with the read scripts of
+    ``strategy_reads`` (``reads``: ``[(kind, script, nonce)]``, each kind once)."""
+    script, nonce = build_probe()
+    reads = []
+    for kind in dict.fromkeys(strategy_reads):
+        text, read_nonce = strategy_read_script(kind)
+        reads.append((kind, text, read_nonce))
+    if reads:
+        script = combine([script] + [text for dummy, text, dummy2 in reads])
+    return script, nonce, reads
+
+
 class ActionModule(ShellActionBase):
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _v, args = self.validate_argument_spec(argument_spec=ARGSPEC)
+    ARGSPEC = ARGSPEC
+
+    def run_action(self, args, task_vars, result):
         host = self.host_label(task_vars)
         refs = read_cache.references(task_vars)
-        out = nonce = None
+        out = nonce = reread = None
         err = ""
         reads = []
         trips, secs, source = 0, 0.0, "probe trip"
-        reread = None
         if args["reuse_probe"]:
             kept, dummy_reason = read_cache.load(task_vars, host, "probe", args["reuse_max_age"])
             if kept is not None:
                 nonce, out = kept["nonce"], kept["stdout"]
                 reread = kept["extra"].get("reread")
-                if reread:
-                    source = ("%s re-read after the change by the strategy's trip %.1f s earlier; the other "
-                              "sections from this run's detection trip %.1f s earlier"
-                              % (", ".join(reread["sections"]), kept["age"], kept["age"] + reread["base_age"]))
-                else:
-                    source = "probe carried after the change by the strategy's trip %.1f s earlier" % kept["age"]
+                source = kept_probe_source(kept)
             refs = read_cache.discard(task_vars, "probe")
         if out is None:
-            script, nonce = build_probe()
-            for kind in dict.fromkeys(args["strategy_reads"]):
-                text, read_nonce = strategy_read_script(kind)
-                reads.append((kind, text, read_nonce))
-            if reads:
-                script = combine([script] + [text for dummy, text, dummy2 in reads])
+            script, nonce, reads = probe_with_reads(args["strategy_reads"])
             rc, out, err, trips, secs = self.run_sh(script, task_vars, "detection probe")
             if rc != 0 or not out:
                 return self.fail(

@@ -47,11 +47,9 @@ def read_sosreport(root):
 class ActionModule(ShellActionBase):
 
     _requires_connection = False
+    ARGSPEC = ARGSPEC
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _v, args = self.validate_argument_spec(argument_spec=ARGSPEC)
+    def run_action(self, args, task_vars, result):
         root = args["path"]
         if not os.path.isdir(root):
             return {"failed": True, "msg": "sosreport %s: not a directory" % root}

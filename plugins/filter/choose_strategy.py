@@ -12,11 +12,8 @@ from ansible.errors import AnsibleFilterError
 from jinja2 import Undefined
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import (
-    HOST_DEFAULTS,
-    choose_strategy,
-    plan_fleet,
-)
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy.choose import choose_strategy
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy.fleet import HOST_DEFAULTS, plan_fleet
 
 _PASSED_THROUGH = tuple(HOST_DEFAULTS) + ("kcrash_offload_interfaces",)
 

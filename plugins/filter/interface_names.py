@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import interface_items
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy.fleet import interface_items
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import ifname_problem
 
 

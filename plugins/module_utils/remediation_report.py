@@ -22,6 +22,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_page
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record as record
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.report_format import json_text
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy import registry
 
 # Outcome per host, from worst to best (the report sorts by it).
 OUTCOMES = (
@@ -98,7 +99,7 @@ def _outcome(row, status, check_mode):
         return "drift"
     if row["verdict_after"] is None:
         return "apply_failed"
-    if row["verdict_after"] == "exposed" and set(row["actions"]) & set(("offload", "drop")):
+    if row["verdict_after"] == "exposed" and set(row["actions"]) & set(registry.IMMEDIATE):
         return "still_exposed"
     if row["verdict_after"] == "not_exposed":
         return "remediated"
@@ -132,3 +133,48 @@ def to_csv(report):
 
 def to_html(report):
     return report_page.html(report)
+
+
+def render_all(report):
+    """{format: text} of every file the remediation report writes."""
+    return {"json": to_json(report), "csv": to_csv(report), "rules.csv": report_page.rules_csv(report),
+            "html": to_html(report)}
+
+
+def _hostvar(hostvars, name, var):
+    try:
+        return hostvars[name].get(var)
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
+def hosts_from_vars(names, plans, hostvars, result_vars):
+    """:func:`build`'s input from what ``remediate.yml`` keeps: ``plans`` (``kcrash_remediation``:
+    {host: {plan, before}}), ``hostvars`` (each host's ``kcrash_redetect`` and
+    ``kcrash_detect_result``) and ``result_vars`` ({action: the variable its role registers})."""
+    hosts = {}
+    for name in names:
+        planned = plans.get(name) or {}
+        redetect = _hostvar(hostvars, name, "kcrash_redetect") or {}
+        after = (redetect.get("ansible_facts") or {}).get("kcrash_nfqueue") \
+            if isinstance(redetect, dict) and not redetect.get("skipped") else None
+        results = dict((action, _hostvar(hostvars, name, var)) for action, var in result_vars.items())
+        hosts[name] = {"plan": planned.get("plan"), "before": planned.get("before"), "after": after,
+                       "results": results, "detection": _hostvar(hostvars, name, "kcrash_detect_result")}
+    return hosts
+
+
+def action_result(report, written):
+    """The ``remediation_report`` action's result, from the report and ``written`` (``paths``,
+    ``history``, ``removed`` of the files written)."""
+    outcomes = report["counts"]["outcome"]
+    out = record.written_result(report, written["paths"], written["history"], written["removed"])
+    out.update({
+        "mode": report["mode"],
+        "drift": report["drift"],
+        "outcomes": outcomes,
+        "msg": "%s report for %d host(s): %s (%s)" % (
+            report["mode"], report["total"], written["paths"]["html"],
+            ", ".join("%s %d" % kv for kv in sorted(outcomes.items())) or "no host"),
+    })
+    return out

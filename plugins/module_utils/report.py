@@ -95,3 +95,18 @@ def summary_lines(report):
         elif r["crashed_before"]:
             lines.append("%s: %s but crashed this way before" % (r["host"], r["verdict"]))
     return lines
+
+
+#: The files the ``exposure_report`` action can write: format -> renderer.
+RENDERERS = {"json": render_json, "csv": render_csv, "rules.csv": render_rules_csv, "html": render_html}
+
+
+def action_result(report, written, formats):
+    """The ``exposure_report`` action's result: ``written`` (``paths``, ``history``,
+    ``removed`` of the files written), the summary lines and the message, listing the files of
+    ``formats`` in that order."""
+    listed = ", ".join(written["paths"][f] for f in formats)
+    out = record.written_result(report, written["paths"], written["history"], written["removed"])
+    out["summary"] = summary_lines(report) + ["report: " + listed]
+    out["msg"] = "exposure report for %d host(s): %s" % (report["total"], listed)
+    return out

@@ -21,12 +21,14 @@ import time
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import netdev
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import backup_name, quote
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy import registry
 
 SCHEMA = "kcrash.nfqueue/report/v1"
 
 LEVELS = ("exposed", "at_risk", "unknown", "not_exposed")
 STATUSES = ("ok", "unreachable", "failed", "not_run")
-ACTIONS = ("offload", "drop", "kernel")
+#: The strategies a host record can list, in apply order (schema v1: docs/schema/report-v1.json).
+ACTIONS = registry.ACTION_ORDER
 
 LEGEND = {
     "status": {
@@ -379,6 +381,15 @@ def document(kind, mode, title, generated, run_info, hosts, complete=True, drift
     return {"schema": SCHEMA, "kind": kind, "mode": mode, "title": title, "generated": generated,
             "complete": bool(complete), "run": run_info, "total": len(hosts), "counts": counts(hosts),
             "drift": drift, "legend": LEGEND, "hosts": hosts}
+
+
+def written_result(report, paths, history, removed):
+    """The result keys both report actions return once the files are written: never
+    ``changed`` (the report is the controller's output, not a change on any host), the latest
+    ``paths`` and the timestamped ``history`` by format, the ``removed`` old files, the
+    report's ``counts`` and ``hosts_total``."""
+    return {"changed": False, "paths": paths, "history": history, "removed": removed,
+            "counts": report["counts"], "hosts_total": report["total"]}
 
 
 def empty_run(run_id="19700101T000000Z"):

@@ -40,6 +40,8 @@ description:
     fails the task with a message naming the host and the command.
   - Use C(become) where the remote user is not root (iptables-save and the crash directory
     need it).
+extends_documentation_fragment:
+  - kcrash.nfqueue.attributes.facts
 options:
   include_raw:
     description:
@@ -71,16 +73,6 @@ options:
     description: Oldest carried probe answer (seconds) that O(reuse_probe) accepts.
     type: int
     default: 300
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
-  facts:
-    support: full
-    description: Returns C(ansible_facts.kcrash_nfqueue).
 notes:
   - The verdict logic is described in C(docs/detection.md) of the collection.
 """
@@ -236,7 +228,7 @@ ansible_facts:
           elements: dict
           contains:
             family:
-              description: V(ipv4), V(ipv6) for iptables; the nft family (V(ip), V(ip6), V(inet) ...) for nft.
+              description: V(ipv4), V(ipv6) for iptables; the nft table family (V(ip), V(ip6), V(inet) ...) for native nft.
               type: str
             backend:
               description: V(legacy), V(nft) (iptables-nft) or V(nftables) (native nft).
@@ -248,16 +240,16 @@ ansible_facts:
               description: Chain name.
               type: str
             position:
-              description: 1-based position in the chain.
+              description: 1-based position in the chain when read.
               type: int
             rule:
-              description: The rule's exact text (C(-A CHAIN ...)) or the nft statement line.
+              description: The rule as read, its C(-A CHAIN ...) line without counters, or the nft rule text.
               type: str
             handle:
-              description: nft rule handle, V(null) for iptables.
+              description: nft rule handle (native nft), else V(null).
               type: int
             queue:
-              description: C(num), C(balance) ([first, last]), C(bypass), C(fanout).
+              description: The queue target, C(num), C(balance) ([first, last]), C(bypass), C(fanout).
               type: dict
             reachable_from:
               description: Built-in chains (or nft base chains) from which the rule's chain is reached.

@@ -21,10 +21,11 @@ description:
   - Never reports C(changed) (detection changes no host; the report is the controller's output).
 version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
+extends_documentation_fragment:
+  - kcrash.nfqueue.attributes.report
+  - kcrash.nfqueue.report_files
 options:
   dir:
-    description: Directory on the controller for the report files (created if missing).
-    type: path
     required: true
   name:
     description: Base name of the files.
@@ -40,17 +41,6 @@ options:
     elements: str
     choices: [csv, html, json, rules.csv]
     default: [json, csv, html]
-  keep:
-    description: Timestamped report files of this many runs are kept.
-    type: int
-    default: 10
-attributes:
-  check_mode:
-    support: full
-    description: Writes the report in check mode too; changes nothing on any host.
-  diff_mode:
-    support: none
-    description: The report is output, not managed state.
 """
 
 EXAMPLES = r"""

@@ -31,6 +31,8 @@ description:
     nothing. C(--diff) shows the /etc/default/grub change when one is needed.
 version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
+extends_documentation_fragment:
+  - kcrash.nfqueue.attributes
 options:
   target:
     description: Kernel release to install, in C(uname -r) form (e.g. C(3.10.0-1160.119.1.el7.x86_64),
@@ -87,6 +89,12 @@ options:
 notes:
   - No Python is needed on the target; gather_facts is not needed.
   - Round trips - 1 (read; check mode, nothing to do) up to 4 (read, install, boot default, reboot schedule).
+attributes:
+  check_mode:
+    description: Reports what would be installed, which boot entry and when the reboot would happen; changes nothing.
+  diff_mode:
+    description: Shows the /etc/default/grub change when one is needed (the package install and the boot default are in the result).
+    support: partial
 """
 
 EXAMPLES = r"""

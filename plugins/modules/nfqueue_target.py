@@ -50,6 +50,7 @@ description:
 version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 extends_documentation_fragment:
+  - kcrash.nfqueue.attributes
   - kcrash.nfqueue.carried_read
 options:
   target:
@@ -197,10 +198,8 @@ options:
 attributes:
   check_mode:
     description: Runs the read round trip only and lists each rule and file that would change.
-    support: full
   diff_mode:
     description: Returns the before/after rule lines per table and the saved files before/after.
-    support: full
 notes:
   - With O(reuse_read), a read that is seconds old is safe to apply from. The apply trip compares
     the affected chains with the ones planned from right before the restores, and reads again
@@ -250,10 +249,10 @@ changes:
   elements: dict
   contains:
     family:
-      description: C(ipv4)/C(ipv6) for iptables, the nft table family for native nft.
+      description: V(ipv4), V(ipv6) for iptables; the nft table family (V(ip), V(ip6), V(inet) ...) for native nft.
       type: str
     backend:
-      description: C(legacy), C(nft) (iptables-nft) or C(nftables) (native nft).
+      description: V(legacy), V(nft) (iptables-nft) or V(nftables) (native nft).
       type: str
     table:
       description: Table name.
@@ -265,10 +264,10 @@ changes:
       description: 1-based position in the chain when read.
       type: int
     handle:
-      description: nft rule handle (native nft), else null.
+      description: nft rule handle (native nft), else V(null).
       type: int
     rule:
-      description: The rule as read (C(-A ...) line without counters, or the nft rule text).
+      description: The rule as read, its C(-A CHAIN ...) line without counters, or the nft rule text.
       type: str
     new_rule:
       description: The rule after the change.
@@ -277,10 +276,10 @@ changes:
       description: The normalised nft queue statement (native nft only).
       type: str
     queue:
-      description: "C({num, balance, bypass, fanout}) of the queue target."
+      description: The queue target, C(num), C(balance) ([first, last]), C(bypass), C(fanout).
       type: dict
     reachable_from:
-      description: Built-in chains (nft base chains) from which the rule is reached.
+      description: Built-in chains (or nft base chains) from which the rule's chain is reached.
       type: list
       elements: str
     persisted:

@@ -33,6 +33,7 @@ description:
 version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
 extends_documentation_fragment:
+  - kcrash.nfqueue.attributes
   - kcrash.nfqueue.carried_read
 options:
   features:
@@ -114,10 +115,8 @@ options:
 attributes:
   check_mode:
     description: Runs the read round trip only and reports what would change.
-    support: full
   diff_mode:
     description: Returns file diffs and feature states before/after.
-    support: full
 notes:
   - With O(reuse_read), a read that is seconds old is safe to apply from. Every file is replaced
     only if it still has the content planned from (else nothing is changed), C(ethtool -K ... off)

@@ -18,6 +18,8 @@ description:
     never cancelled.
 version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
+extends_documentation_fragment:
+  - kcrash.nfqueue.attributes
 options:
   state:
     description: C(list) the marked reboots, C(scheduled) (exactly one at O(time); others are replaced) or
@@ -44,6 +46,12 @@ options:
     description: Command an at job runs.
     type: str
     default: shutdown -r now
+attributes:
+  check_mode:
+    description: Lists the marked reboots and what would be scheduled or cancelled; changes nothing.
+  diff_mode:
+    description: No diff; the result lists what is cancelled and scheduled.
+    support: none
 """
 
 EXAMPLES = r"""

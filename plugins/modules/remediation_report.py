@@ -33,10 +33,11 @@ description:
     the task never reports C(changed).
 version_added: 1.0.0
 author: kcrash.nfqueue maintainers (@kcrash-nfqueue)
+extends_documentation_fragment:
+  - kcrash.nfqueue.attributes.report
+  - kcrash.nfqueue.report_files
 options:
   dir:
-    description: Directory on the controller for the report files (created if missing).
-    type: path
     default: reports
   hosts:
     description: Host names to report on (normally every host the run targeted).
@@ -53,21 +54,13 @@ options:
   plans:
     description: The plans by host (C(kcrash_remediation)); default is the task variable C(kcrash_remediation).
     type: dict
-  keep:
-    description: Timestamped report files of this many runs are kept.
-    type: int
-    default: 10
   complete:
     description: V(false) marks an interim report, written before the run ends.
     type: bool
     default: true
 attributes:
   check_mode:
-    support: full
     description: Writes the drift report; changes nothing on any host.
-  diff_mode:
-    support: none
-    description: The report is output, not managed state; there is nothing to diff.
 """
 
 EXAMPLES = r"""

@@ -24,6 +24,8 @@ description:
   - Maps them into the live probe's section structure and reuses the same parser and verdict as
     M(kcrash.nfqueue.exposure_facts); the result has the same C(kcrash_nfqueue) shape.
   - Only the files it needs are read, each bounded to 4 MiB; symlinks are not followed.
+extends_documentation_fragment:
+  - kcrash.nfqueue.attributes.facts
 options:
   path:
     description: The unpacked sosreport directory on the controller.
@@ -44,16 +46,6 @@ options:
       - V(false) keeps the live probe's strictness (such a file fails the report with the parse error).
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: Read-only.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
-  facts:
-    support: full
-    description: Returns C(ansible_facts.kcrash_nfqueue).
 notes:
   - What a sosreport lacks (e.g. C(iptables --version), live C(/sys/class/net) links) is taken
     from what it has (the save header, C(ip -d address), C(ethtool -i) bus-info); missing parts

@@ -55,7 +55,11 @@ class ShellActionBase(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ShellActionBase, self).run(tmp, task_vars)
-        _validation, args = self.validate_argument_spec(argument_spec=self.ARGSPEC or {})
+        if self.ARGSPEC is None:
+            # not converted to the template yet: the subclass's own run() called this for
+            # Ansible's bookkeeping and validates its arguments itself
+            return result
+        _validation, args = self.validate_argument_spec(argument_spec=self.ARGSPEC)
         try:
             return self.run_action(args, task_vars, result)
         except KcrashError as e:

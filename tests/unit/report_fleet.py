@@ -83,7 +83,7 @@ def remediation_hosts(n):
     """{host: {plan, before, after, results, detection}} for remediate's report: the generated
     detection fleet planned with the real planner (offload / drop / none by host), most
     exposed hosts remediated (after = the clean lab host's facts), every 9th apply failed."""
-    from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import choose_strategy
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy.choose import choose_strategy
     after_ok = lab_facts("clean")
     out = {}
     for i, (name, res) in enumerate(sorted(detection_results(n).items())):

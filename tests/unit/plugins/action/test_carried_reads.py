@@ -16,9 +16,10 @@ import os
 
 import pytest
 
-from conftest import bundled_collections, lab_hosts, podman, run_play_json
+from conftest import TEST_NAME_PREFIX, bundled_collections, lab_hosts, podman, run_play_json
 
-NAME = "carried-test-incident"
+# the container lab_hosts starts (prefixed when KCRASH_TEST_NAME_PREFIX is set)
+NAME = TEST_NAME_PREFIX + "carried-test-incident"
 
 
 _podman = podman

@@ -10,7 +10,7 @@ import json
 import os
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import choose_strategy
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy.choose import choose_strategy
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "report")
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import shell
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import interface_list
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy.fleet import interface_list
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.sosreport import parse_ip_link
 
 from ansible_collections.kcrash.nfqueue.plugins.filter.interface_names import FilterModule

@@ -14,7 +14,7 @@ from report_fleet import csv_counts, validate
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report as rr
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.strategy import choose_strategy
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.strategy.choose import choose_strategy
 
 
 def facts(level, reasons=("r",), lro_active=True):
