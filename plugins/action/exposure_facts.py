@@ -61,10 +61,9 @@ ARGSPEC = {
 
 class ActionModule(ShellActionBase):
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _v, args = self.validate_argument_spec(argument_spec=ARGSPEC)
+    ARGSPEC = ARGSPEC
+
+    def run_action(self, args, task_vars, result):
         host = self.host_label(task_vars)
         refs = read_cache.references(task_vars)
         out = nonce = None
