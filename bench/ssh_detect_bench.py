@@ -17,9 +17,10 @@ the detection (ansible-playbook start-up + one round trip through sudo/su); dete
 playbooks/detect.yml with `-b` (one probe per host; report writing off); action = a play with the
 kcrash.nfqueue.exposure_facts task alone, `-b` (no role bookkeeping). A warm-up run opens
 the ControlPersist masters first, so both series reuse them. Ratio = median(detect) /
-median(floor), and best-of-N; target <= 1.3.
+median(floor), and best-of-N; target <= 1.3. With --baseline, the detect and action series of
+another copy of the collection (e.g. `git archive` of an earlier commit) run in the same rounds.
 
-  sudo .venv/bin/python bench/ssh_detect_bench.py [--hosts 10] [--rounds 5] [--pipelining]
+  sudo .venv/bin/python bench/ssh_detect_bench.py [--hosts 10] [--rounds 5] [--pipelining] [--baseline DIR]
 """
 
 import argparse
@@ -44,6 +45,10 @@ def main():
     ap.add_argument("--prefix", default="ssh-bench", help="container names <prefix>-<image>-<i>")
     ap.add_argument("--keep", action="store_true", help="leave the containers running")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--baseline", metavar="COLLECTIONS_PATH",
+                    help="also time, interleaved in the same rounds, the detect playbook and the action of the "
+                         "kcrash.nfqueue collection found under this collections path (e.g. an export of an "
+                         "earlier commit): a before/after comparison that the machine's load hits alike")
     a = ap.parse_args()
     if a.hosts < 10:
         raise SystemExit("use at least 10 hosts")
@@ -69,12 +74,18 @@ def main():
         detect_cmd = [playbook, "-i", inv, "kcrash.nfqueue.detect", "-b", "-e", "kcrash_detect_report=false"]
         timed(floor_cmd, env)          # warm-up: imports, ControlPersist masters
         timed(detect_cmd, env)
-        series = [("floor", "raw: true floor (-b)", floor_cmd),
-                  ("detect", "kcrash.nfqueue.detect -b", detect_cmd),
-                  ("action", "exposure_facts -b alone", [playbook, "-i", inv, action_yml, "-b"])]
-        times = lab_fleet.alternate(series, a.rounds, lambda cmd: timed(cmd, env)[0])
+        action_cmd = [playbook, "-i", inv, action_yml, "-b"]
+        series = [("floor", "raw: true floor (-b)", (floor_cmd, env)),
+                  ("detect", "kcrash.nfqueue.detect -b", (detect_cmd, env)),
+                  ("action", "exposure_facts -b alone", (action_cmd, env))]
+        if a.baseline:
+            base_env = dict(env, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(a.baseline))
+            timed(detect_cmd, base_env)
+            series += [("detect_base", "detect -b (baseline)", (detect_cmd, base_env)),
+                       ("action_base", "exposure_facts (baseline)", (action_cmd, base_env))]
+        times = lab_fleet.alternate(series, a.rounds, lambda cmd_env: timed(*cmd_env)[0])
     res, lines = lab_fleet.figures(series, times)
-    res.update(hosts=a.hosts, rounds=a.rounds, pipelining=a.pipelining, images=list(IMAGES))
+    res.update(hosts=a.hosts, rounds=a.rounds, pipelining=a.pipelining, images=list(IMAGES), baseline=a.baseline)
     print("ssh detect bench: %d SSH lab hosts (%s), ansible.builtin.ssh as ops with -b, ControlPersist on, "
           "pipelining %s, forks %d, %d rounds" % (a.hosts, ", ".join(IMAGES), "on" if a.pipelining else "off",
                                                   a.hosts, a.rounds))

@@ -257,7 +257,7 @@ SECTION_NAMES = tuple(name for name, dummy in _sections(""))
 def build_probe(nonce=None, only=None):
     """Return ``(script_text, nonce)`` of the detection probe. ``only``: run just these
     sections (a partial re-read, given the ``nonce`` of the full answer it completes)."""
-    s = Script(nonce)
+    s = Script(nonce, through_pipe=True)
     if only is not None:
         unknown = set(only) - set(SECTION_NAMES)
         if unknown or not only:

@@ -84,6 +84,43 @@ def test_combined_scripts_come_back_apart_in_one_run(shell_cmd, tmp_path):
         assert section.stdout.startswith("/tmp/kcrash.") and not os.path.exists(section.stdout)
 
 
+@pytest.mark.parametrize("shell_cmd", [["dash"], ["busybox", "sh"], ["bash", "--posix"]])
+def test_through_pipe_under_a_terminal_gives_the_tools_a_pipe_and_the_same_sections(shell_cmd, tmp_path):
+    """Script(through_pipe=True) (the probe's): run under a real pty as ``ssh -tt`` runs it,
+    the sections' stdout is a pipe (tools buffer fully instead of writing line by line into
+    the terminals), and the answer reads the same as without the pipe: stdout, stderr,
+    status of each section; the temp dir is removed."""
+    import pty
+    require_tool(shell_cmd[0], shell_cmd[0])
+    answers = {}
+    for piped in (False, True):
+        s = shell.Script("fixednonce", through_pipe=piped)
+        s.section("tty", "if [ -t 1 ]; then echo terminal; else echo pipe; fi")
+        s.section("data", "printf 'a\\nb'; echo warn >&2; exit 4")
+        s.section("tmp", "printf '%s' \"$KC_T\"")
+        master, slave = pty.openpty()
+        p = subprocess.Popen(shell_cmd + ["-c", s.render()], stdin=slave, stdout=slave, stderr=slave,
+                             env=dict(os.environ, TMPDIR=str(tmp_path)))
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the pty's other side is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        assert p.wait(timeout=30) == 0
+        answers[piped] = shell.split_sections(out.decode(), "fixednonce")
+    assert answers[False]["tty"].stdout == "terminal\n" and answers[True]["tty"].stdout == "pipe\n"
+    for piped in (False, True):
+        data = answers[piped]["data"]
+        assert (data.stdout, data.stderr, data.rc) == ("a\nb", "warn\n", 4)
+        assert not os.path.exists(answers[piped]["tmp"].stdout)
+
+
 def test_combine_needs_a_script():
     with pytest.raises(KcrashInputError):
         shell.combine([])
