@@ -40,7 +40,7 @@ from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import
 # gets the probe's walk from the kept answer's extra "walk").
 STRATEGY_READS = {
     "offload": ("plans.offload", "build_read_script", {"walk": False}),
-    "drop": ("plans.nfqueue", "read_script", {}),
+    "drop": ("drop.read", "read_script", {}),
 }
 
 

@@ -1,0 +1,128 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""drop/lockout.py (pure): the lockout guard (which queue rules could match the management
+connection) and the plan's refusals because of it."""
+
+import pytest
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import lockout
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+
+from .drop_rules import MG, plan_of, table
+
+
+def _risk(rule, chain="INPUT", mgmt=MG, reach=None):
+    d = {"backend": "legacy", "rule": "-A %s %s" % (chain, rule), "reachable_from": reach or [chain]}
+    return lockout.lockout_risk(d, mgmt)
+
+
+@pytest.mark.parametrize("rule", [
+    "-j NFQUEUE",
+    "-p tcp -j NFQUEUE",
+    "-p tcp -m tcp --dport 22 -j NFQUEUE",
+    "-p tcp -m multiport --dports 20:30 -j NFQUEUE",
+    "-m conntrack --ctstate NEW -j NFQUEUE",
+    "-m set --match-set mgmt src -j NFQUEUE",
+    "-p tcp -m string --string ssh --algo bm -j NFQUEUE",
+    "-p tcp -m tcp ! --dport 80 -j NFQUEUE",
+    "-i eth0 -j NFQUEUE",
+    "-s 10.0.0.0/8 -j NFQUEUE",          # controller address unknown: cannot prove
+    "-p tcp -m tcp --sport 1024:65535 -j NFQUEUE",
+    '-m comment --comment "--dport 80" -j NFQUEUE',
+    "! -i lo -j NFQUEUE",                 # every interface but loopback: SSH included
+    "! --in-interface lo -p tcp -j NFQUEUE",
+    "! -i eth9 -j NFQUEUE",
+])
+def test_guard_refuses_rules_that_could_match(rule):
+    risky, reason = _risk(rule)
+    assert risky, reason
+    assert "tcp port 22" in reason
+
+
+@pytest.mark.parametrize("rule,why", [
+    ("-p udp -j NFQUEUE", "-p udp"),
+    ("! -p tcp -j NFQUEUE", "! -p tcp"),
+    ("-p tcp -m multiport --dports 80,443 -m set --match-set lee src -j NFQUEUE", "--dports 80,443"),
+    ("-p tcp -m tcp --dport 1000:2000 -j NFQUEUE", "--dport 1000:2000"),
+    ("-p tcp -m tcp ! --dport 22 -j NFQUEUE", "! --dport 22"),
+    ("-p tcp -m tcp --sport 53 -j NFQUEUE", "--sport 53"),
+    ("-i lo -j NFQUEUE", "-i lo"),
+    ("-m state --state INVALID -j NFQUEUE", "--state INVALID"),
+    ("-f -j NFQUEUE", "-f"),
+])
+def test_guard_accepts_rules_that_exclude_management(rule, why):
+    risky, reason = _risk(rule)
+    assert not risky, reason
+    assert why in reason
+
+
+def test_guard_uses_the_controller_and_host_addresses():
+    m = management.management("192.0.2.10 51000 198.51.100.5 2222", drop_options.Options())
+    assert (m.port, str(m.client), str(m.server)) == (2222, "192.0.2.10", "198.51.100.5")
+    assert not _risk("-s 10.0.0.0/8 -j NFQUEUE", mgmt=m)[0]
+    assert _risk("-s 192.0.2.0/24 -j NFQUEUE", mgmt=m)[0]
+    assert not _risk("! -s 192.0.2.0/24 -j NFQUEUE", mgmt=m)[0]
+    assert not _risk("-d 203.0.113.1 -j NFQUEUE", mgmt=m)[0]
+    assert not _risk("-p tcp --dport 22 -j NFQUEUE", mgmt=m)[0]  # ssh listens on 2222 here
+    assert _risk("-p tcp --dport 2222 -j NFQUEUE", mgmt=m)[0]
+    assert not _risk("-s 192.0.2.0/24 -j NFQUEUE", mgmt=m, chain="FORWARD")[0]
+    # IPv6 controller vs IPv4 rule
+    m6 = management.management("2001:db8::1 40000 2001:db8::2 22", drop_options.Options())
+    assert not _risk("-s 10.0.0.0/8 -j NFQUEUE", mgmt=m6)[0]
+    # options override
+    mo = management.management(None, drop_options.Options(ssh_port=2200, controller_address="10.1.1.1"))
+    assert (mo.port, str(mo.client)) == (2200, "10.1.1.1")
+
+
+def test_guard_directions_and_chains():
+    # FORWARD is never crossed by management traffic
+    assert not _risk("-j NFQUEUE", chain="FORWARD")[0]
+    # OUTPUT carries the answers: ssh is the *source* port there
+    assert _risk("-j NFQUEUE", chain="OUTPUT")[0]
+    assert not _risk("-p tcp --sport 80 -j NFQUEUE", chain="OUTPUT")[0]
+    assert _risk("-p tcp --sport 22 -j NFQUEUE", chain="OUTPUT")[0]
+    # a user chain reached from INPUT
+    assert _risk("-j NFQUEUE", chain="IDS", reach=["INPUT"])[0]
+    assert not _risk("-j NFQUEUE", chain="ORPHAN", reach=[])[0]
+
+
+def test_guard_nft_rules():
+    hooks = {"in": "input", "fwd": "forward"}
+
+    def mk(text, chain="in"):
+        return {"backend": "nftables", "rule": text, "reachable_from": [chain]}
+
+    assert lockout.lockout_risk(mk("queue to 1"), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk("tcp dport { 80, 443 } queue to 1"), MG, hooks)[0]
+    assert lockout.lockout_risk(mk("tcp dport { 22, 443 } queue to 1"), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk("meta l4proto udp queue to 1"), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk('iifname "lo" queue to 1'), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk("queue to 1", "fwd"), MG, hooks)[0]
+    assert lockout.lockout_risk(mk("tcp dport != 80 queue to 1"), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk("tcp dport != 22 queue to 1"), MG, hooks)[0]
+
+
+def test_guard_negated_loopback_match_is_not_a_loopback_match():
+    """`! -i lo` queues everything that does NOT arrive on loopback, SSH included: the
+    opposite of `-i lo`, which only loopback traffic can match."""
+    assert not _risk("-i lo -j NFQUEUE")[0]
+    risky, reason = _risk("! -i lo -j NFQUEUE")
+    assert risky and "tcp port 22" in reason, reason
+    text = table(["-A INPUT ! -i lo -j NFQUEUE", "-A INPUT -i lo -j NFQUEUE"])
+    p = plan_of(text)
+    assert [r["position"] for r in p["refused"]] == [1] and [c["position"] for c in p["changes"]] == [2]
+    assert p["refused"][0]["reason"].startswith("lockout guard")
+    assert [c["position"] for c in plan_of(text, drop_options.Options(force=True))["changes"]] == [1, 2]
+    # OUTPUT: `! -o lo` carries the SSH answers
+    assert _risk("! -o lo -j NFQUEUE", chain="OUTPUT")[0]
+    assert not _risk("-o lo -j NFQUEUE", chain="OUTPUT")[0]
+    # nft: iifname != "lo"
+    hooks = {"in": "input"}
+
+    def mk(text):
+        return {"backend": "nftables", "rule": text, "reachable_from": ["in"]}
+
+    assert lockout.lockout_risk(mk('iifname != "lo" queue to 1'), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk('iifname "lo" queue to 1'), MG, hooks)[0]
