@@ -108,7 +108,7 @@ def run_action(ns, backend, broot, test_first=True, verify=False):
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
     bdir = drop_apply.backup_dir(broot, stamp)
     script = drop_apply.apply_script(plan, bdir, seconds=600, test_first=test_first, wait=drop_read.restore_supports_wait(rr.version),
-                            verify=verify)
+                                     verify=verify)
     tm["apply"], rc, out, err = ns.timed(script)
     assert rc == 0, err[-2000:]
     t2 = time.perf_counter()

@@ -272,4 +272,4 @@ def test_table_names_read_from_the_host_are_checked_before_they_reach_shell_text
         drop_apply.apply_script({"iptables": [tx], "files": []}, "/var/backups/kcrash-nfqueue/drop/" + STAMP)
     with pytest.raises(KcrashInputError):
         drop_apply.apply_script({"iptables": [dict(tx, table="filter", save_tool="sh -c x")], "files": []},
-                       "/var/backups/kcrash-nfqueue/drop/" + STAMP)
+                                "/var/backups/kcrash-nfqueue/drop/" + STAMP)

@@ -138,7 +138,7 @@ def test_drop_rewrites_and_restores_a_symlinked_and_a_hard_linked_saved_file(tre
         rr = drop_read.parse_read(ns.sh(script)[1], nonce)
         opts = drop_options.Options()
         plan = drop_plan.plan(rr.dumps, opts, management.management(None, opts), rr.nft_text,
-                       {"/etc/sysconfig/iptables": text, "/etc/iptables/rules.v4": text}, {}, True)
+                              {"/etc/sysconfig/iptables": text, "/etc/iptables/rules.v4": text}, {}, True)
         assert len(plan["files"]) == 2
         paths = {"/etc/sysconfig/iptables": str(link), "/etc/iptables/rules.v4": str(hard)}
         for f in plan["files"]:

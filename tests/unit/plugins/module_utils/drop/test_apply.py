@@ -83,7 +83,7 @@ def read_and_plan(ns, options=None, saved=None, nft_saved=None):
     opts = options or drop_options.Options()
     mgmt = management.management(rr.ssh_connection, opts)
     plan = drop_plan.plan(rr.dumps, opts, mgmt, rr.nft_text, saved or {}, nft_saved or {},
-                  drop_read.restore_supports_wait(rr.version))
+                          drop_read.restore_supports_wait(rr.version))
     return rr, plan
 
 

@@ -141,7 +141,7 @@ def test_persist_false_and_rules_from_elsewhere():
 
 def test_unparseable_saved_file_is_reported_not_fatal():
     p = drop_plan.plan([dump(table(["-A FORWARD -j NFQUEUE"]))], drop_options.Options(), MG,
-               saved={"/etc/sysconfig/iptables": "*filter\n-A FORWARD -j NFQUEUE\n"})
+                       saved={"/etc/sysconfig/iptables": "*filter\n-A FORWARD -j NFQUEUE\n"})
     assert p["saved_unparsed"][0]["path"] == "/etc/sysconfig/iptables"
     assert "COMMIT" in p["saved_unparsed"][0]["error"]
     assert p["changes"] and not p["files"]
