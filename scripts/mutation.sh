@@ -34,7 +34,6 @@ tests_for() {
         # the drop stages: their own tests, plus the end-to-end runs on real iptables
         plugins/module_utils/drop/apply.py) t="$t $UT/drop/test_outcome.py" ;;
         plugins/module_utils/drop/management.py) t="$UT/drop/test_lockout.py $UT/test_ssh_settings.py" ;;
-        plugins/module_utils/drop/lockout.py) t="$t $UT/drop/test_plan.py" ;;
         plugins/module_utils/drop/options.py) t="$t $UT/drop/test_plan.py $UT/drop/test_outcome.py" ;;
         plugins/module_utils/drop/verify.py) t="$UT/drop/test_plan.py $UT/drop/test_apply.py" ;;
     esac
