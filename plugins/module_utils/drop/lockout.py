@@ -314,6 +314,3 @@ def lockout_risk(rule, mgmt, base_hooks=None):
                           % (mgmt.describe(), "inbound" if d == "in" else "outbound"))
         why_safe.append("%s: %s" % ("inbound" if d == "in" else "outbound", "; ".join(reasons)))
     return False, "excluded from the management connection by " + " | ".join(why_safe)
-
-
-# ------------------------------------------------------------------------ selection

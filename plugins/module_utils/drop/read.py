@@ -303,6 +303,3 @@ def split_files(text, marker):
         out[path] = text[nl + 1:e]
         pos = e + len(end_tag) - 1
     return out
-
-
-# ------------------------------------------------------------------------ verification

@@ -126,3 +126,110 @@ def test_guard_negated_loopback_match_is_not_a_loopback_match():
 
     assert lockout.lockout_risk(mk('iifname != "lo" queue to 1'), MG, hooks)[0]
     assert not lockout.lockout_risk(mk('iifname "lo" queue to 1'), MG, hooks)[0]
+
+
+# ------------------------------------------------------------------ every spelling a rule file may use
+
+# controller 192.0.2.10 (ephemeral port 51000) -> host 198.51.100.5, SSH on port 22
+KNOWN = management.management("192.0.2.10 51000 198.51.100.5 22", drop_options.Options())
+
+SPARED = [
+    # (chain, rule): each provably never matches the management connection. iptables-save
+    # prints the short forms; hand-written iptables-restore files may use the long ones.
+    ("INPUT", "-p tcp -m tcp --dport 80 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --destination-port 80 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --dports 80,443 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --destination-ports 80,443 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --sport 53 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --source-port 53 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --sports 53,123 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --source-ports 53,123 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --sport 1023 -j NFQUEUE"),     # the highest port that is not ephemeral
+    ("INPUT", "-p tcp -m multiport --ports 80,443 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m tcp --sport 80 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m tcp --source-port 80 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m multiport --sports 80,443 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m multiport --source-ports 80,443 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m tcp --dport 53 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m tcp --destination-port 53 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m multiport --dports 53,123 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m multiport --destination-ports 53,123 -j NFQUEUE"),
+    ("INPUT", "-m state --state INVALID -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate INVALID -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate UNTRACKED -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate RELATED -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate SNAT -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate DNAT -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate INVALID,RELATED -j NFQUEUE"),
+    # the controller's address: source inbound, destination outbound
+    ("INPUT", "-s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "--source 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.9 -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.11-192.0.2.20 -j NFQUEUE"),
+    ("OUTPUT", "-d 10.0.0.0/8 -j NFQUEUE"),
+    ("OUTPUT", "--destination 10.0.0.0/8 -j NFQUEUE"),
+    ("OUTPUT", "-m iprange --dst-range 192.0.2.1-192.0.2.9 -j NFQUEUE"),
+    # the host's own address: destination inbound, source outbound
+    ("INPUT", "-d 203.0.113.1 -j NFQUEUE"),
+    ("INPUT", "--destination 203.0.113.1 -j NFQUEUE"),
+    ("INPUT", "-m iprange --dst-range 203.0.113.1-203.0.113.9 -j NFQUEUE"),
+    ("OUTPUT", "-s 203.0.113.1 -j NFQUEUE"),
+    ("OUTPUT", "--source 203.0.113.1 -j NFQUEUE"),
+    ("OUTPUT", "-m iprange --src-range 203.0.113.1-203.0.113.9 -j NFQUEUE"),
+    # a network written with host bits, as iptables itself accepts it (-s 10.0.0.1/8)
+    ("INPUT", "-s 10.0.0.1/8 -j NFQUEUE"),
+    # comma lists: none holds the controller
+    ("INPUT", "-s 10.0.0.0/8,172.16.0.0/12 -j NFQUEUE"),
+    ("INPUT", "-s 2001:db8::/32,10.0.0.0/8 -j NFQUEUE"),
+    ("PREROUTING", "-p udp -j NFQUEUE"),
+    ("POSTROUTING", "-p udp -j NFQUEUE"),
+]
+
+AT_RISK = [
+    # (chain, rule): each could match the management connection
+    ("PREROUTING", "-j NFQUEUE"),
+    ("POSTROUTING", "-j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --sport 1024 -j NFQUEUE"),      # 1024 may be the controller's port
+    ("INPUT", "-p tcp -m tcp --sport 1024: -j NFQUEUE"),     # open range: up to 65535
+    ("INPUT", "-p tcp -m tcp --dport :22 -j NFQUEUE"),       # open range: from 0
+    ("INPUT", "-p tcp -m tcp --dport 1:2:3 -j NFQUEUE"),     # not a port range: unknown
+    ("INPUT", "-p tcp -m multiport --ports 22,80 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --ports 80,1000:2000 -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate NEW -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate INVALID,ESTABLISHED -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.10-192.0.2.20 -j NFQUEUE"),    # both ends included
+    ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.10 -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.5,192.0.2.10 -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 2001:db8::1-2001:db8::9 -j NFQUEUE"),  # other family: unknown
+    ("INPUT", "-m iprange --src-range gw-192.0.2.9 -j NFQUEUE"),             # not an address: unknown
+    ("INPUT", "-m iprange --src-range 192.0.2.1-gw -j NFQUEUE"),
+    ("INPUT", "-s 2001:db8::/32,192.0.2.0/24 -j NFQUEUE"),
+    ("INPUT", "-s 10.0.0.0/8,192.0.2.0/24 -j NFQUEUE"),
+    ("INPUT", "-s gateway.example -j NFQUEUE"),                              # a name: unknown
+    ("OUTPUT", "-d 192.0.2.0/24 -j NFQUEUE"),
+    ("OUTPUT", "-s 198.51.100.5 -j NFQUEUE"),
+]
+
+
+@pytest.mark.parametrize("chain,rule", SPARED)
+def test_guard_spares_rules_that_exclude_management_in_any_spelling(chain, rule):
+    risky, reason = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert not risky, reason
+    assert reason.startswith("excluded from the management connection by ")
+
+
+@pytest.mark.parametrize("chain,rule", AT_RISK)
+def test_guard_refuses_rules_that_may_match_in_any_spelling(chain, rule):
+    risky, reason = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert risky, reason
+    assert reason == ("could match the management connection (tcp port 22 from 192.0.2.10, %s): no match "
+                      "excludes it" % ("inbound" if chain in ("INPUT", "PREROUTING") else "outbound"))
+
+
+@pytest.mark.parametrize("hook,risky", [("prerouting", True), ("input", True), ("ingress", True),
+                                        ("output", True), ("postrouting", True), ("egress", True),
+                                        ("forward", False), (None, False)])
+def test_guard_nft_base_chain_hooks(hook, risky):
+    rule = {"backend": "nftables", "rule": "queue to 1", "reachable_from": ["c"]}
+    got, reason = lockout.lockout_risk(rule, MG, {"c": hook})
+    assert got is risky, reason
