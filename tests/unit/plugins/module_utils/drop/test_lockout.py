@@ -233,3 +233,182 @@ def test_guard_nft_base_chain_hooks(hook, risky):
     rule = {"backend": "nftables", "rule": "queue to 1", "reachable_from": ["c"]}
     got, reason = lockout.lockout_risk(rule, MG, {"c": hook})
     assert got is risky, reason
+
+
+SPARED_MORE = [
+    ("INPUT", "-p tcp -m tcp --dport ! 22 -j NFQUEUE"),     # iptables 1.4.7's own negation syntax
+    ("INPUT", "--protocol udp -j NFQUEUE"),
+    ("INPUT", "-p 17 -j NFQUEUE"),
+    ("INPUT", "! -p 6 -j NFQUEUE"),
+    ("INPUT", "--fragment -j NFQUEUE"),
+    ("INPUT", "--in-interface lo -j NFQUEUE"),
+    ("OUTPUT", "-o lo -j NFQUEUE"),
+    ("OUTPUT", "--out-interface lo -j NFQUEUE"),
+]
+
+AT_RISK_MORE = [
+    ("INPUT", "-p tcp -m tcp --dport ! 80 -j NFQUEUE"),
+    ("INPUT", "-p 6 -j NFQUEUE"),
+    ("INPUT", "-p all -j NFQUEUE"),
+    ("INPUT", "-p 0 -j NFQUEUE"),
+    ("INPUT", "-p TCP -j NFQUEUE"),
+    ("INPUT", "! -p udp -j NFQUEUE"),
+    ("INPUT", "! -f -j NFQUEUE"),
+    ("INPUT", "-o lo -j NFQUEUE"),            # an output match says nothing of what comes in
+    ("OUTPUT", "-i lo -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp ! --sport 53 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport ! --ports 80 -j NFQUEUE"),
+    ("INPUT", "-m state ! --state INVALID -j NFQUEUE"),
+]
+
+
+@pytest.mark.parametrize("chain,rule", SPARED_MORE)
+def test_guard_spares_more(chain, rule):
+    risky, reason = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert not risky, reason
+
+
+@pytest.mark.parametrize("chain,rule", AT_RISK_MORE)
+def test_guard_refuses_more(chain, rule):
+    risky, reason = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert risky, reason
+
+
+def test_guard_loopback_match_is_no_exclusion_when_the_controller_is_local():
+    local = management.management("127.0.0.1 51000 127.0.0.1 22", drop_options.Options())
+    assert _risk("-i lo -j NFQUEUE", mgmt=local)[0]
+    assert _risk("-o lo -j NFQUEUE", chain="OUTPUT", mgmt=local)[0]
+    hooks = {"in": "input"}
+    assert lockout.lockout_risk({"backend": "nftables", "rule": 'iifname "lo" queue', "reachable_from": ["in"]},
+                                local, hooks)[0]
+
+
+@pytest.mark.parametrize("chain,rule,reason", [
+    ("INPUT", "-p udp -j NFQUEUE", "inbound: -p udp (management is tcp)"),
+    ("INPUT", "! -p tcp -j NFQUEUE", "inbound: ! -p tcp (management is tcp)"),
+    ("INPUT", "-p tcp --dport 80 -j NFQUEUE", "inbound: --dport 80 (SSH port 22 not in it)"),
+    ("INPUT", "-p tcp ! --dport 22 -j NFQUEUE", "inbound: ! --dport 22 (SSH port 22 in it)"),
+    ("INPUT", "-p tcp --sport 53 -j NFQUEUE", "inbound: --sport 53 (the controller's ephemeral port is >= 1024)"),
+    ("INPUT", "-p tcp -m multiport --ports 80 -j NFQUEUE",
+     "inbound: --ports 80 (neither the SSH port nor an ephemeral port)"),
+    ("INPUT", "-s 10.0.0.0/8 -j NFQUEUE", "inbound: -s 10.0.0.0/8 (controller 192.0.2.10)"),
+    ("INPUT", "! -s 192.0.2.0/24 -j NFQUEUE", "inbound: ! -s 192.0.2.0/24 (controller 192.0.2.10)"),
+    ("INPUT", "-d 203.0.113.1 -j NFQUEUE", "inbound: -d 203.0.113.1 (host address 198.51.100.5)"),
+    ("INPUT", "! -d 198.51.100.5 -j NFQUEUE", "inbound: ! -d 198.51.100.5 (host address 198.51.100.5)"),
+    ("INPUT", "-i lo -j NFQUEUE", "inbound: -i lo (management does not use loopback)"),
+    ("INPUT", "-m state --state INVALID -j NFQUEUE",
+     "inbound: --state INVALID (management packets are NEW/ESTABLISHED)"),
+    ("INPUT", "-f -j NFQUEUE", "inbound: -f (management packets are not fragments)"),
+    ("INPUT", "-p udp --dport 80 -j NFQUEUE",
+     "inbound: -p udp (management is tcp); --dport 80 (SSH port 22 not in it)"),
+])
+def test_guard_says_which_match_excludes_management(chain, rule, reason):
+    risky, why = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert not risky
+    assert why == "excluded from the management connection by " + reason
+
+
+def test_guard_reasons_per_direction_and_where_it_never_looks():
+    risky, why = _risk("-p udp -j NFQUEUE", chain="IDS", mgmt=KNOWN, reach=["INPUT", "OUTPUT"])
+    assert not risky and why == ("excluded from the management connection by inbound: -p udp (management is tcp)"
+                                 " | outbound: -p udp (management is tcp)")
+    # one direction is enough to refuse
+    risky, why = _risk("-i lo -j NFQUEUE", chain="IDS", mgmt=KNOWN, reach=["INPUT", "OUTPUT"])
+    assert risky and why.endswith("outbound): no match excludes it")
+    assert _risk("-j NFQUEUE", chain="FORWARD") == (
+        False, "reached only from FORWARD: management traffic never crosses it")
+    assert lockout.lockout_risk({"backend": "legacy", "rule": "-A ORPHAN -j NFQUEUE", "reachable_from": []}, MG) == (
+        False, "reached only from no built-in chain: management traffic never crosses it")
+    unknown = management.Management(22, None, None, unknown="no port known")
+    assert _risk("-p udp -j NFQUEUE", mgmt=unknown) == (
+        True, "the management connection is unknown (no port known): nothing can prove this rule spares it; "
+              "give ssh_port (and controller_address), or force")
+    assert not _risk("-p udp -j NFQUEUE", chain="FORWARD", mgmt=unknown)[0]
+
+
+NFT_SPARED = [
+    ("input", "udp dport 53 queue to 1"),
+    ("input", "sctp dport 22 queue to 1"),
+    ("input", "dccp dport 22 queue to 1"),
+    ("input", "udplite dport 22 queue to 1"),
+    ("input", "th dport 80 queue to 1"),
+    ("input", "tcp dport 1000-2000 queue to 1"),
+    ("input", "tcp dport { 80, 443 } queue to 1"),
+    ("input", "tcp dport != 22 queue to 1"),
+    ("input", "tcp sport 53 queue to 1"),
+    ("input", "tcp sport { 53, 123 } queue to 1"),
+    ("output", "tcp sport 80 queue to 1"),
+    ("output", "tcp dport 53 queue to 1"),
+    ("input", "ip saddr 10.0.0.0/8 queue to 1"),
+    ("input", "ip saddr != 192.0.2.0/24 queue to 1"),
+    ("input", "ip saddr { 10.0.0.0/8, 172.16.0.0/12 } queue to 1"),
+    ("input", "ip6 saddr 2001:db8::/32 queue to 1"),   # an IPv6 match never holds the IPv4 controller
+    ("input", "ip daddr 203.0.113.1 queue to 1"),
+    ("output", "ip daddr 10.0.0.0/8 queue to 1"),
+    ("output", "ip saddr 203.0.113.1 queue to 1"),
+    ("input", "meta l4proto != tcp queue to 1"),
+    ("input", "meta l4proto { udp, icmp } queue to 1"),
+    ("input", "ip protocol 17 queue to 1"),
+    ("input", "iif lo queue to 1"),
+    ("output", 'oifname "lo" queue to 1'),
+    ("output", "oif lo queue to 1"),
+    ("input", "ct state invalid queue to 1"),
+    ("input", "ct state { invalid, related } queue to 1"),
+    ("input", "ct state invalid,untracked queue to 1"),
+]
+
+NFT_AT_RISK = [
+    ("input", "th dport 22 queue to 1"),
+    ("input", "tcp dport 1-1000 queue to 1"),
+    ("input", "tcp dport @ports queue to 1"),        # a named set: cannot tell
+    ("input", "tcp dport $SSH queue to 1"),
+    ("input", "tcp sport 1024-65535 queue to 1"),
+    ("input", "tcp sport != 53 queue to 1"),
+    ("input", "ip saddr 192.0.2.0/24 queue to 1"),
+    ("input", "ip saddr @admins queue to 1"),
+    ("input", "ip daddr 198.51.100.5 queue to 1"),
+    ("output", "ip daddr 192.0.2.10 queue to 1"),
+    ("input", "meta l4proto tcp queue to 1"),
+    ("input", "ip protocol 6 queue to 1"),
+    ("input", "meta l4proto != udp queue to 1"),
+    ("output", 'iifname "lo" queue to 1'),
+    ("input", 'oifname "lo" queue to 1'),
+    ("input", 'iifname "eth0" queue to 1'),
+    ("input", "ct state new queue to 1"),
+    ("input", "ct state established,related queue to 1"),
+    ("input", "ct state @st queue to 1"),
+    ("input", "queue to 1 comment \"tcp dport 80\""),
+]
+
+
+def _nft_risk(hook, text, mgmt=KNOWN):
+    return lockout.lockout_risk({"backend": "nftables", "rule": text, "reachable_from": ["c"]}, mgmt, {"c": hook})
+
+
+@pytest.mark.parametrize("hook,text", NFT_SPARED)
+def test_guard_spares_nft_rules_that_exclude_management(hook, text):
+    risky, reason = _nft_risk(hook, text)
+    assert not risky, reason
+
+
+@pytest.mark.parametrize("hook,text", NFT_AT_RISK)
+def test_guard_refuses_nft_rules_that_may_match(hook, text):
+    risky, reason = _nft_risk(hook, text)
+    assert risky, reason
+
+
+@pytest.mark.parametrize("hook,text,reason", [
+    ("input", "udp dport 53 queue to 1", "inbound: udp dport (management is tcp)"),
+    ("input", "tcp dport 80 queue to 1", "inbound: tcp dport 80 (SSH port 22 not in it)"),
+    ("input", "tcp dport != 22 queue to 1", "inbound: tcp dport != 22 (SSH port 22 in it)"),
+    ("input", "tcp sport 53 queue to 1", "inbound: tcp sport 53 (the controller's ephemeral port is >= 1024)"),
+    ("input", "ip saddr 10.0.0.0/8 queue to 1", "inbound: ip saddr 10.0.0.0/8 (controller 192.0.2.10)"),
+    ("input", "ip daddr 203.0.113.1 queue to 1", "inbound: ip daddr 203.0.113.1 (host address 198.51.100.5)"),
+    ("input", "meta l4proto udp queue to 1", "inbound: meta l4proto udp (management is tcp)"),
+    ("input", 'iifname "lo" queue to 1', "inbound: iifname lo (management does not use loopback)"),
+    ("input", "ct state invalid queue to 1", "inbound: ct state invalid (management packets are new/established)"),
+])
+def test_guard_says_which_nft_match_excludes_management(hook, text, reason):
+    risky, why = _nft_risk(hook, text)
+    assert not risky
+    assert why == "excluded from the management connection by " + reason
