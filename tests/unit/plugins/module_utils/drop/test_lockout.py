@@ -203,6 +203,7 @@ AT_RISK = [
     ("INPUT", "-m iprange --src-range 2001:db8::1-2001:db8::9 -j NFQUEUE"),  # other family: unknown
     ("INPUT", "-m iprange --src-range gw-192.0.2.9 -j NFQUEUE"),             # not an address: unknown
     ("INPUT", "-m iprange --src-range 192.0.2.1-gw -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.5-192.0.2.9 -j NFQUEUE"),  # not a range: unknown
     ("INPUT", "-s 2001:db8::/32,192.0.2.0/24 -j NFQUEUE"),
     ("INPUT", "-s 10.0.0.0/8,192.0.2.0/24 -j NFQUEUE"),
     ("INPUT", "-s gateway.example -j NFQUEUE"),                              # a name: unknown
@@ -237,6 +238,8 @@ def test_guard_nft_base_chain_hooks(hook, risky):
 
 SPARED_MORE = [
     ("INPUT", "-p tcp -m tcp --dport ! 22 -j NFQUEUE"),     # iptables 1.4.7's own negation syntax
+    ("INPUT", "-p tcp -m tcp --dport ! 80 -s 10.0.0.0/8 -j NFQUEUE"),   # the next match is still read
+    ("INPUT", '-m comment --comment "mgmt" -s 10.0.0.0/8 -j NFQUEUE'),  # so it is after a quoted word
     ("INPUT", "--protocol udp -j NFQUEUE"),
     ("INPUT", "-p 17 -j NFQUEUE"),
     ("INPUT", "! -p 6 -j NFQUEUE"),
