@@ -240,6 +240,16 @@ SPARED_MORE = [
     ("INPUT", "-p tcp -m tcp --dport ! 22 -j NFQUEUE"),     # iptables 1.4.7's own negation syntax
     ("INPUT", "-p tcp -m tcp --dport ! 80 -s 10.0.0.0/8 -j NFQUEUE"),   # the next match is still read
     ("INPUT", '-m comment --comment "mgmt" -s 10.0.0.0/8 -j NFQUEUE'),  # so it is after a quoted word
+    # every match is read, also right after one that excludes nothing
+    ("INPUT", "-p tcp -s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-p tcp --dport 22 -s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-p tcp --sport 1024: -s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --ports 22 -s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-s 192.0.2.0/24 -p udp -j NFQUEUE"),
+    ("INPUT", "-d 198.51.100.5 -p udp -j NFQUEUE"),
+    ("INPUT", "-i eth0 -p udp -j NFQUEUE"),
+    ("INPUT", "-m state --state NEW -p udp -j NFQUEUE"),
+    ("INPUT", "! -f -p udp -j NFQUEUE"),
     ("INPUT", "--protocol udp -j NFQUEUE"),
     ("INPUT", "-p 17 -j NFQUEUE"),
     ("INPUT", "! -p 6 -j NFQUEUE"),
