@@ -368,6 +368,13 @@ NFT_SPARED = [
     ("input", "ct state invalid queue to 1"),
     ("input", "ct state { invalid, related } queue to 1"),
     ("input", "ct state invalid,untracked queue to 1"),
+    # every match is read, also right after one that excludes nothing
+    ("input", "tcp dport 22 ip saddr 10.0.0.0/8 queue to 1"),
+    ("input", "tcp sport 1024-65535 ip saddr 10.0.0.0/8 queue to 1"),
+    ("input", "ip saddr 192.0.2.0/24 meta l4proto udp queue to 1"),
+    ("input", "meta l4proto tcp ip saddr 10.0.0.0/8 queue to 1"),
+    ("input", 'iifname "eth0" ip saddr 10.0.0.0/8 queue to 1'),
+    ("input", "ct state new ip saddr 10.0.0.0/8 queue to 1"),
 ]
 
 NFT_AT_RISK = [
