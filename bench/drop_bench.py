@@ -41,8 +41,13 @@ import checkout  # noqa: E402  bench/checkout.py (the script's own directory is 
 
 checkout.install()
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R  # noqa: E402
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as P  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import digest  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import plan as drop_plan  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as drop_read  # noqa: E402
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import verify as drop_verify  # noqa: E402
 
 
 class NS(object):
@@ -90,28 +95,28 @@ def run_action(ns, backend, broot, test_first=True, verify=False):
     """Everything nfqueue_target does, minus ansible: returns (timings, plan)."""
     tm = {}
     t0 = time.perf_counter()
-    script, nonce = P.read_script()
+    script, nonce = drop_read.read_script()
     tm["read"], rc, out, err = ns.timed(script)
     assert rc == 0, err
     t1 = time.perf_counter()
-    rr = P.parse_read(out, nonce)
+    rr = drop_read.parse_read(out, nonce)
     tm["parse"] = time.perf_counter() - t1
-    opts = P.Options()
-    mgmt = P.management(rr.ssh_connection, opts)
-    plan = P.plan(rr.dumps, opts, mgmt, rr.nft_text, rr.saved, rr.nft_saved, P.restore_supports_wait(rr.version))
+    opts = drop_options.Options()
+    mgmt = management.management(rr.ssh_connection, opts)
+    plan = drop_plan.plan(rr.dumps, opts, mgmt, rr.nft_text, rr.saved, rr.nft_saved, drop_read.restore_supports_wait(rr.version))
     tm["plan"] = time.perf_counter() - t1
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
-    bdir = R.backup_dir(broot, stamp)
-    script = R.apply_script(plan, bdir, seconds=600, test_first=test_first, wait=P.restore_supports_wait(rr.version),
-                            verify=verify)
+    bdir = drop_apply.backup_dir(broot, stamp)
+    script = drop_apply.apply_script(plan, bdir, seconds=600, test_first=test_first, wait=drop_read.restore_supports_wait(rr.version),
+                                     verify=verify)
     tm["apply"], rc, out, err = ns.timed(script)
     assert rc == 0, err[-2000:]
     t2 = time.perf_counter()
     if verify:
-        ver = P.verify(plan, R.split_verify(out))
+        ver = drop_verify.verify(plan, drop_apply.split_verify(out))
         assert ver["ok"], ver
     tm["verify"] = time.perf_counter() - t2
-    tm["confirm"], rc, out, err = ns.timed(R.confirm_script(bdir, broot, 3))
+    tm["confirm"], rc, out, err = ns.timed(drop_apply.confirm_script(bdir, broot, 3))
     assert rc == 0, err
     tm["total"] = time.perf_counter() - t0
     return tm, plan, rr
@@ -131,9 +136,9 @@ def pieces(ns, backend, plan, broot):
         ("read: nft list flowtables (table names)", "nft list flowtables >/dev/null"),
         ("(not sent) nft list tables", "nft list tables >/dev/null"),
         ("apply: %s -c -t filter (backup)" % tx["save_tool"], "%s -c -t filter > %s/c" % (tx["save_tool"], d)),
-        ("apply: digest alone (grep -F | cut | cksum)", P.digest_command(tx["chains"], "%s/c" % d)),
+        ("apply: digest alone (grep -F | cut | cksum)", digest.digest_command(tx["chains"], "%s/c" % d)),
         ("apply: backup save | tee | digest (as sent)", "%s -c -t filter | tee %s/c3 | %s"
-         % (tx["save_tool"], d, P.digest_command(tx["chains"]))),
+         % (tx["save_tool"], d, digest.digest_command(tx["chains"]))),
         ("apply: %s --test --noflush" % tx["restore_tool"], "%s%s --test --noflush < %s/tx.rules" % (tx["restore_tool"], w, d)),
         ("apply: backup save + --test side by side", "( %s%s --test --noflush < %s/tx.rules ) & %s -c -t filter > %s/c2; wait"
          % (tx["restore_tool"], w, d, tx["save_tool"], d)),

@@ -31,13 +31,16 @@ tests_for() {
         plugins/module_utils/persist/ini.py) t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py" ;;
         # a back end: its own tests, its golden and property cases (selected by name with -k)
         plugins/module_utils/persist/*.py) t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py -k $b" ;;
-        plugins/module_utils/plans/*.py) [ -f "$t" ] || t="$UT/plans/test_${b}_plan.py" ;;
         # the kernel upgrade stages and the formats they read: every stage test covers them
         plugins/module_utils/kernel_upgrade/*.py | plugins/module_utils/grub.py | plugins/module_utils/bls.py | \
         plugins/module_utils/packages.py | plugins/module_utils/df.py)
             t="$t $UT/kernel_upgrade/test_read.py $UT/kernel_upgrade/test_boot.py $UT/kernel_upgrade/test_plan.py"
             t="$t $UT/kernel_upgrade/test_apply.py" ;;
-        plugins/module_utils/rollback.py) t="$UT/plans/test_nfqueue_live.py" ;;
+        # the drop stages: their own tests, plus the end-to-end runs on real iptables
+        plugins/module_utils/drop/apply.py) t="$t $UT/drop/test_outcome.py" ;;
+        plugins/module_utils/drop/management.py) t="$UT/drop/test_lockout.py $UT/test_ssh_settings.py" ;;
+        plugins/module_utils/drop/options.py) t="$t $UT/drop/test_plan.py $UT/drop/test_outcome.py" ;;
+        plugins/module_utils/drop/verify.py) t="$UT/drop/test_plan.py $UT/drop/test_apply.py" ;;
     esac
     for f in $t; do
         case "$f" in -k | "$b") continue ;; esac

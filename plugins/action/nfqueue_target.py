@@ -5,7 +5,8 @@
 """Action ``kcrash.nfqueue.nfqueue_target``: replace NFQUEUE targets (and native nft queue
 statements) by DROP/REJECT/ACCEPT, live and in the saved rule files, behind a rollback
 watchdog. Thin: read trip, pure planner, apply trip (backup + check + timer + restore +
-verification listings), confirm trip. Check mode: the read trip only.
+verification listings), confirm trip; what their exit codes mean is decided in
+module_utils/drop/outcome.py. Check mode: the read trip only.
 Documentation: plugins/modules/nfqueue_target.py; design: docs/drop.md."""
 
 from __future__ import absolute_import, division, print_function
@@ -14,10 +15,14 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import outcome
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop.management import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop.plan import plan as make_plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop.read import parse_read, read_script, restore_supports_wait
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfplan
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import backup_stamp, combine, validate_abs_path
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import backup_stamp, combine
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import read_cache
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
@@ -38,7 +43,7 @@ ARGSPEC = {
     "confirm": {"type": "bool", "default": True},
     "test_first": {"type": "bool", "default": True},
     "verify": {"type": "bool", "default": False},
-    "backup_root": {"type": "str", "default": rollback.BACKUP_ROOT},
+    "backup_root": {"type": "str", "default": drop_apply.BACKUP_ROOT},
     "backup_keep": {"type": "int", "default": 10},
     "max_attempts": {"type": "int", "default": 3},
     "rollback": {"type": "str"},
@@ -47,329 +52,152 @@ ARGSPEC = {
     "probe_after": {"type": "bool", "default": False},
 }
 
-_RULE_KEYS = ("family", "backend", "table", "chain", "position", "handle", "rule", "new_rule", "queue",
-              "reachable_from", "persisted", "persisted_in", "persist_reason", "lockout", "reason", "statement")
-
-
-def _public(rule):
-    return dict((k, rule[k]) for k in _RULE_KEYS if k in rule)
-
-
-def _drifted_chains(plan, err):
-    """``["chain FORWARD (iptables-legacy, table filter)", ...]`` whose length guard failed:
-    the restore's own message (``line N``) comes right before the ``KCRASH-FAIL: <tool>
-    --noflush of <table>`` line of the apply script."""
-    out = []
-    for tx in plan["iptables"]:
-        tag = "KCRASH-FAIL: %s --noflush of %s:" % (tx["restore_tool"], tx["table"])
-        at = (err or "").find(tag)
-        if at < 0:
-            continue
-        for chain in nfplan.guard_failures(tx, err[:at].rsplit("KCRASH-FAIL", 1)[-1]):
-            out.append("chain %s (%s, table %s)" % (chain, tx["restore_tool"].replace("-restore", ""), tx["table"]))
-    return out
-
 
 class ActionModule(ShellActionBase):
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGSPEC)
-        host = self.host_label(task_vars)
-        started = time.time()
-        try:
-            options = nfplan.Options(
-                target=args["target"], families=args["families"], tables=args["tables"], chains=args["chains"],
-                queue_nums=args["queue_nums"], comment_regex=args["comment_regex"], force=args["force"],
-                ssh_port=args["ssh_port"], controller_address=args["controller_address"],
-                persist=args["persist"], include_nft=args["include_nft"])
-            validate_abs_path(args["backup_root"], "backup_root")
-            for name, (low, high) in sorted(nfplan.LIMITS.items()):
-                if not low <= args[name] <= high:
-                    return self.fail(task_vars, "%s must be %d..%d" % (name, low, high))
-        except KcrashError as e:
-            return self.fail(task_vars, str(e))
+    ARGSPEC = ARGSPEC
 
+    def run_action(self, args, task_vars, result):
+        self._args, self._vars, self._host = args, task_vars, self.host_label(task_vars)
+        self._options = drop_options.from_args(args)
         if args["rollback"]:
-            return self._rollback(args, task_vars, result)
-
-        trips = [0]
-        timings = {}
+            return self._rollback(result)
+        self._started, self._timings, self._trips = time.time(), {}, 0
         refs = read_cache.references(task_vars)
-        kept = None
-        read_source = {"source": "own trip"}
+        kept, read_source = None, {"source": "own trip"}
         if args["reuse_read"]:
             # a stale answer is caught by the apply trip's check of the affected chains,
             # which then reads again
-            kept, read_source, refs = read_cache.take(task_vars, host, "drop", args["read_max_age"],
+            kept, read_source, refs = read_cache.take(task_vars, self._host, "drop", args["read_max_age"],
                                                       self._task.check_mode)
-
         # the management port as the SSH connection's settings give it (sudo drops
         # SSH_CONNECTION; the read finds the login shell's when it may read /proc)
-        ssh_conn = self.ssh_settings()
-
-        def read_and_plan(carried=None):
-            t0 = time.time()
-            if carried is not None:
-                out, nonce = carried["stdout"], carried["nonce"]
-            else:
-                script, nonce = nfplan.read_script()
-                rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target read")
-                trips[0] += n
-                if rc != 0:
-                    raise KcrashError("read round trip exited %s: %s" % (rc, (err or out)[-500:]))
-            timings["read"] = timings.get("read", 0) + time.time() - t0
-            t0 = time.time()
-            rr = nfplan.parse_read(out, nonce, host)
-            mgmt = nfplan.management(rr.ssh_connection, options, task_vars.get("ansible_port"), connection=ssh_conn)
-            if rr.ssh_connection_from not in (None, "env"):
-                mgmt.source = mgmt.source.replace(
-                    "SSH_CONNECTION", "SSH_CONNECTION of the login shell (%s; read under become)" % rr.ssh_connection_from, 1)
-            plan = nfplan.plan(rr.dumps, options, mgmt, rr.nft_text, rr.saved, rr.nft_saved,
-                               nfplan.restore_supports_wait(rr.version))
-            timings["plan"] = timings.get("plan", 0) + time.time() - t0
-            return rr, plan
-
-        try:
-            rr, plan = read_and_plan(kept)
-        except KcrashError as e:
-            return self.fail(task_vars, str(e))
+        self._ssh = self.ssh_settings()
+        rr, plan = self._read_and_plan(kept)
         result["read"] = read_source
         result["ansible_facts"] = {read_cache.FACT: refs}
-
-        result.update(self._report(plan, rr))
-        warnings = list(plan["warnings"]) + ["cannot parse %s: %s" % (s["path"], s["error"])
-                                             for s in plan["saved_unparsed"]]
-        warnings += list(rr.errors)
-        if not rr.dumps and rr.nft_text is None:
-            warnings.append("neither iptables-save nor nft was found on the host")
-        if rr.uid not in (None, 0) and not self._play_context.become:
-            warnings.append("the read ran as uid %s: iptables-save needs root (use become)" % rr.uid)
+        result.update(outcome.report(plan, rr))
+        warnings = outcome.read_warnings(plan, rr, self._play_context.become)
         if warnings:
             result["warnings"] = warnings
-        result["round_trips"] = trips[0]
-
+        result["round_trips"] = self._trips
         if plan["refused"] and args["on_refused"] == "fail":
-            result.update(failed=True, changed=False, msg="host %s: nothing changed: %d rule(s) refused: %s" % (
-                host, len(plan["refused"]), "; ".join("%s %s %s #%s: %s" % (
-                    r.get("tool", r["backend"]), r["table"], r["chain"], r["position"], r["reason"])
-                    for r in plan["refused"])))
+            result.update(failed=True, changed=False, msg=outcome.refused_message(self._host, plan))
             return result
         result["changed"] = plan["changed"]
         if self._task.diff and plan["changed"]:
             result["diff"] = plan["diff"]
         if not plan["changed"] or self._task.check_mode:
-            result["msg"] = self._summary(plan, check=self._task.check_mode)
-            result["timings"] = self._timings(timings, started)
+            result["msg"] = outcome.summary(plan, check=self._task.check_mode)
+            result["timings"] = outcome.timings(self._timings, self._started, time.time())
             return result
+        return self._apply(result, rr, plan, kept, refs)
 
-        # ---------------- apply (re-read and re-plan when the rules moved meanwhile)
+    def _read_and_plan(self, carried=None):
+        """Read (or take the carried read answer) and plan: ``(ReadResult, plan)``."""
+        t0 = time.time()
+        if carried is not None:
+            out, nonce = carried["stdout"], carried["nonce"]
+        else:
+            script, nonce = read_script()
+            rc, out, err = self._trip(script, "nfqueue_target read")
+            if rc != 0:
+                raise KcrashError("read round trip exited %s: %s" % (rc, (err or out)[-500:]))
+        self._timings["read"] = self._timings.get("read", 0) + time.time() - t0
+        t0 = time.time()
+        rr = parse_read(out, nonce, self._host)
+        mgmt = management(rr.ssh_connection, self._options, self._vars.get("ansible_port"), connection=self._ssh)
+        if rr.ssh_connection_from not in (None, "env"):
+            mgmt.source = mgmt.source.replace(
+                "SSH_CONNECTION", "SSH_CONNECTION of the login shell (%s; read under become)" % rr.ssh_connection_from, 1)
+        plan = make_plan(rr.dumps, self._options, mgmt, rr.nft_text, rr.saved, rr.nft_saved,
+                         restore_supports_wait(rr.version))
+        self._timings["plan"] = self._timings.get("plan", 0) + time.time() - t0
+        return rr, plan
+
+    def _trip(self, script, what):
+        rc, out, err, n, _secs = self.run_sh(script, self._vars, what)
+        self._trips += n
+        return rc, out, err
+
+    def _apply(self, result, rr, plan, kept, refs):
+        """Apply (re-read and re-plan when the rules moved meanwhile), verify, confirm."""
+        args, host = self._args, self._host
         attempt = 0
         while True:
             attempt += 1
-            stamp = backup_stamp()
-            bdir = rollback.backup_dir(args["backup_root"], stamp)
-            script = rollback.apply_script(plan, bdir, seconds=args["watchdog_timeout"],
-                                           test_first=args["test_first"],
-                                           wait=nfplan.restore_supports_wait(rr.version),
-                                           verify=args["verify"])
+            bdir = drop_apply.backup_dir(args["backup_root"], backup_stamp())
+            script = drop_apply.apply_script(plan, bdir, seconds=args["watchdog_timeout"],
+                                             test_first=args["test_first"],
+                                             wait=restore_supports_wait(rr.version), verify=args["verify"])
             t0 = time.time()
-            rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target apply")
-            trips[0] += n
-            timings["apply"] = timings.get("apply", 0) + time.time() - t0
-            if rc == rollback.RC_CHANGED and attempt < args["max_attempts"]:
-                try:
-                    rr, plan = read_and_plan()
-                except KcrashError as e:
-                    return self.fail(task_vars, str(e))
-                result.update(self._report(plan, rr))
-                if plan["refused"] and args["on_refused"] == "fail":
-                    result.update(failed=True, changed=False,
-                                  msg="host %s: nothing changed: rules changed meanwhile and %d are now refused"
-                                  % (host, len(plan["refused"])))
-                    return result
-                if not plan["changed"]:
-                    result.update(changed=False, msg="nothing left to change after the rules changed meanwhile")
-                    return result
-                continue
-            break
-        result["round_trips"] = trips[0]
-        result["attempts"] = attempt
-        if rc == rollback.RC_CHANGED:
-            result.update(failed=True, changed=False, msg="host %s: the rules kept changing between read and apply "
-                          "(%d attempts); nothing changed: %s" % (host, attempt, out.strip()[-300:]))
-            return result
-        if rc == rollback.RC_TEST:
-            result.update(failed=True, changed=False, msg="host %s: a transaction failed its test (--test / nft -c); "
-                          "nothing changed: %s" % (host, err.strip()[-800:]))
-            return result
-        if rc == rollback.RC_BACKUP:
-            result.update(failed=True, changed=False, msg="host %s: the backup could not be written completely; "
-                          "nothing changed: %s" % (host, err.strip()[-800:]))
-            return result
-        if rc == rollback.RC_FILES:
-            result.update(failed=True, changed=False, msg="host %s: saved rule files could not be written; nothing "
-                          "changed: %s" % (host, err.strip()[-800:]))
-            return result
-        if rc != 0:
-            drift = _drifted_chains(plan, err)
-            if drift:
-                result.update(failed=True, changed=False, backup_dir=bdir, moved_chains=drift,
-                              msg="host %s: the rules of %s changed during the apply (another process inserted "
-                                  "or deleted a rule there after the check): that transaction was refused as a "
-                                  "whole and nothing was replaced in it; tables already changed and saved files "
-                                  "were put back from %s; run again to re-plan: %s"
-                                  % (host, ", ".join(drift), bdir, err.strip()[-500:]))
+            rc, out, err = self._trip(script, "nfqueue_target apply")
+            self._timings["apply"] = self._timings.get("apply", 0) + time.time() - t0
+            if rc != drop_apply.RC_CHANGED or attempt >= args["max_attempts"]:
+                break
+            rr, plan = self._read_and_plan()
+            result.update(outcome.report(plan, rr))
+            stop = outcome.replan_stop(host, plan, args["on_refused"])
+            if stop:
+                result.update(stop)
                 return result
-            result.update(failed=True, changed=False, backup_dir=bdir,
-                          msg="host %s: apply failed (rc %s), rules and files put back from %s: %s"
-                          % (host, rc, bdir, err.strip()[-800:]))
+        result.update(round_trips=self._trips, attempts=attempt)
+        failure = outcome.apply_failure(host, rc, plan, out, err, bdir, attempt)
+        if failure:
+            result.update(failure)
             return result
         result["backup_dir"] = bdir
-        if args["verify"]:
-            ver = nfplan.verify(plan, rollback.split_verify(out))
-            ver["checked"] = True
-        else:
-            # the apply trip checked the affected chains right before the atomic restores
-            ver = {"checked": False, "ok": None, "problems": [], "moved": []}
-        result["verify"] = ver
+        ver = result["verify"] = outcome.verification(plan, out, args["verify"])
         if ver["ok"] is False:
-            rc2, out2, err2, n, _secs = self.run_sh(rollback.undo_script(bdir), task_vars, "nfqueue_target undo")
-            trips[0] += n
-            result.update(failed=True, changed=rc2 != 0, round_trips=trips[0],
-                          msg="host %s: verification failed (%s); rules and files put back from %s (restore rc %s)"
-                          % (host, "; ".join(ver["problems"]), bdir, rc2))
+            rc2, _out, _err = self._trip(drop_apply.undo_script(bdir), "nfqueue_target undo")
+            result.update(outcome.verification_failure(host, ver, bdir, rc2), round_trips=self._trips)
             return result
-        if ver["moved"]:
-            result.setdefault("warnings", []).append(
-                "replacements not at their planned position (rules changed during the apply): %s"
-                % ", ".join(ver["moved"]))
+        if outcome.moved_warning(ver):
+            result.setdefault("warnings", []).append(outcome.moved_warning(ver))
         if not args["confirm"]:
             result["watchdog"] = {"armed": True, "timeout": args["watchdog_timeout"], "confirmed": False}
-            result["msg"] = ("%s; NOT confirmed: the watchdog restores %s in %d s"
-                             % (self._summary(plan, check=False), bdir, args["watchdog_timeout"]))
-            result["round_trips"] = trips[0]
-            result["timings"] = self._timings(timings, started)
+            result["msg"] = outcome.unconfirmed_message(plan, bdir, args["watchdog_timeout"])
+            result["round_trips"] = self._trips
+            result["timings"] = outcome.timings(self._timings, self._started, time.time())
             return result
+        return self._confirm(result, plan, bdir, kept, refs)
+
+    def _confirm(self, result, plan, bdir, kept, refs):
+        args = self._args
         t0 = time.time()
-        script = rollback.confirm_script(bdir, args["backup_root"], args["backup_keep"])
+        script = drop_apply.confirm_script(bdir, args["backup_root"], args["backup_keep"])
         probe_nonce = reread = None
         if args["probe_after"]:
             # the re-detection that follows (exposure_facts reuse_probe) rides with the
             # confirmation: it sees the rules as they stay
             probe_script, probe_nonce, reread = read_cache.carried_probe(kept, "drop")
             script = combine([script, probe_script])
-        rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target confirm")
-        trips[0] += n
-        timings["confirm"] = time.time() - t0
+        rc, out, err = self._trip(script, "nfqueue_target confirm")
+        self._timings["confirm"] = time.time() - t0
         if probe_nonce is not None and rc == 0:
-            refs["probe"] = read_cache.store_carried_probe(host, kept, probe_nonce, reread, out)
-        result["round_trips"] = trips[0]
-        result["timings"] = self._timings(timings, started)
-        if rc != 0 or "KCRASH-CONFIRMED" not in out:
-            result.update(failed=True, msg="host %s: confirmation failed (rc %s: %s); the watchdog restores %s"
-                          % (host, rc, (err or out).strip()[-300:], bdir))
+            refs["probe"] = read_cache.store_carried_probe(self._host, kept, probe_nonce, reread, out)
+        result["round_trips"] = self._trips
+        result["timings"] = outcome.timings(self._timings, self._started, time.time())
+        failed = outcome.confirm_failure(self._host, rc, out, err, bdir)
+        if failed:
+            result.update(failed=True, msg=failed)
             return result
         result["watchdog"] = {"armed": True, "timeout": args["watchdog_timeout"], "confirmed": True}
-        result["msg"] = self._summary(plan, check=False)
+        result["msg"] = outcome.summary(plan, check=False)
         return result
 
-    def _rollback(self, args, task_vars, result):
+    def _rollback(self, result):
         """Put back the latest (or the named) backup: live tables and saved files."""
-        host = self.host_label(task_vars)
-        stamp = None if args["rollback"] == "latest" else args["rollback"]
-        try:
-            if stamp is not None:
-                rollback.backup_dir(args["backup_root"], stamp)
-        except KcrashError as e:
-            return self.fail(task_vars, str(e))
+        root = self._args["backup_root"]
+        stamp = None if self._args["rollback"] == "latest" else self._args["rollback"]
+        if stamp is not None:
+            drop_apply.backup_dir(root, stamp)  # validates the name
         if self._task.check_mode:
-            script = rollback.list_script(args["backup_root"], stamp)
-            rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target rollback (check)")
-            if rc == rollback.RC_DENIED:
-                return self._denied(task_vars, args, err, n)
-            if rc in (rollback.RC_NOBACKUP, rollback.RC_ROLLEDBACK, rollback.RC_INCOMPLETE):
-                return self._no_rollback(result, rc, out, err, n, args, host)
-            result.update(changed=rc == 0, round_trips=n, backup_dir=out.strip().splitlines()[-1] if out.strip() else None,
-                          msg="would restore %s" % out.strip())
+            rc, out, err, n, _secs = self.run_sh(drop_apply.list_script(root, stamp), self._vars,
+                                                 "nfqueue_target rollback (check)")
+            result.update(outcome.rollback_check_result(self._host, rc, out, err, n, root))
             return result
-        script = rollback.rollback_script(args["backup_root"], stamp)
-        rc, out, err, n, _secs = self.run_sh(script, task_vars, "nfqueue_target rollback")
-        result["round_trips"] = n
-        bdir = None
-        for line in out.splitlines():
-            if line.startswith("KCRASH-BACKUP: "):
-                bdir = line[len("KCRASH-BACKUP: "):].strip()
-        result["backup_dir"] = bdir
-        if rc == rollback.RC_DENIED:
-            return self._denied(task_vars, args, err, n)
-        if rc in (rollback.RC_NOBACKUP, rollback.RC_ROLLEDBACK, rollback.RC_INCOMPLETE):
-            return self._no_rollback(result, rc, out, err, n, args, host)
-        if rc != 0:
-            result.update(failed=True, changed=True,
-                          msg="host %s: restore of %s failed (rc %s): %s" % (host, bdir, rc, err.strip()[-800:]))
-            return result
-        result.update(changed=True, msg="restored live rules and saved files from %s" % bdir)
+        rc, out, err, n, _secs = self.run_sh(drop_apply.rollback_script(root, stamp), self._vars,
+                                             "nfqueue_target rollback")
+        result.update(outcome.rollback_result(self._host, rc, out, err, n, root))
         return result
-
-    def _denied(self, task_vars, args, err, trips):
-        why = [line for line in err.splitlines() if line.startswith("KCRASH-DENIED: ")]
-        return self.fail(task_vars, "%s; whether a backup exists under %s is unknown and nothing was restored: run "
-                         "with become (-b, ansible_become, AWX privilege escalation)"
-                         % (why[-1][len("KCRASH-DENIED: "):] if why else "the backups cannot be read",
-                            args["backup_root"]), changed=False, round_trips=trips)
-
-    @staticmethod
-    def _no_rollback(result, rc, out, err, trips, args, host):
-        """Nothing restored: no complete backup of an applied change, the latest one was
-        already rolled back (not restored twice unless named), or it is incomplete."""
-        lines = out.strip().splitlines()
-        why = (err or out).strip().splitlines()
-        result.update(changed=False, round_trips=trips, backup_dir=lines[-1] if rc == rollback.RC_ROLLEDBACK else None)
-        if rc == rollback.RC_NOBACKUP:
-            result["msg"] = "no complete backup of an applied change under %s: nothing restored" % args["backup_root"]
-        elif rc == rollback.RC_ROLLEDBACK:
-            result["msg"] = ("%s was already rolled back: nothing restored again (name it with rollback=<stamp>, "
-                             "kcrash_rollback_backup, to restore it once more)" % result["backup_dir"])
-        else:
-            result.update(failed=True, msg="host %s: %s" % (host, why[-1] if why else "backup incomplete"))
-        return result
-
-    @staticmethod
-    def _timings(t, started):
-        out = dict((k, round(v, 3)) for k, v in t.items())
-        out["total"] = round(time.time() - started, 3)
-        return out
-
-    @staticmethod
-    def _report(plan, rr):
-        return {
-            "changes": [_public(c) for c in plan["changes"]],
-            "refused": [_public(c) for c in plan["refused"]],
-            "files": [{"path": f["path"], "kind": f["kind"], "count": f["count"]} for f in plan["files"]],
-            "transactions": ([{"tool": t["restore_tool"], "table": t["table"], "text": t["text"]}
-                              for t in plan["iptables"]]
-                             + ([{"tool": "nft", "table": None, "text": plan["nft"]["text"]}] if plan["nft"] else [])),
-            "management": plan["management"],
-            "backends": [{"tool": d.tool, "family": d.family, "backend": d.backend} for d in rr.dumps],
-            "iptables_version": ".".join(str(x) for x in rr.version) if rr.version else None,
-        }
-
-    @staticmethod
-    def _summary(plan, check):
-        verb = "would replace" if check else "replaced"
-        if not plan["changed"]:
-            if plan["refused"]:
-                return "nothing changed; %d rule(s) refused" % len(plan["refused"])
-            return "no selected NFQUEUE rule: nothing to change"
-        bits = ["%s %d rule(s) by -j %s" % (verb, len(plan["changes"]), plan["target"])]
-        if plan["files"]:
-            bits.append("saved files: %s" % ", ".join(f["path"] for f in plan["files"]))
-        lost = [c for c in plan["changes"] if not c.get("persisted")]
-        if lost:
-            bits.append("%d change(s) not persisted (see changes[].persist_reason)" % len(lost))
-        if plan["refused"]:
-            bits.append("%d refused" % len(plan["refused"]))
-        return "; ".join(bits)

@@ -12,10 +12,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade.plan import validate_target
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import check_features
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as nfqueue_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_abs_path, validate_ifname
 
 
@@ -28,7 +28,7 @@ def _interfaces(value):
 
 
 def _limit(name):
-    low, high = nfqueue_plan.LIMITS[name]
+    low, high = drop_options.LIMITS[name]
 
     def check(value):
         if not low <= int(value) <= high:
@@ -47,7 +47,7 @@ CHECKS = (
     ("kcrash_offload_features", lambda v: check_features(list(v), "kcrash_offload_features")),
     ("kcrash_offload_interfaces", _interfaces),
     ("kcrash_drop_backup_root", validate_abs_path),
-) + tuple(("kcrash_drop_" + name, _limit(name)) for name in sorted(nfqueue_plan.LIMITS))
+) + tuple(("kcrash_drop_" + name, _limit(name)) for name in sorted(drop_options.LIMITS))
 
 
 def host_errors(get):
@@ -68,7 +68,7 @@ def host_errors(get):
         if value not in (None, "", [], 0):
             drop[key] = value
     try:
-        nfqueue_plan.Options(**drop)
+        drop_options.Options(**drop)
     except (KcrashError, ValueError, TypeError) as e:
         errors.append("kcrash_drop_*: %s" % e)
     return errors

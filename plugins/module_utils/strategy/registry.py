@@ -47,7 +47,7 @@ REGISTRY = (
     ),
     Strategy(
         name="drop", role="nfqueue_drop", action="nfqueue_target", catalog_id="nfqueue-to-drop",
-        read=("plans.nfqueue", "read_script", {}),
+        read=("drop.read", "read_script", {}),
         result_var="kcrash_drop_result", tags=("drop",), immediate=True,
     ),
     Strategy(

@@ -12,8 +12,11 @@ import uuid
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import plan as drop_plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as drop_read
 from conftest import run_play_json
 from faultlab import NEEDS_ROOT, NS, TinyFs
 
@@ -32,17 +35,17 @@ def stamp():
 
 
 def plan_of(ns):
-    script, nonce = NQ.read_script()
+    script, nonce = drop_read.read_script()
     rc, out, err = ns.sh(script)
     assert rc == 0, err
-    rr = NQ.parse_read(out, nonce)
-    opts = NQ.Options()
-    return NQ.plan(rr.dumps, opts, NQ.management(None, opts), rr.nft_text, {}, {}, True)
+    rr = drop_read.parse_read(out, nonce)
+    opts = drop_options.Options()
+    return drop_plan.plan(rr.dumps, opts, management.management(None, opts), rr.nft_text, {}, {}, True)
 
 
 def apply(ns, plan, broot, **kw):
-    bdir = R.backup_dir(broot, stamp())
-    rc, out, err = ns.sh(R.apply_script(plan, bdir, seconds=kw.pop("seconds", 60), wait=True, **kw))
+    bdir = drop_apply.backup_dir(broot, stamp())
+    rc, out, err = ns.sh(drop_apply.apply_script(plan, bdir, seconds=kw.pop("seconds", 60), wait=True, **kw))
     return bdir, rc, out, err
 
 
@@ -71,12 +74,12 @@ def test_full_backup_disk_changes_nothing_and_rollback_finds_no_backup(ns, tmp_p
             os.truncate(os.path.join(fs.path, ".filler"), size - free_kib * 1024)
         broot = os.path.join(fs.path, "drop")
         bdir, rc, out, err = apply(ns, plan, broot)
-        assert rc == R.RC_BACKUP, (rc, out, err)
+        assert rc == drop_apply.RC_BACKUP, (rc, out, err)
         assert "nothing changed" in err
         assert forward(ns) == before
         assert not os.path.exists(os.path.join(bdir, "applied"))
-        rc, out, err = ns.sh(R.rollback_script(broot))
-        assert rc == R.RC_NOBACKUP and "no complete backup" in err, (rc, out, err)
+        rc, out, err = ns.sh(drop_apply.rollback_script(broot))
+        assert rc == drop_apply.RC_NOBACKUP and "no complete backup" in err, (rc, out, err)
         assert forward(ns) == before
         # room again: the same plan applies
         fs.free()
@@ -95,16 +98,16 @@ def test_rollback_skips_the_backup_of_a_failed_apply(ns, tmp_path):
     plan = plan_of(ns)
     good, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
-    assert ns.sh(R.confirm_script(good, broot, 5))[0] == 0
+    assert ns.sh(drop_apply.confirm_script(good, broot, 5))[0] == 0
     ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num 4")
     plan = plan_of(ns)
     plan["iptables"][0]["text"] = plan["iptables"][0]["text"].replace("-j DROP", "-j NO_SUCH_TARGET")
     bad, rc, out, err = apply(ns, plan, broot, test_first=False)
-    assert rc == R.RC_APPLY and os.path.exists(os.path.join(bad, "failed"))
+    assert rc == drop_apply.RC_APPLY and os.path.exists(os.path.join(bad, "failed"))
     # the latest usable backup is the one of the good apply
-    rc, out, err = ns.sh(R.list_script(broot))
+    rc, out, err = ns.sh(drop_apply.list_script(broot))
     assert rc == 0 and out.strip() == good
-    rc, out, err = ns.sh(R.rollback_script(broot))
+    rc, out, err = ns.sh(drop_apply.rollback_script(broot))
     assert rc == 0, err
     assert forward(ns) == first
 
@@ -114,12 +117,12 @@ def test_damaged_backup_is_not_restored(ns, tmp_path):
     ns.ok("iptables-legacy -A FORWARD -j NFQUEUE --queue-num 3")
     bdir, rc, out, err = apply(ns, plan_of(ns), broot)
     assert rc == 0
-    ns.sh(R.confirm_script(bdir, broot, 5))
+    ns.sh(drop_apply.confirm_script(bdir, broot, 5))
     after = forward(ns)
     with open(os.path.join(bdir, "live-0.rules"), "w") as f:
         f.write("")
-    rc, out, err = ns.sh(R.rollback_script(broot))
-    assert rc == R.RC_INCOMPLETE and "live-0.rules" in err and "nothing restored" in err, (rc, err)
+    rc, out, err = ns.sh(drop_apply.rollback_script(broot))
+    assert rc == drop_apply.RC_INCOMPLETE and "live-0.rules" in err and "nothing restored" in err, (rc, err)
     assert forward(ns) == after
 
 

@@ -17,13 +17,17 @@ import subprocess
 import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule as RB
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import plan as drop_plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as drop_read
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import verify as drop_verify
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import apply as KA
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import plan as KP
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import read as KR
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import apply as OA
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import plan as OP
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import read as OR
@@ -54,19 +58,19 @@ def user_path_builders(bad):
     good = "/var/backups/kcrash"
     return {
         "validate_abs_path": lambda: validate_abs_path(bad),
-        "backup_dir": lambda: R.backup_dir(bad, STAMP),
-        "rollback_script": lambda: R.rollback_script(bad),
-        "rollback_script(named)": lambda: R.rollback_script(bad, STAMP),
-        "list_script": lambda: R.list_script(bad),
-        "confirm_script": lambda: R.confirm_script(bad, good, 3),
-        "confirm_script(root)": lambda: R.confirm_script(good + "/" + STAMP, bad, 3),
-        "undo_script": lambda: R.undo_script(bad),
-        "retention": lambda: R.retention(bad, 3),
-        "apply_script": lambda: R.apply_script({"iptables": [], "files": []}, bad),
+        "backup_dir": lambda: drop_apply.backup_dir(bad, STAMP),
+        "rollback_script": lambda: drop_apply.rollback_script(bad),
+        "rollback_script(named)": lambda: drop_apply.rollback_script(bad, STAMP),
+        "list_script": lambda: drop_apply.list_script(bad),
+        "confirm_script": lambda: drop_apply.confirm_script(bad, good, 3),
+        "confirm_script(root)": lambda: drop_apply.confirm_script(good + "/" + STAMP, bad, 3),
+        "undo_script": lambda: drop_apply.undo_script(bad),
+        "retention": lambda: drop_apply.retention(bad, 3),
+        "apply_script": lambda: drop_apply.apply_script({"iptables": [], "files": []}, bad),
         "file_transaction": lambda: file_transaction([FileChange("/etc/x", "x")], bad),
         "offload apply": lambda: OA.build_apply_script(
             {"changes": [], "nm_commands": [], "runtime": [], "interfaces": {}}, bad),
-        "stamp": lambda: R.rollback_script(good, bad),
+        "stamp": lambda: drop_apply.rollback_script(good, bad),
     }
 
 
@@ -87,7 +91,7 @@ def test_other_options_with_shell_text_are_refused(cdir):
         with pytest.raises(KcrashInputError):
             KR.probe_sections([bad])
         with pytest.raises(KcrashInputError):
-            NQ.Options(chains=[bad])
+            drop_options.Options(chains=[bad])
 
 
 @NEEDS_ROOT
@@ -187,22 +191,22 @@ def test_drop_scripts_with_hostile_rule_comments_run_nothing(tmp_path, cdir):
             ns.ok("iptables-legacy -A FORWARD -p udp --dport %d -m comment --comment %s -j NFQUEUE"
                   % (5000 + i, _sq(bad)))
         before = ns.ok("iptables-legacy-save -t filter")
-        script, nonce = NQ.read_script()
+        script, nonce = drop_read.read_script()
         rc, out, err = ns.sh(script, cwd=str(cdir))
-        rr = NQ.parse_read(out, nonce)
-        opts = NQ.Options()
-        plan = NQ.plan(rr.dumps, opts, NQ.management(None, opts), rr.nft_text, {}, {}, True)
+        rr = drop_read.parse_read(out, nonce)
+        opts = drop_options.Options()
+        plan = drop_plan.plan(rr.dumps, opts, management.management(None, opts), rr.nft_text, {}, {}, True)
         assert len(plan["changes"]) == 7
         broot = str(tmp_path / "b")
-        bdir = R.backup_dir(broot, STAMP)
-        scripts = [R.apply_script(plan, bdir, seconds=30, wait=True, verify=True), R.confirm_script(bdir, broot, 3),
-                   R.rollback_script(broot), R.list_script(broot), R.undo_script(bdir)]
+        bdir = drop_apply.backup_dir(broot, STAMP)
+        scripts = [drop_apply.apply_script(plan, bdir, seconds=30, wait=True, verify=True), drop_apply.confirm_script(bdir, broot, 3),
+                   drop_apply.rollback_script(broot), drop_apply.list_script(broot), drop_apply.undo_script(bdir)]
         for text in scripts:
             assert sh_syntax_ok(text)[0]
         rc, out, err = ns.sh(scripts[0], cwd=str(cdir))
         assert rc == 0, err
-        assert NQ.verify(plan, R.split_verify(out))["ok"]
-        for text, want in zip(scripts[1:4], (0, 0, R.RC_ROLLEDBACK)):
+        assert drop_verify.verify(plan, drop_apply.split_verify(out))["ok"]
+        for text, want in zip(scripts[1:4], (0, 0, drop_apply.RC_ROLLEDBACK)):
             rc, out, err = ns.sh(text, cwd=str(cdir))
             assert rc == want, err
         after = ns.ok("iptables-legacy-save -t filter")
@@ -214,7 +218,7 @@ def test_drop_scripts_with_hostile_rule_comments_run_nothing(tmp_path, cdir):
 
 def test_every_other_generated_script_passes_sh_n(tmp_path, cdir):
     bad = canaries(cdir)
-    texts = [probe.build_probe()[0], OR.build_read_script()[0], NQ.read_script()[0]]
+    texts = [probe.build_probe()[0], OR.build_read_script()[0], drop_read.read_script()[0]]
     txn = file_transaction([FileChange("/boot/grub/" + b.replace("/", "_"), b) for b in bad], "/var/backups/k")
     secs = KR.probe_sections(["linux-image-6.1.0-13-amd64"]) + KA.default_sections(
         {"needed": True, "commands": ["grubby --set-default /boot/vmlinuz-6.1.0-13-amd64"]}, None,
@@ -269,7 +273,7 @@ def test_table_names_read_from_the_host_are_checked_before_they_reach_shell_text
           "iptables-legacy-restore", "backend": "legacy", "chains": ["FORWARD"], "digest": "1 2", "post_digest": "1 2",
           "text": "*filter\nCOMMIT\n"}
     with pytest.raises(KcrashInputError):
-        R.apply_script({"iptables": [tx], "files": []}, "/var/backups/kcrash-nfqueue/drop/" + STAMP)
+        drop_apply.apply_script({"iptables": [tx], "files": []}, "/var/backups/kcrash-nfqueue/drop/" + STAMP)
     with pytest.raises(KcrashInputError):
-        R.apply_script({"iptables": [dict(tx, table="filter", save_tool="sh -c x")], "files": []},
-                       "/var/backups/kcrash-nfqueue/drop/" + STAMP)
+        drop_apply.apply_script({"iptables": [dict(tx, table="filter", save_tool="sh -c x")], "files": []},
+                                "/var/backups/kcrash-nfqueue/drop/" + STAMP)

@@ -13,8 +13,11 @@ import subprocess
 
 import pytest
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import plan as drop_plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as drop_read
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import FileChange, file_transaction, posix_cksum
 from conftest import stand_ins
 from faultlab import NEEDS_ROOT, NS
@@ -131,24 +134,24 @@ def test_drop_rewrites_and_restores_a_symlinked_and_a_hard_linked_saved_file(tre
     ns = NS()
     try:
         ns.ok("iptables-legacy -A FORWARD -p udp --dport 5000 -j NFQUEUE --queue-num 5")
-        script, nonce = NQ.read_script()
-        rr = NQ.parse_read(ns.sh(script)[1], nonce)
-        opts = NQ.Options()
-        plan = NQ.plan(rr.dumps, opts, NQ.management(None, opts), rr.nft_text,
-                       {"/etc/sysconfig/iptables": text, "/etc/iptables/rules.v4": text}, {}, True)
+        script, nonce = drop_read.read_script()
+        rr = drop_read.parse_read(ns.sh(script)[1], nonce)
+        opts = drop_options.Options()
+        plan = drop_plan.plan(rr.dumps, opts, management.management(None, opts), rr.nft_text,
+                              {"/etc/sysconfig/iptables": text, "/etc/iptables/rules.v4": text}, {}, True)
         assert len(plan["files"]) == 2
         paths = {"/etc/sysconfig/iptables": str(link), "/etc/iptables/rules.v4": str(hard)}
         for f in plan["files"]:
             f["path"] = paths[f["path"]]
         broot = str(tree / "b")
-        bdir = R.backup_dir(broot, "20260126T101500Z-00000001")
-        rc, out, err = ns.sh(R.apply_script(plan, bdir, seconds=30, wait=True))
+        bdir = drop_apply.backup_dir(broot, "20260126T101500Z-00000001")
+        rc, out, err = ns.sh(drop_apply.apply_script(plan, bdir, seconds=30, wait=True))
         assert rc == 0, err
         new = text.replace("-j NFQUEUE --queue-num 5", "-j DROP")
         assert os.path.islink(str(link)) and real.read_text() == new
         assert (tree / "profiles" / "rules.v4").read_text() == new and os.stat(str(hard)).st_nlink == 2
-        assert ns.sh(R.confirm_script(bdir, broot, 3))[0] == 0
-        rc, out, err = ns.sh(R.rollback_script(broot))
+        assert ns.sh(drop_apply.confirm_script(bdir, broot, 3))[0] == 0
+        rc, out, err = ns.sh(drop_apply.rollback_script(broot))
         assert rc == 0, err
         assert os.path.islink(str(link)) and real.read_text() == text
         assert oct(os.stat(str(real)).st_mode & 0o777) == "0o600"

@@ -11,8 +11,11 @@ import os
 import time
 import uuid
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as NQ
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import plan as drop_plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as drop_read
 from conftest import stand_ins
 from faultlab import NEEDS_ROOT, NS
 
@@ -33,15 +36,15 @@ def test_apply_shell_killed_after_the_change_the_watchdog_restores(tmp_path):
     try:
         ns.ok("iptables-legacy -A FORWARD -p tcp --dport 1 -j ACCEPT; iptables-legacy -A FORWARD -j NFQUEUE")
         before = ns.ok("iptables-legacy-save -t filter")
-        script, nonce = NQ.read_script()
-        rr = NQ.parse_read(ns.sh(script)[1], nonce)
-        opts = NQ.Options()
-        plan = NQ.plan(rr.dumps, opts, NQ.management(None, opts), rr.nft_text, {}, {}, True)
+        script, nonce = drop_read.read_script()
+        rr = drop_read.parse_read(ns.sh(script)[1], nonce)
+        opts = drop_options.Options()
+        plan = drop_plan.plan(rr.dumps, opts, management.management(None, opts), rr.nft_text, {}, {}, True)
         path = stand_ins(tmp_path / "bin", {"iptables-legacy-restore": STANDIN})
         broot = str(tmp_path / "b")
-        bdir = R.backup_dir(broot, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8])
+        bdir = drop_apply.backup_dir(broot, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8])
         env = dict(os.environ, PATH=path, KSAF_FLAG=str(tmp_path / "killed"))
-        rc, out, err = ns.sh(R.apply_script(plan, bdir, seconds=3, wait=True, verify=False), env=env)
+        rc, out, err = ns.sh(drop_apply.apply_script(plan, bdir, seconds=3, wait=True, verify=False), env=env)
         assert rc == -9 and (tmp_path / "killed").exists(), (rc, err)
         assert "-j DROP" in ns.ok("iptables-legacy-save -t filter")     # changed, never confirmed
         deadline = time.time() + 30
@@ -50,8 +53,8 @@ def test_apply_shell_killed_after_the_change_the_watchdog_restores(tmp_path):
             time.sleep(0.2)
         assert "restore.sh exit 0" in open(os.path.join(bdir, "watchdog.log")).read()
         assert _rules(ns.ok("iptables-legacy-save -t filter")) == _rules(before)
-        rc, out, err = ns.sh(R.rollback_script(broot))
-        assert rc == R.RC_ROLLEDBACK and "already rolled back" in err
+        rc, out, err = ns.sh(drop_apply.rollback_script(broot))
+        assert rc == drop_apply.RC_ROLLEDBACK and "already rolled back" in err
     finally:
         ns.close()
 

@@ -19,7 +19,7 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
 
 from conftest import COLLECTIONS, REPO, lab_hosts, podman
 
@@ -108,10 +108,10 @@ def test_rollback_without_root_cannot_say_no_backup(incident, check):
            # manifest (here of no files) and the 'applied' marker
            "umask 077; d=%s/20260101T000000Z-0a0b0c0d; mkdir -p \"$d\" && echo : > \"$d/restore.sh\" "
            "&& : > \"$d/manifest\" && : > \"$d/applied\"" % root)
-    script = rollback.list_script(root) if check else rollback.rollback_script(root)
+    script = drop_apply.list_script(root) if check else drop_apply.rollback_script(root)
     p = podman("exec", "--user", "nobody", incident, "/bin/sh", "-c", script, check=False)
-    assert p.returncode == rollback.RC_DENIED, (p.returncode, p.stdout, p.stderr)
+    assert p.returncode == drop_apply.RC_DENIED, (p.returncode, p.stdout, p.stderr)
     assert "permission denied" in p.stderr
     # as root the same script finds the backup
-    p = podman("exec", incident, "/bin/sh", "-c", rollback.list_script(root), check=False)
+    p = podman("exec", incident, "/bin/sh", "-c", drop_apply.list_script(root), check=False)
     assert p.returncode == 0 and "20260101T000000Z-0a0b0c0d" in p.stdout

@@ -16,7 +16,10 @@ from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import connection_loader
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import ssh_settings as S
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as P
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import lockout
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as drop_read
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
 needs_ssh = pytest.mark.skipif(not shutil.which("ssh"), reason="OpenSSH client not installed")
@@ -98,47 +101,47 @@ def test_non_ssh_connections_keep_the_inventory_port():
         def run(self, tmp=None, task_vars=None):
             raise NotImplementedError
     assert A().ssh_settings() is None
-    assert P.management(None, P.Options(), 2200).port == 2200
-    assert P.management(None, P.Options(), None).unknown is None
+    assert management.management(None, drop_options.Options(), 2200).port == 2200
+    assert management.management(None, drop_options.Options(), None).unknown is None
 
 
 def test_guard_refuses_the_ssh_port_from_the_settings_under_sudo():
     # under sudo SSH_CONNECTION is empty: the settings say 2222
-    m = P.management(None, P.Options(), None, connection={"port": 2222, "port_from": "ansible_port (-o Port=2222)"})
+    m = management.management(None, drop_options.Options(), None, connection={"port": 2222, "port_from": "ansible_port (-o Port=2222)"})
     assert m.port == 2222 and m.unknown is None and "ansible_port" in m.source
     rule_2222 = {"backend": "legacy", "family": "ipv4", "table": "filter", "chain": "INPUT",
                  "reachable_from": ["INPUT"], "rule": "-A INPUT -p tcp -m tcp --dport 2222 -j NFQUEUE --queue-num 3"}
     rule_80 = dict(rule_2222, rule="-A INPUT -p tcp -m tcp --dport 80 -j NFQUEUE --queue-num 4")
-    risky, why = P.lockout_risk(rule_2222, m)
+    risky, why = lockout.lockout_risk(rule_2222, m)
     assert risky and "tcp port 2222" in why
-    assert not P.lockout_risk(rule_80, m)[0]
+    assert not lockout.lockout_risk(rule_80, m)[0]
     # what the guard did before: "port 22 from anywhere" let the 2222 rule through
-    assert not P.lockout_risk(rule_2222, P.management(None, P.Options(), None))[0]
+    assert not lockout.lockout_risk(rule_2222, management.management(None, drop_options.Options(), None))[0]
 
 
 def test_guard_refuses_everything_the_management_traffic_crosses_when_the_port_is_unknown():
-    m = P.management(None, P.Options(), None, connection={"port": None})
+    m = management.management(None, drop_options.Options(), None, connection={"port": None})
     assert m.unknown
     rule_80 = {"backend": "legacy", "family": "ipv4", "table": "filter", "chain": "INPUT",
                "reachable_from": ["INPUT"], "rule": "-A INPUT -p tcp -m tcp --dport 80 -j NFQUEUE --queue-num 4"}
-    risky, why = P.lockout_risk(rule_80, m)
+    risky, why = lockout.lockout_risk(rule_80, m)
     assert risky and "unknown" in why and "ssh_port" in why and "force" in why
     fwd = dict(rule_80, chain="FORWARD", reachable_from=["FORWARD"])
-    assert not P.lockout_risk(fwd, m)[0]
+    assert not lockout.lockout_risk(fwd, m)[0]
     # ssh_port given: known again; SSH_CONNECTION read on the host: known
-    assert P.management(None, P.Options(ssh_port=2222), None, connection={"port": None}).unknown is None
-    seen = P.management("192.0.2.1 50000 192.0.2.9 22", P.Options(), None, connection={"port": 2222})
+    assert management.management(None, drop_options.Options(ssh_port=2222), None, connection={"port": None}).unknown is None
+    seen = management.management("192.0.2.1 50000 192.0.2.9 22", drop_options.Options(), None, connection={"port": 2222})
     assert seen.port == 22 and seen.unknown is None and "2222" in seen.source
 
 
 def test_read_finds_the_login_shells_ssh_connection_under_an_env_reset():
     """sudo's env_reset stands in as ``env -u``: the value comes from the parent's /proc
     environ, as root reads the login shell's under become."""
-    p = subprocess.run(["sh", "-c", 'env -u SSH_CONNECTION sh -c "$0"; true', P.SSH_CONNECTION_COMMAND],
+    p = subprocess.run(["sh", "-c", 'env -u SSH_CONNECTION sh -c "$0"; true', drop_read.SSH_CONNECTION_COMMAND],
                        env={"PATH": "/usr/bin:/bin", "SSH_CONNECTION": "192.0.2.1 50000 192.0.2.9 2222"},
                        capture_output=True, text=True, check=True)
     value, where = p.stdout.split("\n")[:2]
     assert value == "192.0.2.1 50000 192.0.2.9 2222" and where.startswith("process ")
-    p = subprocess.run(["sh", "-c", P.SSH_CONNECTION_COMMAND], env={"PATH": "/usr/bin:/bin"},
+    p = subprocess.run(["sh", "-c", drop_read.SSH_CONNECTION_COMMAND], env={"PATH": "/usr/bin:/bin"},
                        capture_output=True, text=True, check=True)
     assert p.stdout.split("\n")[:2] == ["", "none"]

@@ -19,7 +19,7 @@ import pytest
 from ansible.playbook.play_context import PlayContext
 from ansible.plugins.loader import become_loader, connection_loader, shell_loader
 
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     FileChange,
     file_transaction,
@@ -172,7 +172,7 @@ def test_file_transaction_and_drop_files_write_the_content_byte_exact(tmp_path):
     script = file_transaction([FileChange(str(target), content, "0600", posix_cksum("old\n"))], str(tmp_path / "bk"))
     subprocess.run(["sh", "-c", script], check=True)
     assert target.read_bytes() == content.encode()
-    w = rollback._write_file(str(tmp_path / "tx.rules"), content)
+    w = drop_apply._write_file(str(tmp_path / "tx.rules"), content)
     subprocess.run(["sh", "-c", w], check=True)
     assert (tmp_path / "tx.rules").read_bytes() == content.encode()
 

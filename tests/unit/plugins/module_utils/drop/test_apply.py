@@ -16,8 +16,14 @@ import uuid
 import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import iptables_save as ips
-from ansible_collections.kcrash.nfqueue.plugins.module_utils import rollback as R
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans import nfqueue as P
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import digest
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import plan as drop_plan
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as drop_read
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import verify as drop_verify
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import posix_cksum
 
 from conftest import require_tool
 
@@ -70,20 +76,20 @@ def stamp():
 
 
 def read_and_plan(ns, options=None, saved=None, nft_saved=None):
-    script, nonce = P.read_script()
+    script, nonce = drop_read.read_script()
     rc, out, err = ns.sh(script)
     assert rc == 0, err
-    rr = P.parse_read(out, nonce)
-    opts = options or P.Options()
-    mgmt = P.management(rr.ssh_connection, opts)
-    plan = P.plan(rr.dumps, opts, mgmt, rr.nft_text, saved or {}, nft_saved or {},
-                  P.restore_supports_wait(rr.version))
+    rr = drop_read.parse_read(out, nonce)
+    opts = options or drop_options.Options()
+    mgmt = management.management(rr.ssh_connection, opts)
+    plan = drop_plan.plan(rr.dumps, opts, mgmt, rr.nft_text, saved or {}, nft_saved or {},
+                          drop_read.restore_supports_wait(rr.version))
     return rr, plan
 
 
 def apply(ns, plan, broot, seconds=30, **kw):
-    bdir = R.backup_dir(broot, stamp())
-    rc, out, err = ns.sh(R.apply_script(plan, bdir, seconds=seconds, wait=True, **kw))
+    bdir = drop_apply.backup_dir(broot, stamp())
+    rc, out, err = ns.sh(drop_apply.apply_script(plan, bdir, seconds=seconds, wait=True, **kw))
     return bdir, rc, out, err
 
 
@@ -110,8 +116,8 @@ def test_seed_rule_becomes_drop_with_all_matches_and_others_untouched(ns, broot,
     assert "dports 80,443" in ch["lockout"]
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
-    assert P.verify(plan, R.split_verify(out))["ok"]
-    assert ns.sh(R.confirm_script(bdir, broot, 5))[0] == 0
+    assert drop_verify.verify(plan, drop_apply.split_verify(out))["ok"]
+    assert ns.sh(drop_apply.confirm_script(bdir, broot, 5))[0] == 0
     after = rules_without_counters(ns, "iptables-%s-save" % flavour)
     mangle = [x for x in after if x[0] == "mangle"]
     assert mangle == [("mangle", "PREROUTING", ch["new_rule"]), ("mangle", "PREROUTING", "-A PREROUTING -p udp -j ACCEPT")]
@@ -127,7 +133,7 @@ def test_seed_rule_becomes_drop_with_all_matches_and_others_untouched(ns, broot,
     _rr, plan2 = read_and_plan(ns)
     assert plan2["changes"] == [] and not plan2["changed"]
     # rollback restores the rules byte for byte (ignoring counters and comments)
-    rc, out, err = ns.sh(R.rollback_script(broot))
+    rc, out, err = ns.sh(drop_apply.rollback_script(broot))
     assert rc == 0, err
     restored = ns.ok("iptables-%s-save -t mangle" % flavour)
     assert _strip_comments(restored) == _strip_comments(_no_counters(before))
@@ -157,8 +163,8 @@ def test_modern_forward_balance_bypass_ipv4_and_ipv6(ns, broot, flavour):
         ("ipv4", "FORWARD", 2), ("ipv4", "FORWARD", 3), ("ipv6", "FORWARD", 2), ("ipv6", "FORWARD", 3)]
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
-    assert P.verify(plan, R.split_verify(out)) == {"ok": True, "problems": [], "moved": []}
-    ns.sh(R.confirm_script(bdir, broot, 5))
+    assert drop_verify.verify(plan, drop_apply.split_verify(out)) == {"ok": True, "problems": [], "moved": []}
+    ns.sh(drop_apply.confirm_script(bdir, broot, 5))
     for t in ("iptables", "ip6tables"):
         got = [x[2] for x in rules_without_counters(ns, "%s-%s-save" % (t, flavour))]
         assert got == ["-A FORWARD -p tcp -m tcp --dport 22 -j ACCEPT", "-A FORWARD -j DROP",
@@ -175,7 +181,7 @@ def test_concurrent_rule_added_between_probe_and_apply_survives(ns, broot, flavo
     # another process inserts a rule at the top of the same chain after the probe
     ns.ok("iptables-%s -I FORWARD 1 -s 192.0.2.9 -j DROP" % flavour)
     bdir, rc, out, err = apply(ns, plan, broot)
-    assert rc == R.RC_CHANGED and "KCRASH-CHANGED" in out
+    assert rc == drop_apply.RC_CHANGED and "KCRASH-CHANGED" in out
     assert not os.path.exists(bdir)  # nothing kept, nothing changed
     assert "NFQUEUE" in ns.ok("iptables-%s-save" % flavour)
     # the action reads again and re-plans: the concurrent rule stays, order is intact
@@ -183,8 +189,8 @@ def test_concurrent_rule_added_between_probe_and_apply_survives(ns, broot, flavo
     assert [c["position"] for c in plan["changes"]] == [3]
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
-    assert P.verify(plan, R.split_verify(out))["ok"]
-    ns.sh(R.confirm_script(bdir, broot, 5))
+    assert drop_verify.verify(plan, drop_apply.split_verify(out))["ok"]
+    ns.sh(drop_apply.confirm_script(bdir, broot, 5))
     got = [x[2] for x in rules_without_counters(ns, "iptables-%s-save" % flavour)]
     assert got == ["-A FORWARD -s 192.0.2.9/32 -j DROP", "-A FORWARD -p tcp -m tcp --dport 1 -j ACCEPT",
                    "-A FORWARD -j DROP", "-A FORWARD -p tcp -m tcp --dport 3 -j ACCEPT"]
@@ -196,7 +202,7 @@ def test_concurrent_rule_in_another_chain_does_not_block(ns, broot):
     ns.ok("iptables-legacy -A OUTPUT -p tcp --dport 9 -j ACCEPT")
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
-    ns.sh(R.confirm_script(bdir, broot, 5))
+    ns.sh(drop_apply.confirm_script(bdir, broot, 5))
     got = [x[2] for x in rules_without_counters(ns, "iptables-legacy-save")]
     assert got == ["-A FORWARD -j DROP", "-A OUTPUT -p tcp -m tcp --dport 9 -j ACCEPT"]
 
@@ -212,15 +218,15 @@ def test_catch_all_input_nfqueue_is_refused(ns, broot, flavour):
     assert refused == [("IDS", 1), ("INPUT", 1)]
     assert all("lockout guard" in r["reason"] for r in plan["refused"])
     assert [(c["chain"], c["position"]) for c in plan["changes"]] == [("INPUT", 3)]
-    forced = P.plan(*_replan_args(ns, P.Options(force=True)))
+    forced = drop_plan.plan(*_replan_args(ns, drop_options.Options(force=True)))
     assert len(forced["changes"]) == 3 and not forced["refused"]
 
 
 def _replan_args(ns, opts):
-    script, nonce = P.read_script()
+    script, nonce = drop_read.read_script()
     rc, out, err = ns.sh(script)
-    rr = P.parse_read(out, nonce)
-    return rr.dumps, opts, P.management(rr.ssh_connection, opts), rr.nft_text, {}, {}, True
+    rr = drop_read.parse_read(out, nonce)
+    return rr.dumps, opts, management.management(rr.ssh_connection, opts), rr.nft_text, {}, {}, True
 
 
 @pytest.mark.parametrize("flavour", ["legacy", "nft"])
@@ -248,7 +254,7 @@ def test_confirmed_watchdog_does_nothing(ns, broot):
     _rr, plan = read_and_plan(ns)
     bdir, rc, out, err = apply(ns, plan, broot, seconds=2)
     assert rc == 0, err
-    assert ns.sh(R.confirm_script(bdir, broot, 5))[0] == 0
+    assert ns.sh(drop_apply.confirm_script(bdir, broot, 5))[0] == 0
     time.sleep(3)
     assert not os.path.exists(os.path.join(bdir, "rolled-back"))
     assert "NFQUEUE" not in ns.ok("iptables-legacy-save")
@@ -265,7 +271,7 @@ def test_failed_restore_puts_everything_back(ns, broot, tmp_path):
     # make the live transaction fail after the saved file was rewritten (no --test first)
     plan["iptables"][0]["text"] = plan["iptables"][0]["text"].replace("-j DROP", "-j NO_SUCH_TARGET")
     bdir, rc, out, err = apply(ns, plan, broot, test_first=False)
-    assert rc == R.RC_APPLY and "put back" in err
+    assert rc == drop_apply.RC_APPLY and "put back" in err
     assert saved.read_text() == text
     assert "NFQUEUE --queue-num 3" in ns.ok("iptables-legacy-save")
     assert os.path.exists(os.path.join(bdir, "confirmed"))  # the timer is disarmed
@@ -289,7 +295,7 @@ def test_failed_test_changes_nothing_across_tables(ns, broot, tmp_path, flavour)
     tx["mangle"]["text"] = tx["mangle"]["text"].replace("-j DROP", "-j DROP --no-such-option")
     before = ns.ok("iptables-%s-save" % flavour)
     bdir, rc, out, err = apply(ns, plan, broot)
-    assert rc == R.RC_TEST, (rc, out, err)
+    assert rc == drop_apply.RC_TEST, (rc, out, err)
     assert "KCRASH-TEST:" in err and "--test of table mangle failed: nothing changed" in err
     assert saved.read_text() == text
     assert rules_without_counters(ns, "iptables-%s-save" % flavour) == [
@@ -305,9 +311,9 @@ def test_failing_backup_save_changes_nothing(ns, broot, tmp_path):
     # a failing stand-in first in PATH (the tool name itself is checked: no other word passes)
     (tmp_path / "iptables-legacy-save").write_text("#!/bin/sh\nexit 1\n")
     (tmp_path / "iptables-legacy-save").chmod(0o755)
-    bdir = R.backup_dir(broot, stamp())
-    rc, out, err = ns.sh("PATH=%s:$PATH\n%s" % (tmp_path, R.apply_script(plan, bdir, seconds=30, wait=True)))
-    assert rc == R.RC_APPLY and "KCRASH-FAIL: iptables-legacy-save -t filter failed" in err, (rc, out, err)
+    bdir = drop_apply.backup_dir(broot, stamp())
+    rc, out, err = ns.sh("PATH=%s:$PATH\n%s" % (tmp_path, drop_apply.apply_script(plan, bdir, seconds=30, wait=True)))
+    assert rc == drop_apply.RC_APPLY and "KCRASH-FAIL: iptables-legacy-save -t filter failed" in err, (rc, out, err)
     assert "NFQUEUE --queue-num 3" in ns.ok("iptables-legacy-save")
     assert not os.path.exists(bdir)
 
@@ -317,17 +323,17 @@ def test_without_verification_the_result_is_the_plan(ns, broot):
     ns.ok("iptables-legacy -A FORWARD -p tcp --dport 1 -j ACCEPT; iptables-legacy -A FORWARD -j NFQUEUE; "
           "iptables-legacy -A FORWARD -p udp -j ACCEPT")
     _rr, plan = read_and_plan(ns)
-    script = R.apply_script(plan, R.backup_dir(broot, stamp()), seconds=30, wait=True, verify=False)
+    script = drop_apply.apply_script(plan, drop_apply.backup_dir(broot, stamp()), seconds=30, wait=True, verify=False)
     assert "post-0.rules" not in script and "@@KCRASH-VERIFY:ipt" not in script
     bdir, rc, out, err = apply(ns, plan, broot, verify=False)
     assert rc == 0, err
-    assert R.split_verify(out) == {}
+    assert drop_apply.split_verify(out) == {}
     assert [r[2] for r in rules_without_counters(ns, "iptables-legacy-save")] == [
         "-A FORWARD -p tcp -m tcp --dport 1 -j ACCEPT", "-A FORWARD -j DROP", "-A FORWARD -p udp -j ACCEPT"]
-    assert P.posix_cksum("".join(l + "\n" for l in P.digest_lines(
+    assert posix_cksum("".join(l + "\n" for l in digest.digest_lines(
         ips.parse(ns.ok("iptables-legacy-save -t filter")).table_list[0].rule_texts, ["FORWARD"]))) == \
         plan["iptables"][0]["post_digest"]
-    ns.sh(R.confirm_script(bdir, broot, 5))
+    ns.sh(drop_apply.confirm_script(bdir, broot, 5))
 
 
 def test_saved_file_rewritten_byte_for_byte(ns, broot, tmp_path):
@@ -344,11 +350,11 @@ def test_saved_file_rewritten_byte_for_byte(ns, broot, tmp_path):
     plan["files"][0]["path"] = str(saved)
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
-    ns.sh(R.confirm_script(bdir, broot, 5))
+    ns.sh(drop_apply.confirm_script(bdir, broot, 5))
     assert saved.read_text() == text.replace("-p udp --dport 5000 -j NFQUEUE --queue-num 5", "-p udp --dport 5000 -j DROP")
     assert oct(os.stat(str(saved)).st_mode & 0o777) == "0o640"  # mode of the existing file kept
     # rollback puts the file back too
-    assert ns.sh(R.rollback_script(broot))[0] == 0
+    assert ns.sh(drop_apply.rollback_script(broot))[0] == 0
     assert saved.read_text() == text
 
 
@@ -358,7 +364,7 @@ def test_retention_keeps_the_newest(ns, broot):
         _rr, plan = read_and_plan(ns)
         bdir, rc, out, err = apply(ns, plan, broot)
         assert rc == 0, err
-        assert ns.sh(R.confirm_script(bdir, broot, 2))[0] == 0
+        assert ns.sh(drop_apply.confirm_script(bdir, broot, 2))[0] == 0
         time.sleep(1.1)
     assert len(os.listdir(broot)) == 2
     assert os.path.basename(bdir) in os.listdir(broot)
@@ -373,13 +379,13 @@ def test_verification_fallback_sends_the_table_when_the_digest_differs(ns, broot
     plan["iptables"][0]["post_digest"] = "1 1"
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
-    listings = R.split_verify(out)
-    assert listings[("ipt", 0)] is not P.VERIFIED and "-A FORWARD -j DROP" in listings[("ipt", 0)]
-    assert P.verify(plan, listings) == {"ok": True, "problems": [], "moved": []}
+    listings = drop_apply.split_verify(out)
+    assert listings[("ipt", 0)] is not drop_verify.VERIFIED and "-A FORWARD -j DROP" in listings[("ipt", 0)]
+    assert drop_verify.verify(plan, listings) == {"ok": True, "problems": [], "moved": []}
     bad = {("ipt", 0): listings[("ipt", 0)].replace("-A FORWARD -j DROP", "-A FORWARD -j NFQUEUE --queue-num 0")}
-    v = P.verify(plan, bad)
+    v = drop_verify.verify(plan, bad)
     assert not v["ok"] and any("still there" in p for p in v["problems"])
-    ns.sh(R.confirm_script(bdir, broot, 5))
+    ns.sh(drop_apply.confirm_script(bdir, broot, 5))
 
 
 def test_host_side_verification_marks_verified(ns, broot):
@@ -387,8 +393,8 @@ def test_host_side_verification_marks_verified(ns, broot):
     _rr, plan = read_and_plan(ns)
     bdir, rc, out, err = apply(ns, plan, broot)
     assert rc == 0, err
-    assert R.split_verify(out) == {("ipt", 0): P.VERIFIED}
-    ns.sh(R.confirm_script(bdir, broot, 5))
+    assert drop_apply.split_verify(out) == {("ipt", 0): drop_verify.VERIFIED}
+    ns.sh(drop_apply.confirm_script(bdir, broot, 5))
 
 
 def test_read_lists_native_nft_tables_and_leaves_iptables_nft_ones(ns):
@@ -419,10 +425,10 @@ def test_read_table_names_from_nft_list_flowtables_with_fallback(ns, tmp_path, f
     wrapper.write_text("#!/bin/sh\necho \"$*\" >> %s\nif [ \"$*\" = 'list flowtables' ]; then %s; fi\nexec %s \"$@\"\n"
                        % (log, fake, real))
     wrapper.chmod(0o755)
-    script, nonce = P.read_script()
+    script, nonce = drop_read.read_script()
     rc, out, err = ns.sh("PATH=%s:$PATH; export PATH\n%s" % (wrapper.parent, script))
     assert rc == 0, err
-    rr = P.parse_read(out, nonce)
+    rr = drop_read.parse_read(out, nonce)
     assert "table inet fw {" in rr.nft_text and "tcp dport 22 accept # handle" in rr.nft_text
     assert "# kcrash: table ip filter is iptables-nft's" in rr.nft_text
     calls = log.read_text().splitlines()
@@ -451,7 +457,7 @@ def test_native_nft_transaction_machinery_live(ns, broot):
     before = ns.ok("nft list table inet fw")
     bdir, rc, out, err = apply(ns, plan, broot, seconds=2)
     assert rc == 0, err
-    assert P.verify(plan, R.split_verify(out))["ok"]
+    assert drop_verify.verify(plan, drop_apply.split_verify(out))["ok"]
     assert "tcp dport 9 counter packets 0 bytes 0 drop" in ns.ok("nft list table inet fw")
     # not confirmed: the watchdog reloads the table from the backup
     deadline = time.time() + 30

@@ -2,8 +2,10 @@
 # Copyright: kcrash.nfqueue contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Backups, the rollback watchdog and the apply/confirm/rollback scripts of the "drop"
-strategy, as POSIX sh text (no Python on the host; dash, bash 4.1 and busybox ash).
+"""The drop strategy's apply stage: backups, the rollback watchdog and the
+apply/confirm/undo/rollback scripts, as POSIX sh text (no Python on the host; dash, bash
+4.1 and busybox ash), and their exit codes ``RC_*`` (what each means for the task:
+:mod:`.outcome`).
 
 Layout on the host (umask 077: directories 0700, files 0600)::
 
@@ -34,6 +36,8 @@ __metaclass__ = type
 import posixpath
 import re
 
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop.digest import digest_command
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop.verify import VERIFIED
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
     FILE_FUNCS,
@@ -239,7 +243,7 @@ def retention(root, keep):
 
 
 def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=True):
-    """The apply round trip for ``plan`` (see plans/nfqueue.py).
+    """The apply round trip for ``plan`` (see :mod:`.plan`).
 
     Order: transaction files; ``--test`` of every transaction (``test_first``) in the
     background while each changed table is saved with counters into the backup directory
@@ -386,13 +390,11 @@ def _manifest(bdir, txs, nft_tables, changes, with_list):
 
 
 def _digest_command(tx):
-    from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.nfqueue import digest_command
     return digest_command(tx["chains"])
 
 
 def split_verify(stdout):
     """``{("ipt", n) | ("nft", n): text}`` of the verification listings."""
-    from ansible_collections.kcrash.nfqueue.plugins.module_utils.plans.nfqueue import VERIFIED
     out = {}
     parts = re.split(r"\n@@KCRASH-VERIFY:([a-z]+(?::\d+)?(?::ok)?)\n", stdout)
     for k in range(1, len(parts) - 1, 2):

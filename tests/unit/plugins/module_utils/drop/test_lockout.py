@@ -1,0 +1,434 @@
+# Copyright (c) kcrash.nfqueue contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""drop/lockout.py (pure): the lockout guard (which queue rules could match the management
+connection) and the plan's refusals because of it."""
+
+import pytest
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import lockout
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+
+from .drop_rules import MG, plan_of, table
+
+
+def _risk(rule, chain="INPUT", mgmt=MG, reach=None):
+    d = {"backend": "legacy", "rule": "-A %s %s" % (chain, rule), "reachable_from": reach or [chain]}
+    return lockout.lockout_risk(d, mgmt)
+
+
+@pytest.mark.parametrize("rule", [
+    "-j NFQUEUE",
+    "-p tcp -j NFQUEUE",
+    "-p tcp -m tcp --dport 22 -j NFQUEUE",
+    "-p tcp -m multiport --dports 20:30 -j NFQUEUE",
+    "-m conntrack --ctstate NEW -j NFQUEUE",
+    "-m set --match-set mgmt src -j NFQUEUE",
+    "-p tcp -m string --string ssh --algo bm -j NFQUEUE",
+    "-p tcp -m tcp ! --dport 80 -j NFQUEUE",
+    "-i eth0 -j NFQUEUE",
+    "-s 10.0.0.0/8 -j NFQUEUE",          # controller address unknown: cannot prove
+    "-p tcp -m tcp --sport 1024:65535 -j NFQUEUE",
+    '-m comment --comment "--dport 80" -j NFQUEUE',
+    "! -i lo -j NFQUEUE",                 # every interface but loopback: SSH included
+    "! --in-interface lo -p tcp -j NFQUEUE",
+    "! -i eth9 -j NFQUEUE",
+])
+def test_guard_refuses_rules_that_could_match(rule):
+    risky, reason = _risk(rule)
+    assert risky, reason
+    assert "tcp port 22" in reason
+
+
+@pytest.mark.parametrize("rule,why", [
+    ("-p udp -j NFQUEUE", "-p udp"),
+    ("! -p tcp -j NFQUEUE", "! -p tcp"),
+    ("-p tcp -m multiport --dports 80,443 -m set --match-set lee src -j NFQUEUE", "--dports 80,443"),
+    ("-p tcp -m tcp --dport 1000:2000 -j NFQUEUE", "--dport 1000:2000"),
+    ("-p tcp -m tcp ! --dport 22 -j NFQUEUE", "! --dport 22"),
+    ("-p tcp -m tcp --sport 53 -j NFQUEUE", "--sport 53"),
+    ("-i lo -j NFQUEUE", "-i lo"),
+    ("-m state --state INVALID -j NFQUEUE", "--state INVALID"),
+    ("-f -j NFQUEUE", "-f"),
+])
+def test_guard_accepts_rules_that_exclude_management(rule, why):
+    risky, reason = _risk(rule)
+    assert not risky, reason
+    assert why in reason
+
+
+def test_guard_uses_the_controller_and_host_addresses():
+    m = management.management("192.0.2.10 51000 198.51.100.5 2222", drop_options.Options())
+    assert (m.port, str(m.client), str(m.server)) == (2222, "192.0.2.10", "198.51.100.5")
+    assert not _risk("-s 10.0.0.0/8 -j NFQUEUE", mgmt=m)[0]
+    assert _risk("-s 192.0.2.0/24 -j NFQUEUE", mgmt=m)[0]
+    assert not _risk("! -s 192.0.2.0/24 -j NFQUEUE", mgmt=m)[0]
+    assert not _risk("-d 203.0.113.1 -j NFQUEUE", mgmt=m)[0]
+    assert not _risk("-p tcp --dport 22 -j NFQUEUE", mgmt=m)[0]  # ssh listens on 2222 here
+    assert _risk("-p tcp --dport 2222 -j NFQUEUE", mgmt=m)[0]
+    assert not _risk("-s 192.0.2.0/24 -j NFQUEUE", mgmt=m, chain="FORWARD")[0]
+    # IPv6 controller vs IPv4 rule
+    m6 = management.management("2001:db8::1 40000 2001:db8::2 22", drop_options.Options())
+    assert not _risk("-s 10.0.0.0/8 -j NFQUEUE", mgmt=m6)[0]
+    # options override
+    mo = management.management(None, drop_options.Options(ssh_port=2200, controller_address="10.1.1.1"))
+    assert (mo.port, str(mo.client)) == (2200, "10.1.1.1")
+
+
+def test_guard_directions_and_chains():
+    # FORWARD is never crossed by management traffic
+    assert not _risk("-j NFQUEUE", chain="FORWARD")[0]
+    # OUTPUT carries the answers: ssh is the *source* port there
+    assert _risk("-j NFQUEUE", chain="OUTPUT")[0]
+    assert not _risk("-p tcp --sport 80 -j NFQUEUE", chain="OUTPUT")[0]
+    assert _risk("-p tcp --sport 22 -j NFQUEUE", chain="OUTPUT")[0]
+    # a user chain reached from INPUT
+    assert _risk("-j NFQUEUE", chain="IDS", reach=["INPUT"])[0]
+    assert not _risk("-j NFQUEUE", chain="ORPHAN", reach=[])[0]
+
+
+def test_guard_nft_rules():
+    hooks = {"in": "input", "fwd": "forward"}
+
+    def mk(text, chain="in"):
+        return {"backend": "nftables", "rule": text, "reachable_from": [chain]}
+
+    assert lockout.lockout_risk(mk("queue to 1"), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk("tcp dport { 80, 443 } queue to 1"), MG, hooks)[0]
+    assert lockout.lockout_risk(mk("tcp dport { 22, 443 } queue to 1"), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk("meta l4proto udp queue to 1"), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk('iifname "lo" queue to 1'), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk("queue to 1", "fwd"), MG, hooks)[0]
+    assert lockout.lockout_risk(mk("tcp dport != 80 queue to 1"), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk("tcp dport != 22 queue to 1"), MG, hooks)[0]
+
+
+def test_guard_negated_loopback_match_is_not_a_loopback_match():
+    """`! -i lo` queues everything that does NOT arrive on loopback, SSH included: the
+    opposite of `-i lo`, which only loopback traffic can match."""
+    assert not _risk("-i lo -j NFQUEUE")[0]
+    risky, reason = _risk("! -i lo -j NFQUEUE")
+    assert risky and "tcp port 22" in reason, reason
+    text = table(["-A INPUT ! -i lo -j NFQUEUE", "-A INPUT -i lo -j NFQUEUE"])
+    p = plan_of(text)
+    assert [r["position"] for r in p["refused"]] == [1] and [c["position"] for c in p["changes"]] == [2]
+    assert p["refused"][0]["reason"].startswith("lockout guard")
+    assert [c["position"] for c in plan_of(text, drop_options.Options(force=True))["changes"]] == [1, 2]
+    # OUTPUT: `! -o lo` carries the SSH answers
+    assert _risk("! -o lo -j NFQUEUE", chain="OUTPUT")[0]
+    assert not _risk("-o lo -j NFQUEUE", chain="OUTPUT")[0]
+    # nft: iifname != "lo"
+    hooks = {"in": "input"}
+
+    def mk(text):
+        return {"backend": "nftables", "rule": text, "reachable_from": ["in"]}
+
+    assert lockout.lockout_risk(mk('iifname != "lo" queue to 1'), MG, hooks)[0]
+    assert not lockout.lockout_risk(mk('iifname "lo" queue to 1'), MG, hooks)[0]
+
+
+# ------------------------------------------------------------------ every spelling a rule file may use
+
+# controller 192.0.2.10 (ephemeral port 51000) -> host 198.51.100.5, SSH on port 22
+KNOWN = management.management("192.0.2.10 51000 198.51.100.5 22", drop_options.Options())
+
+SPARED = [
+    # (chain, rule): each provably never matches the management connection. iptables-save
+    # prints the short forms; hand-written iptables-restore files may use the long ones.
+    ("INPUT", "-p tcp -m tcp --dport 80 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --destination-port 80 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --dports 80,443 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --destination-ports 80,443 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --sport 53 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --source-port 53 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --sports 53,123 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --source-ports 53,123 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --sport 1023 -j NFQUEUE"),     # the highest port that is not ephemeral
+    ("INPUT", "-p tcp -m multiport --ports 80,443 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m tcp --sport 80 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m tcp --source-port 80 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m multiport --sports 80,443 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m multiport --source-ports 80,443 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m tcp --dport 53 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m tcp --destination-port 53 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m multiport --dports 53,123 -j NFQUEUE"),
+    ("OUTPUT", "-p tcp -m multiport --destination-ports 53,123 -j NFQUEUE"),
+    ("INPUT", "-m state --state INVALID -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate INVALID -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate UNTRACKED -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate RELATED -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate SNAT -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate DNAT -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate INVALID,RELATED -j NFQUEUE"),
+    # the controller's address: source inbound, destination outbound
+    ("INPUT", "-s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "--source 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.9 -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.11-192.0.2.20 -j NFQUEUE"),
+    ("OUTPUT", "-d 10.0.0.0/8 -j NFQUEUE"),
+    ("OUTPUT", "--destination 10.0.0.0/8 -j NFQUEUE"),
+    ("OUTPUT", "-m iprange --dst-range 192.0.2.1-192.0.2.9 -j NFQUEUE"),
+    # the host's own address: destination inbound, source outbound
+    ("INPUT", "-d 203.0.113.1 -j NFQUEUE"),
+    ("INPUT", "--destination 203.0.113.1 -j NFQUEUE"),
+    ("INPUT", "-m iprange --dst-range 203.0.113.1-203.0.113.9 -j NFQUEUE"),
+    ("OUTPUT", "-s 203.0.113.1 -j NFQUEUE"),
+    ("OUTPUT", "--source 203.0.113.1 -j NFQUEUE"),
+    ("OUTPUT", "-m iprange --src-range 203.0.113.1-203.0.113.9 -j NFQUEUE"),
+    # a network written with host bits, as iptables itself accepts it (-s 10.0.0.1/8)
+    ("INPUT", "-s 10.0.0.1/8 -j NFQUEUE"),
+    # comma lists: none holds the controller
+    ("INPUT", "-s 10.0.0.0/8,172.16.0.0/12 -j NFQUEUE"),
+    ("INPUT", "-s 2001:db8::/32,10.0.0.0/8 -j NFQUEUE"),
+    ("PREROUTING", "-p udp -j NFQUEUE"),
+    ("POSTROUTING", "-p udp -j NFQUEUE"),
+]
+
+AT_RISK = [
+    # (chain, rule): each could match the management connection
+    ("PREROUTING", "-j NFQUEUE"),
+    ("POSTROUTING", "-j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp --sport 1024 -j NFQUEUE"),      # 1024 may be the controller's port
+    ("INPUT", "-p tcp -m tcp --sport 1024: -j NFQUEUE"),     # open range: up to 65535
+    ("INPUT", "-p tcp -m tcp --dport :22 -j NFQUEUE"),       # open range: from 0
+    ("INPUT", "-p tcp -m tcp --dport 1:2:3 -j NFQUEUE"),     # not a port range: unknown
+    ("INPUT", "-p tcp -m multiport --ports 22,80 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --ports 80,1000:2000 -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate NEW -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate INVALID,ESTABLISHED -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.10-192.0.2.20 -j NFQUEUE"),    # both ends included
+    ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.10 -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.5,192.0.2.10 -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 2001:db8::1-2001:db8::9 -j NFQUEUE"),  # other family: unknown
+    ("INPUT", "-m iprange --src-range gw-192.0.2.9 -j NFQUEUE"),             # not an address: unknown
+    ("INPUT", "-m iprange --src-range 192.0.2.1-gw -j NFQUEUE"),
+    ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.5-192.0.2.9 -j NFQUEUE"),  # not a range: unknown
+    ("INPUT", "-s 2001:db8::/32,192.0.2.0/24 -j NFQUEUE"),
+    ("INPUT", "-s 10.0.0.0/8,192.0.2.0/24 -j NFQUEUE"),
+    ("INPUT", "-s gateway.example -j NFQUEUE"),                              # a name: unknown
+    ("OUTPUT", "-d 192.0.2.0/24 -j NFQUEUE"),
+    ("OUTPUT", "-s 198.51.100.5 -j NFQUEUE"),
+]
+
+
+@pytest.mark.parametrize("chain,rule", SPARED)
+def test_guard_spares_rules_that_exclude_management_in_any_spelling(chain, rule):
+    risky, reason = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert not risky, reason
+    assert reason.startswith("excluded from the management connection by ")
+
+
+@pytest.mark.parametrize("chain,rule", AT_RISK)
+def test_guard_refuses_rules_that_may_match_in_any_spelling(chain, rule):
+    risky, reason = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert risky, reason
+    assert reason == ("could match the management connection (tcp port 22 from 192.0.2.10, %s): no match "
+                      "excludes it" % ("inbound" if chain in ("INPUT", "PREROUTING") else "outbound"))
+
+
+@pytest.mark.parametrize("hook,risky", [("prerouting", True), ("input", True), ("ingress", True),
+                                        ("output", True), ("postrouting", True), ("egress", True),
+                                        ("forward", False), (None, False)])
+def test_guard_nft_base_chain_hooks(hook, risky):
+    rule = {"backend": "nftables", "rule": "queue to 1", "reachable_from": ["c"]}
+    got, reason = lockout.lockout_risk(rule, MG, {"c": hook})
+    assert got is risky, reason
+
+
+SPARED_MORE = [
+    ("INPUT", "-p tcp -m tcp --dport ! 22 -j NFQUEUE"),     # iptables 1.4.7's own negation syntax
+    ("INPUT", "-p tcp -m tcp --dport ! 80 -s 10.0.0.0/8 -j NFQUEUE"),   # the next match is still read
+    ("INPUT", '-m comment --comment "mgmt" -s 10.0.0.0/8 -j NFQUEUE'),  # so it is after a quoted word
+    # every match is read, also right after one that excludes nothing
+    ("INPUT", "-p tcp -s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-p tcp --dport 22 -s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-p tcp --sport 1024: -s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport --ports 22 -s 10.0.0.0/8 -j NFQUEUE"),
+    ("INPUT", "-s 192.0.2.0/24 -p udp -j NFQUEUE"),
+    ("INPUT", "-d 198.51.100.5 -p udp -j NFQUEUE"),
+    ("INPUT", "-i eth0 -p udp -j NFQUEUE"),
+    ("INPUT", "-m state --state NEW -p udp -j NFQUEUE"),
+    ("INPUT", "! -f -p udp -j NFQUEUE"),
+    ("INPUT", "--protocol udp -j NFQUEUE"),
+    ("INPUT", "-p 17 -j NFQUEUE"),
+    ("INPUT", "! -p 6 -j NFQUEUE"),
+    ("INPUT", "--fragment -j NFQUEUE"),
+    ("INPUT", "--in-interface lo -j NFQUEUE"),
+    ("OUTPUT", "-o lo -j NFQUEUE"),
+    ("OUTPUT", "--out-interface lo -j NFQUEUE"),
+]
+
+AT_RISK_MORE = [
+    ("INPUT", "-p tcp -m tcp --dport ! 80 -j NFQUEUE"),
+    ("INPUT", "-p 6 -j NFQUEUE"),
+    ("INPUT", "-p all -j NFQUEUE"),
+    ("INPUT", "-p 0 -j NFQUEUE"),
+    ("INPUT", "-p TCP -j NFQUEUE"),
+    ("INPUT", "! -p udp -j NFQUEUE"),
+    ("INPUT", "! -f -j NFQUEUE"),
+    ("INPUT", "-o lo -j NFQUEUE"),            # an output match says nothing of what comes in
+    ("OUTPUT", "-i lo -j NFQUEUE"),
+    ("INPUT", "-p tcp -m tcp ! --sport 53 -j NFQUEUE"),
+    ("INPUT", "-p tcp -m multiport ! --ports 80 -j NFQUEUE"),
+    ("INPUT", "-m state ! --state INVALID -j NFQUEUE"),
+]
+
+
+@pytest.mark.parametrize("chain,rule", SPARED_MORE)
+def test_guard_spares_more(chain, rule):
+    risky, reason = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert not risky, reason
+
+
+@pytest.mark.parametrize("chain,rule", AT_RISK_MORE)
+def test_guard_refuses_more(chain, rule):
+    risky, reason = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert risky, reason
+
+
+def test_guard_loopback_match_is_no_exclusion_when_the_controller_is_local():
+    local = management.management("127.0.0.1 51000 127.0.0.1 22", drop_options.Options())
+    assert _risk("-i lo -j NFQUEUE", mgmt=local)[0]
+    assert _risk("-o lo -j NFQUEUE", chain="OUTPUT", mgmt=local)[0]
+    hooks = {"in": "input"}
+    assert lockout.lockout_risk({"backend": "nftables", "rule": 'iifname "lo" queue', "reachable_from": ["in"]},
+                                local, hooks)[0]
+
+
+@pytest.mark.parametrize("chain,rule,reason", [
+    ("INPUT", "-p udp -j NFQUEUE", "inbound: -p udp (management is tcp)"),
+    ("INPUT", "! -p tcp -j NFQUEUE", "inbound: ! -p tcp (management is tcp)"),
+    ("INPUT", "-p tcp --dport 80 -j NFQUEUE", "inbound: --dport 80 (SSH port 22 not in it)"),
+    ("INPUT", "-p tcp ! --dport 22 -j NFQUEUE", "inbound: ! --dport 22 (SSH port 22 in it)"),
+    ("INPUT", "-p tcp --sport 53 -j NFQUEUE", "inbound: --sport 53 (the controller's ephemeral port is >= 1024)"),
+    ("INPUT", "-p tcp -m multiport --ports 80 -j NFQUEUE",
+     "inbound: --ports 80 (neither the SSH port nor an ephemeral port)"),
+    ("INPUT", "-s 10.0.0.0/8 -j NFQUEUE", "inbound: -s 10.0.0.0/8 (controller 192.0.2.10)"),
+    ("INPUT", "! -s 192.0.2.0/24 -j NFQUEUE", "inbound: ! -s 192.0.2.0/24 (controller 192.0.2.10)"),
+    ("INPUT", "-d 203.0.113.1 -j NFQUEUE", "inbound: -d 203.0.113.1 (host address 198.51.100.5)"),
+    ("INPUT", "! -d 198.51.100.5 -j NFQUEUE", "inbound: ! -d 198.51.100.5 (host address 198.51.100.5)"),
+    ("INPUT", "-i lo -j NFQUEUE", "inbound: -i lo (management does not use loopback)"),
+    ("INPUT", "-m state --state INVALID -j NFQUEUE",
+     "inbound: --state INVALID (management packets are NEW/ESTABLISHED)"),
+    ("INPUT", "-f -j NFQUEUE", "inbound: -f (management packets are not fragments)"),
+    ("INPUT", "-p udp --dport 80 -j NFQUEUE",
+     "inbound: -p udp (management is tcp); --dport 80 (SSH port 22 not in it)"),
+])
+def test_guard_says_which_match_excludes_management(chain, rule, reason):
+    risky, why = _risk(rule, chain=chain, mgmt=KNOWN)
+    assert not risky
+    assert why == "excluded from the management connection by " + reason
+
+
+def test_guard_reasons_per_direction_and_where_it_never_looks():
+    risky, why = _risk("-p udp -j NFQUEUE", chain="IDS", mgmt=KNOWN, reach=["INPUT", "OUTPUT"])
+    assert not risky and why == ("excluded from the management connection by inbound: -p udp (management is tcp)"
+                                 " | outbound: -p udp (management is tcp)")
+    # one direction is enough to refuse
+    risky, why = _risk("-i lo -j NFQUEUE", chain="IDS", mgmt=KNOWN, reach=["INPUT", "OUTPUT"])
+    assert risky and why.endswith("outbound): no match excludes it")
+    assert _risk("-j NFQUEUE", chain="FORWARD") == (
+        False, "reached only from FORWARD: management traffic never crosses it")
+    assert lockout.lockout_risk({"backend": "legacy", "rule": "-A ORPHAN -j NFQUEUE", "reachable_from": []}, MG) == (
+        False, "reached only from no built-in chain: management traffic never crosses it")
+    unknown = management.Management(22, None, None, unknown="no port known")
+    assert _risk("-p udp -j NFQUEUE", mgmt=unknown) == (
+        True, "the management connection is unknown (no port known): nothing can prove this rule spares it; "
+              "give ssh_port (and controller_address), or force")
+    assert not _risk("-p udp -j NFQUEUE", chain="FORWARD", mgmt=unknown)[0]
+
+
+NFT_SPARED = [
+    ("input", "udp dport 53 queue to 1"),
+    ("input", "sctp dport 22 queue to 1"),
+    ("input", "dccp dport 22 queue to 1"),
+    ("input", "udplite dport 22 queue to 1"),
+    ("input", "th dport 80 queue to 1"),
+    ("input", "tcp dport 1000-2000 queue to 1"),
+    ("input", "tcp dport { 80, 443 } queue to 1"),
+    ("input", "tcp dport != 22 queue to 1"),
+    ("input", "tcp sport 53 queue to 1"),
+    ("input", "tcp sport { 53, 123 } queue to 1"),
+    ("output", "tcp sport 80 queue to 1"),
+    ("output", "tcp dport 53 queue to 1"),
+    ("input", "ip saddr 10.0.0.0/8 queue to 1"),
+    ("input", "ip saddr != 192.0.2.0/24 queue to 1"),
+    ("input", "ip saddr { 10.0.0.0/8, 172.16.0.0/12 } queue to 1"),
+    ("input", "ip6 saddr 2001:db8::/32 queue to 1"),   # an IPv6 match never holds the IPv4 controller
+    ("input", "ip daddr 203.0.113.1 queue to 1"),
+    ("output", "ip daddr 10.0.0.0/8 queue to 1"),
+    ("output", "ip saddr 203.0.113.1 queue to 1"),
+    ("input", "meta l4proto != tcp queue to 1"),
+    ("input", "meta l4proto { udp, icmp } queue to 1"),
+    ("input", "ip protocol 17 queue to 1"),
+    ("input", "iif lo queue to 1"),
+    ("output", 'oifname "lo" queue to 1'),
+    ("output", "oif lo queue to 1"),
+    ("input", "ct state invalid queue to 1"),
+    ("input", "ct state { invalid, related } queue to 1"),
+    ("input", "ct state invalid,untracked queue to 1"),
+    # every match is read, also right after one that excludes nothing
+    ("input", "tcp dport 22 ip saddr 10.0.0.0/8 queue to 1"),
+    ("input", "tcp sport 1024-65535 ip saddr 10.0.0.0/8 queue to 1"),
+    ("input", "ip saddr 192.0.2.0/24 meta l4proto udp queue to 1"),
+    ("input", "meta l4proto tcp ip saddr 10.0.0.0/8 queue to 1"),
+    ("input", 'iifname "eth0" ip saddr 10.0.0.0/8 queue to 1'),
+    ("input", "ct state new ip saddr 10.0.0.0/8 queue to 1"),
+]
+
+NFT_AT_RISK = [
+    ("input", "th dport 22 queue to 1"),
+    ("input", "tcp dport 1-1000 queue to 1"),
+    ("input", "tcp dport @ports queue to 1"),        # a named set: cannot tell
+    ("input", "tcp dport $SSH queue to 1"),
+    ("input", "tcp sport 1024-65535 queue to 1"),
+    ("input", "tcp sport != 53 queue to 1"),
+    ("input", "ip saddr 192.0.2.0/24 queue to 1"),
+    ("input", "ip saddr @admins queue to 1"),
+    ("input", "ip daddr 198.51.100.5 queue to 1"),
+    ("output", "ip daddr 192.0.2.10 queue to 1"),
+    ("input", "meta l4proto tcp queue to 1"),
+    ("input", "ip protocol 6 queue to 1"),
+    ("input", "meta l4proto != udp queue to 1"),
+    ("output", 'iifname "lo" queue to 1'),
+    ("input", 'oifname "lo" queue to 1'),
+    ("input", 'iifname "eth0" queue to 1'),
+    ("input", "ct state new queue to 1"),
+    ("input", "ct state established,related queue to 1"),
+    ("input", "ct state @st queue to 1"),
+    ("input", "queue to 1 comment \"tcp dport 80\""),
+]
+
+
+def _nft_risk(hook, text, mgmt=KNOWN):
+    return lockout.lockout_risk({"backend": "nftables", "rule": text, "reachable_from": ["c"]}, mgmt, {"c": hook})
+
+
+@pytest.mark.parametrize("hook,text", NFT_SPARED)
+def test_guard_spares_nft_rules_that_exclude_management(hook, text):
+    risky, reason = _nft_risk(hook, text)
+    assert not risky, reason
+
+
+@pytest.mark.parametrize("hook,text", NFT_AT_RISK)
+def test_guard_refuses_nft_rules_that_may_match(hook, text):
+    risky, reason = _nft_risk(hook, text)
+    assert risky, reason
+
+
+@pytest.mark.parametrize("hook,text,reason", [
+    ("input", "udp dport 53 queue to 1", "inbound: udp dport (management is tcp)"),
+    ("input", "tcp dport 80 queue to 1", "inbound: tcp dport 80 (SSH port 22 not in it)"),
+    ("input", "tcp dport != 22 queue to 1", "inbound: tcp dport != 22 (SSH port 22 in it)"),
+    ("input", "tcp sport 53 queue to 1", "inbound: tcp sport 53 (the controller's ephemeral port is >= 1024)"),
+    ("input", "ip saddr 10.0.0.0/8 queue to 1", "inbound: ip saddr 10.0.0.0/8 (controller 192.0.2.10)"),
+    ("input", "ip daddr 203.0.113.1 queue to 1", "inbound: ip daddr 203.0.113.1 (host address 198.51.100.5)"),
+    ("input", "meta l4proto udp queue to 1", "inbound: meta l4proto udp (management is tcp)"),
+    ("input", 'iifname "lo" queue to 1', "inbound: iifname lo (management does not use loopback)"),
+    ("input", "ct state invalid queue to 1", "inbound: ct state invalid (management packets are new/established)"),
+])
+def test_guard_says_which_nft_match_excludes_management(hook, text, reason):
+    risky, why = _nft_risk(hook, text)
+    assert not risky
+    assert why == "excluded from the management connection by " + reason
