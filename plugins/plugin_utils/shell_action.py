@@ -56,9 +56,7 @@ class ShellActionBase(ActionBase):
         task_vars = task_vars or {}
         result = super(ShellActionBase, self).run(tmp, task_vars)
         if self.ARGSPEC is None:
-            # not converted to the template yet: the subclass's own run() called this for
-            # Ansible's bookkeeping and validates its arguments itself
-            return result
+            raise AnsibleActionFail("%s sets no ARGSPEC" % type(self).__name__)
         _validation, args = self.validate_argument_spec(argument_spec=self.ARGSPEC)
         try:
             return self.run_action(args, task_vars, result)

@@ -42,11 +42,9 @@ def test_every_action_has_its_doc_module():
 
 def argspec(action):
     """The spec the action validates against: ``ActionModule.ARGSPEC`` (the ShellActionBase
-    template), else the module-level ``ARGSPEC`` / ``ARGS`` an action that validates in its own
-    ``run()`` passes."""
-    spec = getattr(action.ActionModule, "ARGSPEC", None)
-    if spec is None:
-        spec = getattr(action, "ARGSPEC", None) or getattr(action, "ARGS")
+    template validates with it before ``run_action``; every action sets it)."""
+    spec = action.ActionModule.ARGSPEC
+    assert isinstance(spec, dict), "%s sets no ARGSPEC" % action.__name__
     return spec
 
 
