@@ -4,7 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Parse and render ``iptables-save`` / ``ip6tables-save`` output; find NFQUEUE rules.
 
-Pure functions, no I/O. The same code reads live dumps (``iptables-save``, ``-legacy``,
+Pure functions, no I/O. Over 500 lines on purpose: it is ONE format (the iptables-save dump
+and its quoting rules) read and written back byte for byte; splitting parse from render would
+put the two halves of one round-trip guarantee in two files. The same code reads live dumps (``iptables-save``, ``-legacy``,
 ``-nft``, with or without ``-c``) and saved rule files (``/etc/sysconfig/iptables``,
 ``/etc/iptables/rules.v4``), which are in the same format.
 

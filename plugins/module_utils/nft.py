@@ -5,7 +5,9 @@
 """Parse ``nft list ruleset`` (text, with or without ``-a`` handles) and
 ``nft -j list ruleset`` (JSON); find ``queue`` statements.
 
-Pure functions, no I/O.
+Pure functions, no I/O. Over 500 lines on purpose: ONE format in its two spellings (text and
+``-j`` JSON), which must normalise to the same statements; both live together so they stay
+equal.
 
 Queue statements are normalised to the syntax current nft prints::
 

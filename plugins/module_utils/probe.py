@@ -4,6 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The detection probe: ONE POSIX sh script per host, and the parser of its answer.
 
+Over 500 lines on purpose: one section per fact the verdict needs, and the parser of each
+section next to the command that produces it (the formats themselves are parsed in their own
+modules: ``ethtool.py``, ``iptables_save.py``, ``nft.py``, ``netdev.py``, ``oops.py`` ...).
+
 :func:`build_probe` returns the script text (built with :class:`shell.Script`, so every
 command comes back framed with its stdout, stderr and exit status) and its nonce.
 :func:`parse_probe` turns the framed answer into the ``kcrash_nfqueue`` facts (everything

@@ -5,7 +5,10 @@
 """POSIX shell toolkit shared by every action: quoting, validation, framed sections,
 atomic multi-file writes with backup and rollback.
 
-Everything here produces or consumes *text*; nothing runs a process. The shell text is
+Everything here produces or consumes *text*; nothing runs a process. Over 500 lines on purpose:
+the one quoting function and every piece of shell text that more than one strategy sends
+(framing, the atomic file transaction, its checks and restore) live together, so there is
+one place to review what reaches a root shell. The shell text is
 written for a plain POSIX ``/bin/sh`` (dash, bash in sh mode, busybox ash): no arrays,
 no ``local``, no ``[[``, ``printf`` only.
 
