@@ -79,7 +79,7 @@ run_module() {
         ids="$(python - <<'EOF'
 import sqlite3
 db = sqlite3.connect(".mutmut-cache")
-print(" ".join(str(r[0]) for r in db.execute("select id from Mutant where status in ('bad_survived', 'ok_suspicious')")))
+print(" ".join(str(r[0]) for r in db.execute("select id from Mutant where status = 'bad_survived'")))
 EOF
 )"
         log "mutmut: survivors $ids of $mod with $tests"
