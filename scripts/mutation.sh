@@ -88,14 +88,17 @@ EOF
         : >"$OUT/$name.log"
         log "mutmut: $mod with $tests"
     fi
-    # -x: the first failing test kills the mutant; -p no:cacheprovider keeps runs independent
+    # -x: the first failing test kills the mutant; -p no:cacheprovider keeps runs independent.
+    # mutmut 2.5.1 counts only exit status 1 as "tests failed" (tests_pass: returncode != 1): a
+    # mutant that breaks the import (pytest exit 2, collection error) would be "survived", so
+    # every failure status is turned into 1
     local id
     for id in ${ids:-ALL}; do
         [ "$id" = ALL ] && id=
         # its own process group (setsid), so that the trap can stop all of it
         # shellcheck disable=SC2086
         setsid python -m mutmut run $id --paths-to-mutate "$mod" --tests-dir tests/unit --no-progress \
-            --runner "python -m pytest -x -q -p no:cacheprovider $tests" >>"$OUT/$name.log" 2>&1 &
+            --runner "sh -c 'python -m pytest -x -q -p no:cacheprovider $tests || exit 1'" >>"$OUT/$name.log" 2>&1 &
         MUTMUT_PID=$!
         wait "$MUTMUT_PID" || rc=$?
         MUTMUT_PID=
