@@ -102,13 +102,13 @@ class _NS(object):
         return subprocess.run(["ip", "netns", "exec", self.name] + list(args), check=kw.get("check", True),
                               capture_output=True, text=True, env=kw.get("env"))
 
-    def walk(self, shell, path=None):
+    def walk(self, shell, path=None, marker=MARK):
         env = dict(os.environ)
         if path:
             env["PATH"] = path
         with tempfile.TemporaryDirectory() as t:
             env["KC_T"] = t
-            p = self.x(*(list(shell) + ["-c", netdev.walk_script(MARK)]), env=env)
+            p = self.x(*(list(shell) + ["-c", netdev.walk_script(marker)]), env=env)
         assert p.returncode == 0, p.stderr
         return p.stdout
 
@@ -168,6 +168,10 @@ def test_walk_of_a_real_namespace(shell):
         assert i[name]["physical"] is False and i[name]["driver"], name
         if info["info_kind"] == "macvlan":
             assert i[name]["lower"] == [d["link"]] and name in i[d["link"]]["upper"]
+        # sysfs' bridge/, brport/ and tun_flags entries, as iproute2 names the device
+        assert (a.get("bridge") == "1") is (info["info_kind"] == "bridge"), name
+        assert (a.get("brport") == "1") is (info.get("info_slave_kind") == "bridge"), name
+        assert (a.get("tun") == "1") is (info["info_kind"] == "tun"), name
     assert i["vethA"]["mtu"] == 9000 and i["vethA"]["operstate"] in ("up", "lowerlayerdown", "unknown")
     assert i["br0"]["lower"] == ["vethB"] and i["vx0"]["lower"] == ["vethA"]
     assert sorted(i["vethA"]["upper"]) == ["mv0", "vx0"]
@@ -187,9 +191,10 @@ def test_walk_without_ethtool_says_so():
     raw, vlan, flags = netdev.parse_walk(out, MARK)
     assert flags == {"no_ethtool": True, "truncated": False}
     assert [r["name"] for r in raw] == ["lo", "vethA", "vethB"]
-    assert all(r["ethtool_k"] is None and r["ethtool_rc"] is None for r in raw)
+    assert all(r["ethtool_k"] is None and r["ethtool_rc"] is None and r["ethtool_err"] == "" for r in raw)
     assert netdev.build_interfaces(raw)["vethA"]["driver"] is None
     assert netdev.build_interfaces(raw)["vethA"]["kind"] == "virtual"
+    assert netdev.build_interfaces(raw)["vethA"]["virtual_type"] is None   # unknown, not guessed
 
 
 def test_parse_walk_keeps_ethtool_stderr_and_vlan_config():
@@ -197,6 +202,7 @@ def test_parse_walk_keeps_ethtool_stderr_and_vlan_config():
     # `ethtool -k` failed, followed by the el6 /proc/net/vlan/config section
     m = MARK
     text = "".join([
+        "stray=1\n",      # anything before the first device (a shell warning) is not an attribute
         m + "IF eth0\n", "type=1\n", "mtu=1500\n", "device=1\n", "master=bond0\n", "junk line\n",
         m + "ETHTOOL_K\n", "\n" + m + "ETHTOOL_RC 75\n",
         "Cannot get device feature names: Operation not supported\n", "\n" + m + "END\n",
@@ -298,4 +304,42 @@ def test_vlan_config_lines():
     text = (VLAN_CONFIG + "eth0.7 | 7 | eth0\n" + "bad | x | eth0\n" + " | 8 | eth0\n" + "eth0.9 | 9 | \n"
             + "a | 1 | b | c\n")
     assert netdev.parse_vlan_config(text) == {"bond0.100": "bond0", "eth0.7": "eth0"}
+
+
+def test_el6_without_ethtool_kinds_from_sysfs_alone():
+    # no ethtool -i (no driver names): the bonding/ directory, the type file, the master link
+    i = netdev.build_interfaces([
+        _raw("bond0", type=1, bonding=1, bond_slaves="eth0"), _raw("eth0", type=1, device=1, master="bond0"),
+        _raw("lo")])
+    assert i["bond0"]["kind"] == "bond" and i["bond0"]["lower"] == ["eth0"]
+    assert i["eth0"]["kind"] == "bond_slave" and i["lo"]["kind"] == "loopback"
+    assert netdev.candidate_nics(i) == ["eth0"]
+
+
+def test_truncated_walk_keeps_links_to_devices_not_read():
+    # el6 bonding/slaves and newer upper_* links name devices the (truncated) walk never reached
+    raw = [{"name": "bond0", "attrs": {"bonding": "1", "bond_slaves": "eth1 eth0"}, "lower": [], "upper": []},
+           {"name": "eth0", "attrs": {"device": "1", "master": "bond0"}, "lower": [], "upper": ["bond0", "br9"]}]
+    i = netdev.build_interfaces(raw)
+    assert i["bond0"]["lower"] == ["eth1", "eth0"]      # the bonding/slaves order, eth1 not walked
+    assert i["eth0"]["upper"] == ["bond0", "br9"]
+    assert netdev.leaves_below(i, "bond0") == ["eth0"]
+
+
+@needs_root
+def test_walk_marker_goes_through_shell_quote():
+    # design rule: every value that reaches shell text is quoted; the marker was not (M=%s raw)
+    marker = "KC walk 'q' $(echo x):"
+    with _NS() as ns:
+        out = ns.walk(("dash",), marker=marker)
+    raw, vlan, flags = netdev.parse_walk(out, marker)
+    assert [r["name"] for r in raw] == ["lo"] and raw[0]["ethtool_rc"] == 0
+
+
+def test_bond_without_slaves_has_nothing_below():
+    # el6: bonding/slaves of a bond with no slave is empty (the walk prints `bond_slaves=`)
+    i = netdev.build_interfaces([_raw("bond1", type=1, bonding=1, bond_slaves="")])
+    assert i["bond1"]["lower"] == [] and netdev.leaves_below(i, "bond1") == []
+
+
 # --- end of issue 17 block ---
