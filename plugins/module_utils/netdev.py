@@ -246,7 +246,7 @@ def walk_script(marker):
         "done\n"
         "if [ -r /proc/net/vlan/config ]; then printf '%%sVLAN\\n' \"$M\"; head -c 65536 /proc/net/vlan/config; fi\n"
         "exit 0"
-    ) % {"m": marker, "max": MAX_INTERFACES}
+    ) % {"m": m, "max": MAX_INTERFACES}
 
 
 def parse_walk(text, marker):

@@ -127,6 +127,186 @@ def test_changes_block_of_refused_lro_on():
     assert p["features"] == {"large-receive-offload": {"active": False, "fixed": False, "requested": True}}
 
 
+# ---------------------------------------------------------------- issue 17: mutation score
+# (scripts/mutation.sh plugins/module_utils/ethtool.py). Expected values come from real
+# ethtool 6.1 recordings or from the format ethtool documents, never from parse() itself.
+
+@pytest.mark.parametrize("name,fmt", [
+    ("host_eth0_ethtool-k.txt", "features"),
+    ("el6_offload-hyphen_reconstructed.txt", "offload-hyphen"),
+    ("el5_offload-space_reconstructed.txt", "offload-space"),
+    ("changes_after_lro_on.txt", "changes"),
+])
+def test_format_is_the_documented_name(name, fmt):
+    # the format names are part of the result callers see (docs/detection.md, module doc)
+    assert ethtool.parse(read_fixture("ethtool", name))["format"] == fmt
+
+
+# ethtool(8): `-K` short names and the long names `ethtool -k` prints for them
+K_SHORT_TO_PRINTED = {
+    "rx": "rx-checksumming", "tx": "tx-checksumming", "sg": "scatter-gather",
+    "tso": "tcp-segmentation-offload", "gso": "generic-segmentation-offload",
+    "gro": "generic-receive-offload", "lro": "large-receive-offload", "rxvlan": "rx-vlan-offload",
+    "txvlan": "tx-vlan-offload", "ntuple": "ntuple-filters", "rxhash": "receive-hashing",
+}
+
+
+@pytest.mark.parametrize("short,printed", sorted(K_SHORT_TO_PRINTED.items()))
+def test_short_K_name_finds_the_feature_real_ethtool_prints(short, printed):
+    text = read_fixture("ethtool", "host_eth0_ethtool-k.txt")
+    assert "\n%s: " % printed in text  # the recording really prints that name
+    p = ethtool.parse(text)
+    assert ethtool.feature(p, short) is p["features"][printed]
+    assert ethtool.normalise_name(short.upper()) == printed
+
+
+@pytest.mark.parametrize("space_name", [
+    "rx checksumming", "tx checksumming", "scatter gather", "tcp segmentation offload",
+    "udp fragmentation offload", "generic segmentation offload", "generic receive offload",
+    "large receive offload", "rx vlan offload", "tx vlan offload", "ntuple filters", "receive hashing",
+])
+def test_old_space_spelling_is_the_modern_hyphen_name(space_name):
+    # ethtool <= 2.6.32 printed some names with spaces; modern ethtool prints the same
+    # feature with '-' (host recording, ethtool 6.1; UFO is no longer printed by kernels >= 4.14)
+    modern = space_name.replace(" ", "-")
+    assert ethtool.normalise_name(space_name) == modern
+    assert ethtool.normalise_name(space_name.title()) == modern
+    if modern != "udp-fragmentation-offload":
+        assert "\n%s: " % modern in read_fixture("ethtool", "host_eth0_ethtool-k.txt")
+
+
+def test_unknown_names_with_spaces_become_hyphen_names():
+    # module doc: unknown names come back lower-cased with spaces turned into '-'
+    assert ethtool.normalise_name("TX Checksum IPv6") == "tx-checksum-ipv6"
+    assert ethtool.normalise_name(" udp large  send offload ") == "udp-large-send-offload"
+    assert ethtool.normalise_name("large  receive\toffload") == "large-receive-offload"
+
+
+def _recorded_changes():
+    """The blocks of changes_kernel_names_ethtool-6.1.txt: {"-K args": stdout}."""
+    blocks = {}
+    cur = None
+    for line in read_fixture("ethtool", "changes_kernel_names_ethtool-6.1.txt").splitlines(True):
+        if line.startswith("### ethtool -K "):
+            cur = line[len("### ethtool -K "):].split(" (stdout)")[0]
+            blocks[cur] = ""
+        else:
+            blocks[cur] += line
+    return blocks
+
+
+# what the real ethtool 6.1 printed under "Actual changes:" (kernel feature strings of
+# net/ethtool/common.c) for each refused `-K` request, and the -k long name of that feature
+@pytest.mark.parametrize("args,long_name,active", [
+    ("lo rx off", "rx-checksumming", True),
+    ("lo rxvlan on", "rx-vlan-offload", False),
+    ("lo txvlan on", "tx-vlan-offload", False),
+    ("km5a lro on", "large-receive-offload", False),
+    ("km5a rxhash on", "receive-hashing", False),
+    ("km5a ntuple on", "ntuple-filters", False),
+    ("km5a gso on", "generic-segmentation-offload", False),
+])
+def test_real_actual_changes_kernel_names_map_to_long_names(args, long_name, active):
+    p = ethtool.parse(_recorded_changes()[args], command="ethtool -K")
+    assert p["format"] == "changes" and p["interface"] is None
+    assert p["features"] == {long_name: {"active": active, "fixed": False, "requested": not active}}
+    # the short -K name the request used finds it
+    assert ethtool.is_on(p, args.split()[1]) is active
+
+
+def test_actual_changes_rx_gro_is_gro():
+    # "rx-gro" is NETIF_F_GRO's string in the same kernel table (not recorded: no device here
+    # refuses a GRO change); ethtool prints it the same way as the recorded ones
+    p = ethtool.parse("Actual changes:\nrx-gro: off [requested on]\n", command="ethtool -K")
+    assert p["features"] == {"generic-receive-offload": {"active": False, "fixed": False, "requested": True}}
+
+
+def test_real_actual_changes_not_requested_side_effects():
+    # `ethtool -K km5a tx off` on a veth: the TSO sub-features went off with it, "[not requested]"
+    p = ethtool.parse(_recorded_changes()["km5a tx off"], command="ethtool -K")
+    assert p["features"]["tx-checksum-ip-generic"] == {"active": False, "fixed": False, "requested": False}
+    for name in ("tx-tcp-segmentation", "tx-tcp6-segmentation", "tx-udp-segmentation"):
+        assert p["features"][name] == {"active": False, "fixed": False, "requested": None}, name
+    assert len(p["features"]) == 7 and p["sub_features"] == {}
+
+
+def test_stderr_merged_before_the_header():
+    # ethtool 2.6.33..3.3 with 2>&1 into a pipe: the perror() lines (unbuffered stderr) come
+    # out before the buffered stdout header
+    text = ("Cannot get device udp large send offload settings: Operation not supported\n"
+            + read_fixture("ethtool", "el6_offload-hyphen_reconstructed.txt"))
+    p = ethtool.parse(text)
+    assert p["interface"] == "eth0" and p["format"] == "offload-hyphen"
+    assert p["notes"] == ["Cannot get device udp large send offload settings: Operation not supported"]
+    assert ethtool.is_on(p, "lro") is True
+
+
+def test_blank_lines_before_and_inside_are_ignored():
+    text = read_fixture("ethtool", "host_eth0_ethtool-k.txt")
+    p = ethtool.parse("\n\n" + text.replace("large-receive-offload", "\nlarge-receive-offload"))
+    assert p["features"] == ethtool.parse(text)["features"]
+    assert ethtool.feature(p, "lro") == {"active": False, "fixed": True, "requested": None}
+
+
+def test_line_endings_crlf_and_cr_only():
+    text = read_fixture("ethtool", "netns_macvlan_ethtool-k.txt")
+    want = ethtool.parse(text)
+    assert ethtool.parse(text.replace("\n", "\r\n")) == want
+    assert ethtool.parse(text.replace("\n", "\r")) == want
+
+
+def test_error_names_the_offending_line_number():
+    for sep in ("\n", "\r\n"):
+        with pytest.raises(KcrashParseError) as e:
+            ethtool.parse(sep.join(["Features for eth0:", "large-receive-offload: on", "bogus line", ""]))
+        assert e.value.line == 3 and "unexpected line 'bogus line'" in str(e.value)
+    with pytest.raises(KcrashParseError) as e:
+        ethtool.parse("hello world")
+    assert e.value.line == 1 and e.value.command == "ethtool -k"  # the default command
+
+
+LONG = "x" * 100 + ": maybe"
+
+
+@pytest.mark.parametrize("text,message", [
+    ("", "empty output"),
+    ("\n\n", "empty output"),
+    ("Cannot get device feature names: No such device\n",
+     "no feature list: Cannot get device feature names: No such device"),
+    ("Cannot get device feature names: No such device\nnetlink error: Operation not permitted\n",
+     "no feature list: Cannot get device feature names: No such device; netlink error: Operation not permitted"),
+    ("Cannot get x" + "y" * 300 + "\n", "no feature list: " + ("Cannot get x" + "y" * 300)[:200]),
+    ("hello world\n", "expected 'Features for IFACE:' or 'Offload parameters for IFACE:', got 'hello world'"),
+    (LONG + "\n", "expected 'Features for IFACE:' or 'Offload parameters for IFACE:', got %r" % LONG[:80]),
+    ("Features for eth0:\n" + LONG + "\n", "unexpected line %r" % LONG[:80]),
+    ("Features for eth0:\nlarge-receive-offload: on\nlarge-receive-offload: off\n",
+     "feature 'large-receive-offload' listed twice"),
+    ("Features for eth0:\n\ttx-tcp-segmentation: on\n", "indented feature 'tx-tcp-segmentation' has no parent"),
+    ("Features for eth0:\nlarge receive offload: on\n",
+     "feature name with spaces 'large receive offload' in features format"),
+    ("Offload parameters for eth0:\n\ttcp segmentation offload: on\n",
+     "indented line '\\ttcp segmentation offload: on' in offload-space format"),
+    ("Offload parameters for eth0:\n\t" + "a" * 30 + " " + "b" * 30 + ": on [fixed]" + " " * 20 + "\n",
+     "indented line %r in offload-space format" % ("\t" + "a" * 30 + " " + "b" * 30 + ": on [fixed]" + " " * 20)[:80]),
+    (None, "expected text, got NoneType"),
+])
+def test_error_says_what_is_wrong(text, message):
+    # the message quotes at most 80 characters of an offending line and 200 of the notes
+    with pytest.raises(KcrashParseError) as e:
+        ethtool.parse(text, command="ethtool -k eth0")
+    assert e.value.message == message and e.value.command == "ethtool -k eth0"
+
+
+def test_line_limit():
+    text = read_fixture("ethtool", "host_eth0_ethtool-k.txt").rstrip("\n")
+    pad = ethtool.MAX_LINES - len(text.split("\n"))
+    assert ethtool.parse(text + "\n" * pad)["interface"] == "eth0"   # MAX_LINES lines
+    with pytest.raises(KcrashParseError) as e:
+        ethtool.parse(text + "\n" * (pad + 1))
+    assert e.value.message == "%d lines is not ethtool -k output" % (ethtool.MAX_LINES + 1)
+# ---------------------------------------------------------------- end of issue 17 block
+
+
 # ---------------------------------------------------------------- reconstructed old formats
 
 def test_el5_space_names_reconstructed():
