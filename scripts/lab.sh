@@ -35,9 +35,7 @@ LAB_LABEL="io.kcrash.lab=demo"
 DEFAULT_HOSTS="incident modern bare clean ssh-incident ssh-sudo-password ssh-bare ssh-port2222 ssh-su"
 NAME_PREFIX="${KCRASH_LAB_NAME_PREFIX:-kcrash}"     # container names <prefix>-<host>
 LAB_NETWORK="${KCRASH_LAB_NETWORK:-kcrash-lab}"   # the lab's own podman network (SSH hosts)
-# generated at build time, never committed; one per machine (not per checkout), so images that
-# another checkout of the project built on this machine take this checkout's key too
-SSH_KEY="${KCRASH_LAB_SSH_DIR:-/var/lib/kcrash-nfqueue/lab-ssh}/id_ed25519"
+SSH_KEY="$LAB_SSH_DIR/id_ed25519"   # generated at build time, never committed (scripts/lib.sh)
 RUN_CAPS=(--cap-add NET_ADMIN --cap-add NET_RAW)
 RECIPE_VERSION=1   # bump to force a rebuild of every layer when the recipe below changes
 

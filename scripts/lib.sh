@@ -5,6 +5,10 @@
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 export REPO
+# the lab's SSH key pair: one per machine (not per checkout), so SSH images any checkout on the
+# machine built accept every checkout's login (scripts/lab.sh generates it)
+LAB_SSH_DIR="${KCRASH_LAB_SSH_DIR:-/var/lib/kcrash-nfqueue/lab-ssh}"
+export LAB_SSH_DIR
 export CONTAINERS_CONF="$REPO/lab/containers.conf"
 export ANSIBLE_CONFIG="${ANSIBLE_CONFIG:-$REPO/ansible.cfg}"
 if [ -x "$REPO/.venv/bin/python" ]; then

@@ -152,7 +152,7 @@ in_trixie() {
     shift
     # shellcheck disable=SC2016  # the script is expanded by the inner bash
     unshare --mount --propagation private /bin/bash -euc '
-        root="$1"; repo="$2"; shared="$3"; cmd="$4"
+        root="$1"; repo="$2"; shared="$3"; keydir="$4"; cmd="$5"
         # the root is a mount point of its own (ip netns exec remounts / as a slave)
         mount --bind "$root" "$root"
         mount --rbind /proc "$root/proc"
@@ -162,12 +162,14 @@ in_trixie() {
         mkdir -p "$root$repo" "$root$shared"
         mount --bind "$repo" "$root$repo"
         [ ! -d "$shared" ] || mount --bind "$shared" "$root$shared"
+        # the lab SSH key: the inventory of the SSH leg names it by its host path
+        if [ -d "$keydir" ]; then mkdir -p "$root$keydir"; mount --bind "$keydir" "$root$keydir"; fi
         cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
         exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME=/root LANG=C.UTF-8 CI="${CI:-}" KCRASH_HOST_PID="$KCRASH_HOST_PID" \
+            HOME=/root LANG=C.UTF-8 CI="${CI:-}" KCRASH_HOST_PID="$KCRASH_HOST_PID" KCRASH_LAB_SSH_DIR="$keydir" \
             CONTAINERS_CONF="$CONTAINERS_CONF" PIP_NO_INDEX=1 PIP_FIND_LINKS="$WHEELS" \
             PIP_DISABLE_PIP_VERSION_CHECK=1 /bin/bash -euc "cd \"$repo\"; $cmd"
-    ' trixie-run "$root" "$REPO" "$SHARED_DIR" "$*"
+    ' trixie-run "$root" "$REPO" "$SHARED_DIR" "$LAB_SSH_DIR" "$*"
 }
 export KCRASH_HOST_PID=$$
 
