@@ -149,16 +149,12 @@ def _ipt_exclusions(words, direction, mgmt):
                 reasons.append("%s %s (neither the SSH port nor an ephemeral port)" % (w, val))
             i += 2
             continue
-        if w in remote_addr_opts and val is not None:
-            hit = _addr_in(mgmt.client, val)
+        if (w in remote_addr_opts or w in local_addr_opts) and val is not None:
+            # an address match on the controller's side of the connection, or on the host's
+            addr, label = (mgmt.client, "controller") if w in remote_addr_opts else (mgmt.server, "host address")
+            hit = _addr_in(addr, val)
             if hit is not None and hit == neg:
-                reasons.append("%s%s %s (controller %s)" % ("! " if neg else "", w, val, mgmt.client))
-            i += 2
-            continue
-        if w in local_addr_opts and val is not None:
-            hit = _addr_in(mgmt.server, val)
-            if hit is not None and hit == neg:
-                reasons.append("%s%s %s (host address %s)" % ("! " if neg else "", w, val, mgmt.server))
+                reasons.append("%s%s %s (%s %s)" % ("! " if neg else "", w, val, label, addr))
             i += 2
             continue
         if w in iface_opts and val is not None:
