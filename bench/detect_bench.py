@@ -40,7 +40,7 @@ FLOOR = """---
   hosts: all
   gather_facts: false
   tasks:
-    - name: true
+    - name: "raw true"
       ansible.builtin.raw: "true"
       args:
         executable: /bin/sh
