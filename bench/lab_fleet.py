@@ -12,6 +12,7 @@ its own, and waited for until the lab init has marked them ready.
 import contextlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import time
@@ -59,6 +60,47 @@ def start(plan, label, timeout=60, network=None):
             if time.time() > deadline:
                 raise SystemExit("%s did not become ready" % name)
             time.sleep(0.3)
+
+
+class HostCpu(object):
+    """CPU time the containers ``names`` used (their cgroups: v1 ``cpuacct.usage`` or v2
+    ``cpu.stat`` ``usage_usec``), i.e. the hosts' side of a run: on the lab the hosts share
+    the controller's cores, on a real fleet each host pays it on its own CPUs."""
+
+    def __init__(self, names):
+        self.files = []
+        for name in names:
+            pid = subprocess.run(["podman", "inspect", "-f", "{{.State.Pid}}", name], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+            with open("/proc/%s/cgroup" % pid) as f:
+                lines = [line.rstrip("\n").split(":", 2) for line in f]
+            path = None
+            for dummy, controllers, rel in lines:
+                if "cpuacct" in controllers.split(","):
+                    path = ("v1", "/sys/fs/cgroup/%s%s/cpuacct.usage" % (controllers, rel))
+                    if not os.path.exists(path[1]):
+                        path = ("v1", "/sys/fs/cgroup/cpuacct%s/cpuacct.usage" % rel)
+            if path is None:
+                rel = [r for dummy, c, r in lines if c == ""][0]
+                path = ("v2", "/sys/fs/cgroup%s/cpu.stat" % rel)
+            self.files.append(path)
+
+    def seconds(self):
+        total = 0.0
+        for kind, path in self.files:
+            with open(path) as f:
+                text = f.read()
+            if kind == "v1":
+                total += int(text.strip()) / 1e9
+            else:
+                total += int(dict(line.split() for line in text.splitlines())["usage_usec"]) / 1e6
+        return total
+
+
+def children_cpu_seconds():
+    """User + system CPU of this process's waited-for children (the controller's side of a run)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def write_ssh_inventory(path, names, network):

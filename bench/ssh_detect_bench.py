@@ -25,6 +25,7 @@ another copy of the collection (e.g. `git archive` of an earlier commit) run in 
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 
@@ -83,8 +84,29 @@ def main():
             timed(detect_cmd, base_env)
             series += [("detect_base", "detect -b (baseline)", (detect_cmd, base_env)),
                        ("action_base", "exposure_facts (baseline)", (action_cmd, base_env))]
-        times = lab_fleet.alternate(series, a.rounds, lambda cmd_env: timed(*cmd_env)[0])
+        host_cpu = lab_fleet.HostCpu(containers)
+        cpu = dict((key, []) for key, dummy, dummy2 in series)
+
+        def run(key_cmd_env):
+            key, (cmd, cmd_env) = key_cmd_env
+            c0, h0 = lab_fleet.children_cpu_seconds(), host_cpu.seconds()
+            wall = timed(cmd, cmd_env)[0]
+            cpu[key].append((lab_fleet.children_cpu_seconds() - c0, host_cpu.seconds() - h0))
+            return wall
+
+        times = lab_fleet.alternate([(key, label, (key, cmd)) for key, label, cmd in series], a.rounds, run)
     res, lines = lab_fleet.figures(series, times)
+    floor_wall = res["floor_median_s"]
+    lines.append("  CPU per run (median; controller = ansible-playbook and its workers and ssh clients, "
+                 "hosts = the %d containers' cgroups):" % a.hosts)
+    for key, label, dummy in series:
+        ctl = statistics.median(c for c, dummy2 in cpu[key])
+        hst = statistics.median(h for dummy2, h in cpu[key])
+        res[key + "_cpu_controller_s"], res[key + "_cpu_hosts_s"] = round(ctl, 3), round(hst, 3)
+        lines.append("    %-28s controller %.2f CPU-s, hosts %.2f CPU-s" % (label, ctl, hst))
+    budget = (1.3 - 1) * floor_wall * (os.cpu_count() or 1)
+    lines.append("  1.3x the floor leaves %.2f s of wall time = %.2f CPU-s on this machine's %d cores for all "
+                 "the work detection adds (controller and hosts)" % ((1.3 - 1) * floor_wall, budget, os.cpu_count()))
     res.update(hosts=a.hosts, rounds=a.rounds, pipelining=a.pipelining, images=list(IMAGES), baseline=a.baseline)
     print("ssh detect bench: %d SSH lab hosts (%s), ansible.builtin.ssh as ops with -b, ControlPersist on, "
           "pipelining %s, forks %d, %d rounds" % (a.hosts, ", ".join(IMAGES), "on" if a.pipelining else "off",
