@@ -6,14 +6,37 @@
     matrix_report.py REPORT_DIR MODE drift|zero
 
 MODE is the report's mode (check or apply: remediation-<MODE>.json). `drift` wants at least
-one drifting host, `zero` wants none. Prints the per-host outcomes either way.
+one drifting host, `zero` wants none. Prints the per-host outcomes either way. Every report
+JSON in REPORT_DIR so far (detect's and remediate's, latest and timestamped: the runs of this
+ansible-core) is validated against docs/schema/report-v1.json first.
 """
+import glob
 import json
 import os
 import sys
 
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "schema", "report-v1.json")
+
+
+def validate_all(report_dir):
+    """Validate every report JSON in ``report_dir``; returns how many, raises on the first bad one."""
+    import jsonschema
+    with open(SCHEMA, encoding="utf-8") as f:
+        validator = jsonschema.Draft7Validator(json.load(f), format_checker=jsonschema.FormatChecker())
+    paths = sorted(glob.glob(os.path.join(report_dir, "kcrash-exposure*.json"))
+                   + glob.glob(os.path.join(report_dir, "remediation-*.json")))
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            try:
+                validator.validate(json.load(f))
+            except jsonschema.ValidationError as e:
+                raise SystemExit("%s does not validate against %s: %s at %s"
+                                 % (path, SCHEMA, e.message, "/".join(str(x) for x in e.absolute_path)))
+    return len(paths)
+
 
 def main(report_dir, mode, want):
+    print("%d report(s) in %s valid against docs/schema/report-v1.json" % (validate_all(report_dir), report_dir))
     path = os.path.join(report_dir, "remediation-%s.json" % mode)
     with open(path, encoding="utf-8") as f:
         rep = json.load(f)
