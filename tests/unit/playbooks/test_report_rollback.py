@@ -49,6 +49,9 @@ def test_the_reported_rollback_commands_restore_the_hosts(tmp_path):
             rep = validate(json.load(f))
         by = dict((h["host"], h) for h in rep["hosts"])
         assert by["offhost"]["outcome"] == by["drophost"]["outcome"] == "remediated"
+        # every reason the real detection gave, before and after, has a known code
+        assert not [(h["host"], r["text"]) for h in rep["hosts"] for r in h["reasons"] + h["reasons_after"]
+                    if r["code"].endswith(".other")]
         # "after" was measured (re-detected on the host), not carried over
         assert by["offhost"]["after_source"] == by["drophost"]["after_source"] == "measured"
         # the lab run's CSVs alone give the JSON's counts and its rules

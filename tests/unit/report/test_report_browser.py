@@ -10,10 +10,11 @@ import os
 import shutil
 import struct
 import tempfile
+from collections import Counter
 
 import pytest
 from playwright.sync_api import sync_playwright
-from report_fleet import REPO, remediation_hosts, validate
+from report_fleet import REPO, remediation_hosts, schema, validate
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import remediation_report as rr
 
@@ -124,6 +125,45 @@ def test_sort_by_verdict_is_by_severity_both_ways(fleet_page):
     assert visible(page) == want
     th.click()
     assert visible(page) == list(reversed(want))
+
+
+def test_charts_legend_and_evidence_groups_as_drawn(fleet_page):
+    """What the top of the page shows: the bar charts' counts (recounted here from the host
+    records), a legend entry for every value the schema allows, and each evidence group listing
+    exactly the hosts whose rows link to it."""
+    rep, page = fleet_page
+    reset(page)
+    drawn = page.evaluate("() => { var out = {}; document.querySelectorAll('.chart').forEach(function (c) {"
+                          " var m = {}; c.querySelectorAll('rect title').forEach(function (t) {"
+                          " var kv = t.textContent.split(': '); m[kv[0]] = +kv[1]; });"
+                          " out[c.getAttribute('data-chart')] = m; }); return out; }")
+    hosts = rep["hosts"]
+    assert drawn["verdict before"] == dict(Counter(h["verdict"] for h in hosts if h["verdict"]))
+    assert drawn["verdict after"] == dict(Counter(h["verdict_after"] for h in hosts if h["verdict_after"]))
+    assert drawn["outcome"] == dict(Counter(h["outcome"] for h in hosts))
+    assert drawn["action"] == dict(Counter(a for h in hosts for a in (h["actions"] or ["none"])))
+    assert drawn["detection status"] == dict(Counter(h["status"] for h in hosts))
+
+    legend = page.evaluate("() => { var out = {}; document.querySelectorAll('#legend h3').forEach(function (h) {"
+                           " out[h.textContent] = Array.prototype.map.call(h.nextElementSibling.querySelectorAll('dt'),"
+                           " function (d) { return d.getAttribute('data-legend'); }); }); return out; }")
+    props = schema()["definitions"]["host"]["properties"]
+    want = {"verdict": schema()["definitions"]["level"]["enum"], "status": props["status"]["enum"],
+            "after source": props["after_source"]["enum"], "action": props["actions"]["items"]["enum"] + ["none"],
+            "outcome": [o for o in props["outcome"]["enum"] if o is not None]}
+    assert dict((k, sorted(v)) for k, v in legend.items()) == dict((k, sorted(v)) for k, v in want.items())
+
+    groups = page.evaluate("() => { var out = {}; document.querySelectorAll('details.group').forEach(function (g) {"
+                           " out[g.id] = g.querySelector('.hosts-list').textContent.split(', '); }); return out; }")
+    links = page.eval_on_selector_all("#hosts tbody tr", "rs => rs.map(r => [r.getAttribute('data-host'),"
+                                      " (r.querySelector('a[href^=\"#ev-\"]') || {}).hash || null])")
+    linked = {}
+    for host, href in links:
+        if href:
+            linked.setdefault(href[1:], []).append(host)
+    assert dict((g, sorted(h)) for g, h in linked.items()) == dict((g, sorted(h)) for g, h in groups.items())
+    assert sorted(h for hs in groups.values() for h in hs) == hosts_where(rep, lambda h: h["status"] == "ok")
+    assert len(groups) < 30  # identical evidence once per group, not once per host
 
 
 def test_row_detail_has_the_rollback_command(fleet_page):
