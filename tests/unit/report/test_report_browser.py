@@ -98,33 +98,36 @@ def test_filters_combine_and_search(fleet_page):
     assert visible(page) == ["web0421.dc1.example.net"]
 
 
-def test_sort_by_host_both_ways(fleet_page):
-    rep, page = fleet_page
-    reset(page)
-    page.select_option("#f-outcome", "remediated")
-    want = hosts_where(rep, lambda h: h["outcome"] == "remediated")
-    th = page.locator("#hosts thead th", has_text="host").first
+def heading(page, text):
+    return page.locator("#hosts thead th", has_text=text).first
+
+
+def assert_sorts_both_ways(page, text, want):
+    """A click on the column ``text`` sorts the visible rows as ``want``, a second click reverses them."""
+    th = heading(page, text)
     th.click()
     assert visible(page) == want
     th.click()
     assert visible(page) == list(reversed(want))
+
+
+def test_sort_by_host_both_ways(fleet_page):
+    rep, page = fleet_page
+    reset(page)
+    page.select_option("#f-outcome", "remediated")
+    assert_sorts_both_ways(page, "host", hosts_where(rep, lambda h: h["outcome"] == "remediated"))
 
 
 def test_sort_by_verdict_is_by_severity_both_ways(fleet_page):
     rep, page = fleet_page
     reset(page)
-    host_th = page.locator("#hosts thead th", has_text="host").first
-    host_th.click()
-    if host_th.get_attribute("aria-sort") != "ascending":
-        host_th.click()
+    host = heading(page, "host")  # from host order: equal verdicts keep it
+    host.click()
+    if host.get_attribute("aria-sort") != "ascending":
+        host.click()
     severity = ["exposed", "at_risk", "unknown", "not_exposed"]  # worst first; no verdict last
-    want = [h["host"] for h in sorted(rep["hosts"], key=lambda h: (
-        severity.index(h["verdict"]) if h["verdict"] in severity else len(severity), h["host"]))]
-    th = page.locator("#hosts thead th", has_text="verdict before").first
-    th.click()
-    assert visible(page) == want
-    th.click()
-    assert visible(page) == list(reversed(want))
+    assert_sorts_both_ways(page, "verdict before", [h["host"] for h in sorted(rep["hosts"], key=lambda h: (
+        severity.index(h["verdict"]) if h["verdict"] in severity else len(severity), h["host"]))])
 
 
 def test_charts_legend_and_evidence_groups_as_drawn(fleet_page):
