@@ -169,6 +169,16 @@ def test_charts_legend_and_evidence_groups_as_drawn(fleet_page):
     assert len(groups) < 30  # identical evidence once per group, not once per host
 
 
+def test_remediated_and_compliant_rows_are_told_apart(fleet_page):
+    """Both are good news, but one was changed by the run: not the same green on the page."""
+    dummy, page = fleet_page
+    reset(page)
+    colours = dict((o, page.eval_on_selector("#hosts tbody tr[data-outcome='%s'] .o-%s" % (o, o),
+                                             "e => getComputedStyle(e).backgroundColor"))
+                   for o in ("remediated", "compliant"))
+    assert colours["remediated"] != colours["compliant"], colours
+
+
 def test_row_detail_has_the_rollback_command(fleet_page):
     rep, page = fleet_page
     reset(page)
