@@ -24,7 +24,9 @@ def validate_all(report_dir):
     """Validate every report JSON in ``report_dir``; returns how many, raises on the first bad one."""
     import jsonschema
     with open(SCHEMA, encoding="utf-8") as f:
-        validator = jsonschema.Draft7Validator(json.load(f), format_checker=jsonschema.FormatChecker())
+        schema = json.load(f)
+    jsonschema.Draft7Validator.check_schema(schema)
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
     paths = sorted(glob.glob(os.path.join(report_dir, "kcrash-exposure*.json"))
                    + glob.glob(os.path.join(report_dir, "remediation-*.json")))
     for path in paths:
