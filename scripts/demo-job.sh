@@ -2,8 +2,8 @@
 # The main job on the running demo lab (scripts/lab.sh up): remediate.yml in check mode (drift),
 # for real, then in check mode again (must show zero drift), then where the report is.
 #   scripts/demo-job.sh [extra ansible-playbook args, e.g. -e kcrash_strategy=drop]
-# Uses ansible.cfg (inventory lab/inventory.yml). Exit status non-zero if any step fails or
-# drift remains after the real run.
+# Uses ansible.cfg (inventory lab/inventory.yml). Exit status non-zero if any step fails,
+# drift remains after the real run, or a report JSON does not follow docs/schema/report-v1.json.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO"
@@ -38,3 +38,4 @@ log "report of the last check: $REPORTS/remediation-check.html"
 if [ "$after" -ne 0 ]; then
     die "drift remains after the real run (see $LOGS/3-check.log)"
 fi
+python "$REPO/scripts/matrix_report.py" "$REPORTS" || die "a report in $REPORTS does not follow docs/schema/report-v1.json"

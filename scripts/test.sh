@@ -174,11 +174,14 @@ g_galaxy() {
     echo "--- ansible-playbook kcrash.nfqueue.detect by FQCN from $inst/run (no ANSIBLE_CONFIG)"
     mkdir -p "$inst/run"
     cp "$REPO/lab/inventory.yml" "$inst/run/inventory.yml"
+    # chained with &&: `set -e` does not apply inside a ( ... ) that `||` tests, so a failed
+    # step would otherwise be hidden by the next one
     (
-        cd "$inst/run"
-        unset ANSIBLE_CONFIG
-        ansible-playbook -i inventory.yml kcrash.nfqueue.detect
-        test -s kcrash-report/kcrash-exposure.json
+        cd "$inst/run" &&
+        unset ANSIBLE_CONFIG &&
+        ansible-playbook -i inventory.yml kcrash.nfqueue.detect &&
+        test -s kcrash-report/kcrash-exposure.json &&
+        python "$REPO/scripts/matrix_report.py" kcrash-report &&
         echo "report written: $inst/run/kcrash-report/kcrash-exposure.json"
     ) || failed=1
     [ -n "$lab_was_up" ] || bash "$REPO/scripts/lab.sh" down

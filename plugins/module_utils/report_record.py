@@ -96,6 +96,7 @@ _REASON_CODES = (
     ("crash", "dmesg", r"current dmesg matches"),
     ("crash", "vmcore_unread", r"without vmcore-dmesg"),
     ("crash", "wtmp", r"crash record"),
+    ("crash", "unread", r"evidence unknown, not read"),
 )
 _COMPILED = tuple((leg, code, re.compile(rx)) for leg, code, rx in _REASON_CODES)
 

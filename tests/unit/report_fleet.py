@@ -22,11 +22,14 @@ def schema():
 
 
 def validate(report):
-    """Validate a report dict (or JSON text) against docs/schema/report-v1.json."""
+    """Validate a report dict (or JSON text) against docs/schema/report-v1.json (itself first
+    checked against the draft-07 meta-schema it names: a broken schema must not pass)."""
     import jsonschema
     if isinstance(report, str):
         report = json.loads(report)
-    jsonschema.Draft7Validator(schema(), format_checker=jsonschema.FormatChecker()).validate(report)
+    s = schema()
+    jsonschema.Draft7Validator.check_schema(s)
+    jsonschema.Draft7Validator(s, format_checker=jsonschema.FormatChecker()).validate(report)
     return report
 
 

@@ -77,8 +77,13 @@ def recap(stdout):
 
 
 def read_json(path):
+    """A report of a lab run, validated against docs/schema/report-v1.json."""
+    import jsonschema
     with open(path) as f:
-        return json.load(f)
+        rep = json.load(f)
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "schema", "report-v1.json")) as f:
+        jsonschema.validate(rep, json.load(f))
+    return rep
 
 
 def live_mangle(name):

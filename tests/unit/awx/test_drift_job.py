@@ -16,6 +16,7 @@ import subprocess
 
 from awx_launch import job_cli_args, survey_extra_vars, templates
 from conftest import ANSIBLE_PLAYBOOK, CONTAINERS_CONF, bundled_collections, lab_hosts
+from report_fleet import validate
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
@@ -54,7 +55,7 @@ def test_detect_drift_fails_on_a_drifted_host_and_passes_once_remediated(tmp_pat
         assert rc != 0
         assert failed_tasks(out) == ["Fail the check run on drift (kcrash_fail_on_drift)"]
         with open(str(report_dir / "remediation-check.json")) as f:
-            report = json.load(f)
+            report = validate(json.load(f))
         assert [(h["host"], h["outcome"]) for h in report["hosts"]] == [("incident", "drift")]
         stats = out["global_custom_stats"]["kcrash_nfqueue"]
         assert stats["drift"] == 1 and stats["counts"]["changed"] == 0 and stats["mode"] == "check"
@@ -74,7 +75,7 @@ def test_detect_drift_fails_on_a_drifted_host_and_passes_once_remediated(tmp_pat
         rc, out = run(tmp_path, names["incident"], job_cli_args(tpl), detect_vars)
         assert rc == 0, failed_tasks(out)
         with open(str(report_dir / "remediation-check.json")) as f:
-            report = json.load(f)
+            report = validate(json.load(f))
         assert [(h["host"], h["outcome"]) for h in report["hosts"]] == [("incident", "compliant")]
         stats = out["global_custom_stats"]["kcrash_nfqueue"]
         assert stats["drift"] == 0 and stats["hosts"] == [] and stats["counts"]["outcome"] == {"compliant": 1}

@@ -19,6 +19,7 @@ import subprocess
 
 from awx_launch import job_cli_args, survey_extra_vars, templates
 from conftest import ANSIBLE_PLAYBOOK, CONTAINERS_CONF, bundled_collections, lab_hosts
+from report_fleet import validate
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 IMAGES = ("incident", "modern", "bare", "clean")
@@ -45,8 +46,9 @@ def playbook(tmp_path, name, args, extra):
 
 
 def load(path):
+    """A report of a lab run (slice, whole or merged), validated against the schema."""
     with open(str(path)) as f:
-        return json.load(f)
+        return validate(json.load(f))
 
 
 def strip(report):
@@ -72,8 +74,10 @@ def test_sliced_detection_merges_to_the_unsliced_report(tmp_path):
             write_inventory(tmp_path, names, hosts[n::2])
             playbook(tmp_path, "remediate.yml", job_cli_args(tpl),
                      dict(detect, kcrash_report_dir=str(sliced), awx_job_id=job_id))
-            assert [h["host"] for h in load(sliced / ("remediation-job%d-check.json" % job_id))["hosts"]] \
-                != [], "slice %d wrote no report" % n
+            rep = load(sliced / ("remediation-job%d-check.json" % job_id))
+            assert [h["host"] for h in rep["hosts"]] != [], "slice %d wrote no report" % n
+            # AWX's job id (an extra variable AWX sets) is the run's, in the report of a real run
+            assert rep["run"]["awx"]["job_id"] == job_id and rep["run"]["awx"]["job_url"] is None
         out = playbook(tmp_path, "report_merge.yml", [], {"kcrash_report_dir": str(sliced)})
         merged = load(sliced / "merged-check.json")
 

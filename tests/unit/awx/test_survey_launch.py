@@ -19,6 +19,7 @@ import pytest
 
 from awx_launch import BLANKS, job_cli_args, survey_extra_vars, templates
 from conftest import COLLECTIONS
+from report_fleet import validate
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BIN = os.path.dirname(sys.executable)
@@ -42,7 +43,7 @@ def launch(tmp_path, template, extra_vars):
     path = tmp_path / "r" / "remediation-check.json"
     assert path.exists(), out[-4000:]
     with open(str(path)) as f:
-        return res.returncode, out, dict((h["host"], h) for h in json.load(f)["hosts"])
+        return res.returncode, out, dict((h["host"], h) for h in validate(json.load(f))["hosts"])
 
 
 def detect_as_check(name):

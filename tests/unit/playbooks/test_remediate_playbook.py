@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from conftest import COLLECTIONS
+from report_fleet import validate
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BIN = os.path.dirname(sys.executable)
@@ -92,7 +93,7 @@ def test_awx_survey_defaults_pass_and_report_is_written(tmp_path):
     assert res.returncode == 0, out[-5000:]
     assert "TASK [Detect exposure" in out
     with open(str(tmp_path / "reports" / "remediation-check.json")) as f:
-        rep = json.load(f)
+        rep = validate(json.load(f))
     assert rep["mode"] == "check" and [h["host"] for h in rep["hosts"]] == ["localhost"]
     assert (tmp_path / "reports" / "remediation-check.html").exists()
 

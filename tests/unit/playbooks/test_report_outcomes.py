@@ -13,8 +13,11 @@ import os
 import re
 import subprocess
 import sys
+import time
 
-from conftest import COLLECTIONS
+import yaml
+from ansible.release import __version__ as core_version
+from conftest import COLLECTIONS, REPO
 from report_fleet import validate
 
 BIN = os.path.dirname(sys.executable)
@@ -97,3 +100,44 @@ def test_remediate_limited_to_a_host_without_localhost_writes_the_final_report(t
     assert by["here"]["status"] == "ok" and by["here"]["verdict"]
     assert recap(out)["here"]["changed"] == 0 and recap(out)["gone1"]["failed"] == 1
     assert "localhost" not in recap(out)
+
+
+def test_history_latest_copies_keep_and_run_metadata_through_the_playbook(tmp_path):
+    """Three detect.yml runs with kcrash_report_keep=2 and AWX's extra variables: the two newest
+    runs' timestamped files stay, the oldest go, the latest copies are the last run's; the run
+    metadata of the real run (AWX job id and link, inventory source, versions, ISO 8601 UTC
+    times) is in the JSON and on the page. Expected versions are read here independently:
+    galaxy.yml and the ansible-core that runs the playbook."""
+    # as AWX passes them: JSON extra variables (the job id a number)
+    awx = ["-e", json.dumps({"awx_job_id": 77, "tower_job_id": 77, "kcrash_awx_url": "https://awx.example.net/",
+                             "awx_job_template_name": "Detect drift", "kcrash_report_keep": 2})]
+    ids, latest_texts = [], []
+    for n in range(3):
+        if n:
+            time.sleep(1.1)  # the run id is the run's start to the second
+        res, out = play(tmp_path, "kcrash.nfqueue.detect", "-l", "here", *awx)
+        assert res.returncode == 0, out[-3000:]
+        rep = report(tmp_path, "kcrash-exposure.json")
+        ids.append(rep["run"]["id"])
+        latest_texts.append((tmp_path / "reports" / "kcrash-exposure.json").read_text())
+    assert len(set(ids)) == 3, ids
+    stamped = sorted(p.name for p in (tmp_path / "reports").iterdir() if re.search(r"-\d{8}T\d{6}Z\.", p.name))
+    assert stamped == sorted("kcrash-exposure-%s.%s" % (i, ext) for i in ids[1:] for ext in ("json", "csv", "html"))
+    for ext in ("json", "csv", "html"):
+        assert (tmp_path / "reports" / ("kcrash-exposure.%s" % ext)).read_text() == \
+            (tmp_path / "reports" / ("kcrash-exposure-%s.%s" % (ids[2], ext))).read_text()
+    assert latest_texts[2] != latest_texts[1]
+
+    run = json.loads(latest_texts[2])["run"]
+    assert run["awx"]["job_id"] == 77 and run["awx"]["template_name"] == "Detect drift"
+    assert run["awx"]["job_url"] == "https://awx.example.net/#/jobs/playbook/77/output"
+    assert run["inventory_sources"] == [str(tmp_path / "inv.yml")] and run["limit"] == "here"
+    with open(os.path.join(REPO, "galaxy.yml")) as f:
+        assert run["collection_version"] == yaml.safe_load(f)["version"]
+    assert run["ansible_version"] == core_version
+    iso = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
+    assert re.match(iso, run["started"]) and re.match(iso, run["finished"]) and run["started"] <= run["finished"]
+    assert run["id"] == re.sub(r"[-:]", "", run["started"])
+    page = (tmp_path / "reports" / "kcrash-exposure.html").read_text()
+    assert '<a href="https://awx.example.net/#/jobs/playbook/77/output">77</a>' in page
+    assert "<dt>run started</dt><dd>%s</dd>" % run["started"] in page

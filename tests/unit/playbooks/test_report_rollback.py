@@ -8,6 +8,7 @@ JSON run as printed (offload: on the host with /bin/sh; drop: ansible-playbook o
 controller) puts back what was there. Stand-in: the incident host's LRO state comes from the
 lab's ethtool stand-in (a container's veth cannot have LRO on); files and iptables are real."""
 
+import csv
 import json
 import os
 import shlex
@@ -15,7 +16,7 @@ import subprocess
 import sys
 
 from conftest import CONTAINERS_CONF, bundled_collections, lab_hosts, podman
-from report_fleet import validate
+from report_fleet import csv_counts, validate
 
 BIN = os.path.dirname(sys.executable)
 
@@ -48,6 +49,19 @@ def test_the_reported_rollback_commands_restore_the_hosts(tmp_path):
             rep = validate(json.load(f))
         by = dict((h["host"], h) for h in rep["hosts"])
         assert by["offhost"]["outcome"] == by["drophost"]["outcome"] == "remediated"
+        # every reason the real detection gave, before and after, has a known code
+        assert not [(h["host"], r["text"]) for h in rep["hosts"] for r in h["reasons"] + h["reasons_after"]
+                    if r["code"].endswith(".other")]
+        # "after" was measured (re-detected on the host), not carried over
+        assert by["offhost"]["after_source"] == by["drophost"]["after_source"] == "measured"
+        # the lab run's CSVs alone give the JSON's counts and its rules
+        with open(str(tmp_path / "reports" / "remediation-apply.csv")) as f:
+            assert csv_counts(f.read()) == rep["counts"]
+        with open(str(tmp_path / "reports" / "remediation-apply.rules.csv")) as f:
+            rules = list(csv.DictReader(f))
+        assert sorted((r["host"], r["source"], r["table"], r["chain"], r["rule"]) for r in rules) == sorted(
+            (h["host"], r["source"], r["table"], r["chain"], r["rule"]) for h in rep["hosts"] for r in h["nfqueue_rules"])
+        assert {r["host"] for r in rules} == {"offhost", "drophost"}
         assert by["offhost"]["changed"] and rep["counts"]["changed"] == 2
         # the change is there
         assert "large-receive-offload: off" in sh(off["incident"], "ethtool -k eth0").stdout

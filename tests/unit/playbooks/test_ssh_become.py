@@ -27,6 +27,7 @@ import re
 
 import pytest
 
+from report_fleet import validate
 from ssh_lab import failures, host_results, playbook, put_text, sh, ssh_lab_hosts
 
 SEED = ("-p tcp -m multiport --dports 80,443 -m set --match-set lee src "
@@ -155,7 +156,7 @@ def test_detect_and_rollback_honour_dash_b(lab):
                              "-e", "kcrash_detect_report_dir=" + report)
     assert rc == 0, text[-6000:]
     with open(os.path.join(report, "kcrash-exposure.json")) as f:
-        host = {h["host"]: h for h in json.load(f)["hosts"]}[name]
+        host = {h["host"]: h for h in validate(json.load(f))["hosts"]}[name]
     assert host["verdict"] == "exposed" and host["legs"]["rules"] == "live", host
     # drop, then `rollback -b` puts the NFQUEUE rule back, live and saved
     rc, out, text = playbook(tmp, inventory, "kcrash.nfqueue.remediate", "--limit", name, *DROP_ARGS)

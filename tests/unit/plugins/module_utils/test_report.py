@@ -8,11 +8,15 @@ the HTML page is self-contained and escaped."""
 import csv
 import io
 import json
+import os
+import re
 from html.parser import HTMLParser
 
+from conftest import REPO
 from report_fleet import csv_counts, detection_results, lab_facts, validate
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import report
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import report_record as record
 
 
 def results():
@@ -45,6 +49,8 @@ def test_structured_fields_of_the_incident_host():
     assert h["kernel"]["release"] == "2.6.32-358.el6.x86_64" and h["kernel"]["code_vulnerable"] is True
     eth0 = [n for n in h["nics"] if n["name"] == "eth0"][0]
     assert (eth0["lro"], eth0["lro_fixed"], eth0["receives"]) == ("on", False, True)
+    recorded = lab_facts("incident")["interfaces"]["eth0"]
+    assert (eth0["driver"], eth0["kind"], eth0["gro"]) == (recorded["driver"], recorded["kind"], "on")
     live = [r for r in h["nfqueue_rules"] if r["source"] == "live"]
     assert [(r["table"], r["chain"], r["backend"]) for r in live] == [("mangle", "PREROUTING", "legacy")]
     assert "-j NFQUEUE" in live[0]["rule"]
@@ -141,3 +147,20 @@ def test_run_metadata_on_the_page_awx_job_linked():
     for text in ("scheduled", "/runner/inventory/hosts", "2.19.14", "0.1.0", "2026-12-06T02:46:00Z",
                  'kcrash_detect_fail_levels=[&quot;exposed&quot;]'):
         assert text in page, text
+
+
+def test_every_reason_exposure_can_give_has_a_documented_code():
+    """Each reason text module_utils/exposure.py writes (its "<leg>: ..." string literals, the
+    placeholders filled) gets a code other than <leg>.other, and the code is in the user
+    guide's list. Catches a new reason (e.g. unread crash evidence) the report does not know."""
+    with open(os.path.join(REPO, "plugins", "module_utils", "exposure.py")) as f:
+        source = f.read()
+    with open(os.path.join(REPO, "docs", "user-guide.md")) as f:
+        guide = f.read()
+    templates = re.findall(r'"((?:kernel|rules|lro|crash): [^"]*)"', source)
+    assert len(templates) >= 20, templates
+    for t in templates:
+        text = re.sub(r"%[sd]", "x", t)
+        code = record.reason(text)["code"]
+        assert not code.endswith(".other"), text
+        assert "`%s`" % code in guide, code
