@@ -541,4 +541,3 @@ def printf_literal(content):
         raise KcrashInputError("content", "NUL byte cannot be passed to the shell")
     body = content.replace("\\", "\\\\").replace("%", "%%").replace("'", "\\047")
     return "'%%s%s' ''" % body
-
