@@ -54,6 +54,8 @@ class ActionModule(ShellActionBase):
         started = time.time()
         host = self.host_label(task_vars)
         target = plan.validate_target(args.get("target"))
+        for name in sorted(plan.LIMITS):
+            plan.validate_limit(name, args[name])
         apt_pkgs = [plan.apt_package_for(target)] if target else []
         secs = self._trip(read.probe_sections(apt_pkgs, refresh_apt=args["refresh_cache"] and bool(apt_pkgs)),
                           task_vars, "kernel probe")

@@ -5,7 +5,8 @@
 """Every strategy variable checked the way its action checks it, on the controller, before
 any host is touched (``playbooks/remediate.yml`` runs :func:`host_errors` for every host of
 the play first). The argument specs check types and choices; this checks values: kernel
-release, window, backup paths (character set), interface names, drop options and limits."""
+release, window, backup paths (character set), interface names, drop options and the drop and
+kernel numeric limits."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,7 +15,7 @@ __metaclass__ = type
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashError
-from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade.plan import validate_target
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.kernel_upgrade import plan as kernel_plan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import check_features
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import validate_abs_path, validate_ifname
 
@@ -36,18 +37,23 @@ def _limit(name):
     return check
 
 
+def _kernel_limit(name):
+    return lambda value: kernel_plan.validate_limit(name, value)
+
+
 _DROP_OPTIONS = ("target", "families", "tables", "chains", "queue_nums", "comment_regex", "ssh_port",
                  "controller_address")
 
 CHECKS = (
-    ("kcrash_kernel_target", validate_target),
+    ("kcrash_kernel_target", kernel_plan.validate_target),
     ("kcrash_kernel_window", lambda v: reboot_schedule.validate_time(str(v).strip())),
     ("kcrash_kernel_backup_dir", validate_abs_path),
     ("kcrash_offload_backup_dir", validate_abs_path),
     ("kcrash_offload_features", lambda v: check_features(list(v), "kcrash_offload_features")),
     ("kcrash_offload_interfaces", _interfaces),
     ("kcrash_drop_backup_root", validate_abs_path),
-) + tuple(("kcrash_drop_" + name, _limit(name)) for name in sorted(drop_options.LIMITS))
+) + tuple(("kcrash_drop_" + name, _limit(name)) for name in sorted(drop_options.LIMITS)) \
+    + tuple(("kcrash_kernel_" + name, _kernel_limit(name)) for name in sorted(kernel_plan.LIMITS))
 
 
 def host_errors(get):

@@ -471,44 +471,45 @@ def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
     for ch in changes:
         p = quote(ch.path)
         if ch.expect == "":
-            out.append("[ -e %s ] && kc_fail 'check %s (appeared since it was read)'\n" % (p, _sq(ch.path)))
+            out.append("[ -e %s ] && kc_fail %s\n" % (p, quote("check %s (appeared since it was read)" % ch.path)))
         elif ch.expect:
             out.append(
-                "[ \"$(cksum < %s 2>/dev/null)\" = %s ] || kc_fail 'check %s (changed since it was read)'\n"
-                % (p, quote(ch.expect), _sq(ch.path))
+                "[ \"$(cksum < %s 2>/dev/null)\" = %s ] || kc_fail %s\n"
+                % (p, quote(ch.expect), quote("check %s (changed since it was read)" % ch.path))
             )
     # 2. backup
-    out.append("mkdir -p %s && chmod 700 %s || kc_fail 'mkdir %s'\n" % (bq, bq, _sq(backup_dir)))
+    out.append("mkdir -p %s && chmod 700 %s || kc_fail %s\n" % (bq, bq, quote("mkdir " + backup_dir)))
     for ch in changes:
         p = quote(ch.path)
         b = quote(posixpath.join(backup_dir, backup_name(ch.path)))
         # the copy is checked: a full disk leaves a short file and nothing may change then
-        out.append("if [ -e %s ]; then cp -p %s %s && [ \"$(cksum < %s)\" = %s ] || kc_fail 'backup %s'; fi\n"
-                   % (p, p, b, b, quote(ch.expect) if ch.expect else "\"$(cksum < %s)\"" % p, _sq(ch.path)))
+        out.append("if [ -e %s ]; then cp -p %s %s && [ \"$(cksum < %s)\" = %s ] || kc_fail %s; fi\n"
+                   % (p, p, b, b, quote(ch.expect) if ch.expect else "\"$(cksum < %s)\"" % p,
+                      quote("backup " + ch.path)))
     # 3. stage
     for i, ch in enumerate(changes):
         p = quote(ch.path)
         d = posixpath.dirname(ch.path)
-        out.append("[ -d %s ] || mkdir -p %s || kc_fail 'mkdir %s'\n" % (quote(d), quote(d), _sq(d)))
+        out.append("[ -d %s ] || mkdir -p %s || kc_fail %s\n" % (quote(d), quote(d), quote("mkdir " + d)))
         # a symlink is written through (the link stays): stage next to the real file
-        out.append("kc_real %s || kc_fail 'resolve the links of %s'\nkc_t%d=$kc_r\n" % (p, _sq(ch.path), i))
+        out.append("kc_real %s || kc_fail %s\nkc_t%d=$kc_r\n" % (p, quote("resolve the links of " + ch.path), i))
         out.append("kc_s%d=\"${kc_r%%/*}/.kcrash.${kc_r##*/}.$$\"\n" % i)
         out.append(
-            "if [ -e %s ]; then cp -p %s \"$kc_s%d\" || kc_fail 'stage %s'; "
-            "else : > \"$kc_s%d\" && chmod %s \"$kc_s%d\" || kc_fail 'stage %s'; fi\n"
-            % (p, p, i, _sq(ch.path), i, ch.mode, i, _sq(ch.path))
+            "if [ -e %s ]; then cp -p %s \"$kc_s%d\" || kc_fail %s; "
+            "else : > \"$kc_s%d\" && chmod %s \"$kc_s%d\" || kc_fail %s; fi\n"
+            % (p, p, i, quote("stage " + ch.path), i, ch.mode, i, quote("stage " + ch.path))
         )
         out.append(
-            "printf %s > \"$kc_s%d\" || kc_fail 'write %s'\n" % (printf_literal(ch.content or ""), i, _sq(ch.path))
+            "printf %s > \"$kc_s%d\" || kc_fail %s\n" % (printf_literal(ch.content or ""), i, quote("write " + ch.path))
         )
     # 4. commit with rollback
     out.append("kc_done=''\n")
     for i, ch in enumerate(changes):
         # the staged content is checked, and takes the SELinux context of the file it replaces
-        out.append("[ \"$(cksum < \"$kc_s%d\")\" = %s ] || kc_fail 'write %s'\n"
+        out.append("[ \"$(cksum < \"$kc_s%d\")\" = %s ] || kc_fail %s\n"
                    "[ -e \"$kc_t%d\" ] && command -v chcon >/dev/null 2>&1 && "
                    "chcon --reference=\"$kc_t%d\" \"$kc_s%d\" >/dev/null 2>&1\n"
-                   % (i, quote(posix_cksum(ch.content or "")), _sq(ch.path), i, i, i))
+                   % (i, quote(posix_cksum(ch.content or "")), quote("write " + ch.path), i, i, i))
     for i, ch in enumerate(changes):
         out.append(
             "[ -e \"$kc_t%d\" ] && kc_new%d='' || kc_new%d=1\n"
@@ -522,7 +523,7 @@ def file_transaction(changes, backup_dir, fail_tag="KCRASH-FAIL"):
                 out.append("  rm -f \"$kc_t%d\"\n" % j)
             else:
                 out.append("  if [ -e %s ]; then cp -p %s \"$kc_t%d\"; else rm -f \"$kc_t%d\"; fi\n" % (bj, bj, j, j))
-        out.append("  kc_fail 'rename %s'\nfi\n" % _sq(ch.path))
+        out.append("  kc_fail %s\nfi\n" % quote("rename " + ch.path))
         # a new file gets the policy's context; a replaced one kept its own (chcon above)
         out.append("[ -z \"$kc_new%d\" ] || { command -v restorecon >/dev/null 2>&1 && restorecon \"$kc_t%d\" "
                    ">/dev/null 2>&1; }\n" % (i, i))
@@ -540,8 +541,3 @@ def printf_literal(content):
         raise KcrashInputError("content", "NUL byte cannot be passed to the shell")
     body = content.replace("\\", "\\\\").replace("%", "%%").replace("'", "\\047")
     return "'%%s%s' ''" % body
-
-
-def _sq(text):
-    """Text safe to put inside an already single-quoted shell string."""
-    return text.replace("'", "'\"'\"'")

@@ -59,7 +59,7 @@ options:
     choices: [auto, at, shutdown, systemd-run]
     default: auto
   reboot_timeout:
-    description: Seconds to wait for the host to come back with a new boot id after O(reboot=now).
+    description: Seconds (1..86400) to wait for the host to come back with a new boot id after O(reboot=now).
     type: int
     default: 900
   reboot_command:
@@ -67,7 +67,7 @@ options:
     type: str
     default: shutdown -r now
   min_boot_free_mb:
-    description: Free MiB /boot must have before a kernel is installed.
+    description: Free MiB (0..1048576) /boot must have before a kernel is installed.
     type: int
     default: 100
   set_default:

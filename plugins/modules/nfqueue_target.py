@@ -73,7 +73,7 @@ options:
     type: list
     elements: str
   chains:
-    description: Only rules in these chains. Default all.
+    description: "Only rules in these chains (names of the characters C(A-Z a-z 0-9 _ @ % + = : , . -)). Default all."
     type: list
     elements: str
   queue_nums:

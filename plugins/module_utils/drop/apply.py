@@ -275,8 +275,8 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
         for i, tx in enumerate(txs):
             tool = _tool(tx["restore_tool"])
             w = " -w" if wait and tx["backend"] == "legacy" else ""
-            job.append("%s%s --test --noflush < tx-%d.rules || { echo '%s --test of table %s' > test.fail; exit 1; }\n"
-                       % (tool, w, i, tool, tx["table"]))
+            job.append("%s%s --test --noflush < tx-%d.rules || { echo %s > test.fail; exit 1; }\n"
+                       % (tool, w, i, quote("%s --test of table %s" % (tool, tx["table"]))))
         if nft_tx:
             job.append("nft -c -f tx.nft || { echo 'nft -c -f (check)' > test.fail; exit 1; }\n")
         out.append("( %s) > test.log 2>&1 &\nkc_tp=$!\n" % "".join(job))
@@ -288,9 +288,9 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
             "kc_d=$({ %s -c -t %s; echo $? > live-%d.rc; } | tee live-%d.rules | %s)\n"
             "kc_r=$(cat live-%d.rc 2>/dev/null)\n"
             "[ -n \"$kc_r\" ] || %s\n"
-            "[ \"$kc_r\" = 0 ] || { echo 'KCRASH-FAIL: %s -t %s failed' >&2; kc_abort; exit %d; }\n"
+            "[ \"$kc_r\" = 0 ] || { echo %s >&2; kc_abort; exit %d; }\n"
             % (save, quote(tx["table"]), i, i, _digest_command(tx), i, _backup_fail("live-%d.rc" % i, bdir),
-               tx["save_tool"], tx["table"], RC_APPLY)
+               quote("KCRASH-FAIL: %s -t %s failed" % (tx["save_tool"], tx["table"])), RC_APPLY)
         )
         # a save cut short by a full disk has no COMMIT line at its end (one table: one COMMIT)
         out.append("tail -n 2 live-%d.rules | grep -qx COMMIT || %s\n" % (i, _backup_fail("live-%d.rules" % i, bdir)))
@@ -311,8 +311,8 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
             "cat test.log >&2; kc_abort; exit %d; fi\n" % RC_TEST)
     for i, (fam, name) in enumerate(nft_tables):
         words = _nft_words(fam, name)
-        out.append("nft list table %s > nft-%d.nft || { echo 'KCRASH-FAIL: nft list table %s failed' >&2; kc_abort; exit %d; }\n"
-                   % (words, i, words, RC_APPLY))
+        out.append("nft list table %s > nft-%d.nft || { echo %s >&2; kc_abort; exit %d; }\n"
+                   % (words, i, quote("KCRASH-FAIL: nft list table %s failed" % words), RC_APPLY))
         out.append("[ \"$(tail -n 1 nft-%d.nft)\" = '}' ] || %s\n" % (i, _backup_fail("nft-%d.nft" % i, bdir)))
         out.append(_written(posixpath.join(bdir, "nft-%d.name" % i), words, _backup_fail("nft-%d.name" % i, bdir)))
     # 3. restore.sh, watchdog, the list of saved files; each checked
@@ -347,8 +347,8 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
         tool = _tool(tx["restore_tool"])
         w = " -w" if wait and tx["backend"] == "legacy" else ""
         out.append(": > pending-%d || kc_undo 'marker pending-%d'\n" % (i, i))
-        out.append("%s%s --noflush < tx-%d.rules || { rm -f pending-%d; kc_undo '%s --noflush of %s'; }\n"
-                   % (tool, w, i, i, tool, tx["table"]))
+        out.append("%s%s --noflush < tx-%d.rules || { rm -f pending-%d; kc_undo %s; }\n"
+                   % (tool, w, i, i, quote("%s --noflush of %s" % (tool, tx["table"]))))
     if nft_tx:
         out.append(": > pending-nft || kc_undo 'marker pending-nft'\n")
         out.append("nft -f tx.nft || { rm -f pending-nft; kc_undo 'nft -f'; }\n")
@@ -358,11 +358,11 @@ def apply_script(plan, bdir, seconds=60, test_first=True, wait=False, verify=Tru
         for i, tx in enumerate(txs):
             out.append(
                 "kc_d=$({ %s -c -t %s; echo $? > post-%d.rc; } | tee post-%d.rules | %s)\n"
-                "[ \"$(cat post-%d.rc 2>/dev/null)\" = 0 ] || kc_undo 'verify %s -t %s'\n"
+                "[ \"$(cat post-%d.rc 2>/dev/null)\" = 0 ] || kc_undo %s\n"
                 "if [ \"$kc_d\" = %s ]; then printf '\\n@@KCRASH-VERIFY:ipt:%d:ok\\n'; "
                 "else printf '\\n@@KCRASH-VERIFY:ipt:%d\\n'; cat post-%d.rules; fi\nrm -f post-%d.rules post-%d.rc\n"
-                % (quote(tx["save_tool"]), quote(tx["table"]), i, i, _digest_command(tx), i, tx["save_tool"], tx["table"],
-                   quote(tx["post_digest"]), i, i, i, i, i))
+                % (quote(tx["save_tool"]), quote(tx["table"]), i, i, _digest_command(tx), i,
+                   quote("verify %s -t %s" % (tx["save_tool"], tx["table"])), quote(tx["post_digest"]), i, i, i, i, i))
         for i, (fam, name) in enumerate(nft_tables):
             out.append("printf '\\n@@KCRASH-VERIFY:nft:%d\\n'\nnft -a list table %s || kc_undo 'verify nft'\n"
                        % (i, _nft_words(fam, name)))

@@ -44,7 +44,9 @@ class Options(object):
         self.target = target
         self.families = _str_list(families, "families", r"^(ipv4|ipv6|ip|ip6|inet|arp|bridge|netdev)\Z")
         self.tables = _str_list(tables, "tables", r"^[A-Za-z0-9_.-]{1,32}\Z")
-        self.chains = _str_list(chains, "chains", r"^[^\s\"']{1,64}\Z")
+        # chain names of real rule sets (DOCKER-USER, f2b-sshd, KUBE-SVC-..., ufw-before-input,
+        # nft's input): no shell text in an option, as for every other one
+        self.chains = _str_list(chains, "chains", r"^[A-Za-z0-9_@%+=:,.-]{1,64}\Z")
         self.queue_nums = None
         if queue_nums is not None:
             if not isinstance(queue_nums, (list, tuple)):

@@ -44,6 +44,23 @@ def validate_target(target):
     return target
 
 
+# the numeric options' ranges: checked by the action before its first trip and, for the
+# remediate play, by module_utils/options.py before any host is touched
+LIMITS = {"reboot_timeout": (1, 86400), "min_boot_free_mb": (0, 1048576)}
+
+
+def validate_limit(name, value):
+    """Return ``value`` as an int if it is an integer within ``LIMITS[name]``, else raise."""
+    low, high = LIMITS[name]
+    try:
+        number = int(value) if not isinstance(value, (bool, float)) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise KcrashInputError(name, "%r is not an integer in %d..%d" % (value, low, high))
+    return number
+
+
 def apt_package_for(release):
     return "linux-image-%s" % release
 

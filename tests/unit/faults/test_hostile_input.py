@@ -12,12 +12,15 @@ directory set to a canary directory that must stay empty."""
 
 import json
 import os
+import re
 import subprocess
+import time
 
 import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import reboot_schedule as RB
+from ansible_collections.kcrash.nfqueue.plugins.module_utils import shell
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import apply as drop_apply
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
@@ -84,7 +87,9 @@ def test_user_paths_with_shell_text_are_refused_before_any_script(cdir, index):
 
 
 def test_other_options_with_shell_text_are_refused(cdir):
-    for bad in canaries(cdir):
+    # the canaries with the temp path are longer than most limits: the short ones show the
+    # character set refuses them (chains accepted `$(reboot)` while only its length was checked)
+    for bad in canaries(cdir) + ["$(reboot)", "`id`", "a;b", "x|y", "x'y", 'x"y', "a&&b", "a>b", "$IFS"]:
         for check in (KP.validate_target, RB.validate_time, RB.validate_id):
             with pytest.raises(KcrashInputError):
                 check(bad)
@@ -277,3 +282,79 @@ def test_table_names_read_from_the_host_are_checked_before_they_reach_shell_text
     with pytest.raises(KcrashInputError):
         drop_apply.apply_script({"iptables": [dict(tx, table="filter", save_tool="sh -c x")], "files": []},
                                 "/var/backups/kcrash-nfqueue/drop/" + STAMP)
+
+
+# ------------------------------------ quoting alone, with the up-front path check bypassed
+
+@pytest.fixture
+def unchecked_user_paths(monkeypatch):
+    """The user-path rule as it was before issue 16 (any character but NUL and newline):
+    the scripts then carry the hostile paths themselves, so only the quoting keeps the
+    canaries from running, not the character set."""
+    monkeypatch.setattr(shell, "_ABS_PATH_RE", re.compile(r"^/[^\x00\n]*\Z"))
+
+
+def _watchdog_done(bdir, seconds=15.0):
+    """True once the watchdog has run restore.sh (its last log line is written after it)."""
+    log = os.path.join(bdir, "watchdog.log")
+    end = time.time() + seconds
+    while time.time() < end:
+        if os.path.exists(log) and "restore.sh exit" in open(log).read():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@NEEDS_ROOT
+@pytest.mark.parametrize("index", range(7))
+def test_hostile_user_paths_run_nothing_even_past_the_up_front_check(tmp_path, cdir, unchecked_user_paths, index):
+    """Issue 16 item 1, the quoting half: every drop script (apply, undo, the watchdog and its
+    restore.sh, list, rollback latest and named, confirm with retention), a failing
+    file_transaction and a failing offload apply, run for real with a canary in the backup
+    root / directory: the canary never runs and the messages print the path as it is."""
+    bad = canaries(cdir)[index]
+    root = str(tmp_path / "root") + "/" + bad
+    first, second = (drop_apply.backup_dir(root, s) for s in (STAMP, "20260126T101501Z-1a2b3c4e"))
+    ns = NS()
+    try:
+        ns.ok("iptables-legacy -A FORWARD -p udp --dport 5000 -j NFQUEUE")
+        before = _rules(ns.ok("iptables-legacy-save -t filter"))
+        script, nonce = drop_read.read_script()
+        rr = drop_read.parse_read(ns.sh(script)[1], nonce)
+        opts = drop_options.Options()
+        plan = drop_plan.plan(rr.dumps, opts, management.management(None, opts), rr.nft_text, {}, {}, True)
+        assert len(plan["changes"]) == 1
+        runs = [(drop_apply.list_script(root), drop_apply.RC_NOBACKUP),
+                (drop_apply.apply_script(plan, first, seconds=60), 0), (drop_apply.undo_script(first), 0),
+                (drop_apply.apply_script(plan, second, seconds=1), 0)]
+        for text, want in runs:
+            assert sh_syntax_ok(text)[0]
+            rc, out, err = ns.sh(text, cwd=str(cdir))
+            assert rc == want, (rc, err)
+            if want == drop_apply.RC_NOBACKUP:
+                assert root in err, err
+        assert _watchdog_done(second) and os.path.exists(second + "/rolled-back")
+        assert _rules(ns.ok("iptables-legacy-save -t filter")) == before
+        for text, want in [(drop_apply.confirm_script(second, root, 1), drop_apply.RC_LATE),
+                           (drop_apply.list_script(root), drop_apply.RC_ROLLEDBACK),
+                           (drop_apply.rollback_script(root), drop_apply.RC_ROLLEDBACK),
+                           (drop_apply.rollback_script(root, "20260126T101501Z-1a2b3c4e"), 0)]:
+            assert sh_syntax_ok(text)[0]
+            rc, out, err = ns.sh(text, cwd=str(cdir))
+            assert rc == want, (rc, out, err)
+        assert _rules(ns.ok("iptables-legacy-save -t filter")) == before
+    finally:
+        ns.close()
+    target = tmp_path / "ifcfg-eth0"
+    target.write_text("DEVICE=eth0\n")
+    text = file_transaction([FileChange(str(target), "x\n", expect=posix_cksum("other"))], root + "/files")
+    p = subprocess.run(["/bin/sh", "-c", text], capture_output=True, text=True, cwd=str(cdir), check=False)
+    assert p.returncode == 3 and "backup in %s/files" % root in p.stderr, p.stderr
+    plan = _hostile_offload_plan(tmp_path, cdir)
+    env = _stub_env(tmp_path)
+    env["STUB_FAIL"] = "off"
+    script, nonce = OA.build_apply_script(plan, root + "/offload")
+    p = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, env=env, cwd=str(cdir), check=False)
+    res = OA.parse_apply(p.stdout, nonce, plan, root + "/offload")
+    assert not res["ok"] and root + "/offload" in res["msg"], res["msg"]
+    assert_no_canary(cdir)

@@ -66,6 +66,14 @@ def test_syntax_check_by_fqcn(tmp_path):
     ({"kcrash_drop_watchdog_timeout": 1}, "kcrash_drop_watchdog_timeout"),
     ({"kcrash_drop_comment_regex": "("}, "comment_regex"),
     ({"kcrash_drop_controller_address": "nowhere"}, "controller_address"),
+    # numbers the kernel action used only after the reboot (a negative timeout raised in
+    # time.sleep once the host was rebooting) or at its pre-check
+    ({"kcrash_kernel_reboot_timeout": -1}, "kcrash_kernel_reboot_timeout"),
+    ({"kcrash_kernel_min_boot_free_mb": -5}, "kcrash_kernel_min_boot_free_mb"),
+    # the launch-time overrides and the report name
+    ({"kcrash_window_override": "2:30am"}, "kcrash_window_override"),
+    ({"kcrash_interfaces_override": "eth0;reboot"}, "kcrash_interfaces_override"),
+    ({"kcrash_report_name": "../x"}, "kcrash_report_name"),
 ])
 def test_bad_values_stop_before_any_host_is_touched(tmp_path, extra, variable):
     res = run(tmp_path, "--check", "-e", json.dumps(extra))

@@ -5,9 +5,13 @@
 tool accepts, with the runtime feature already off: no drift (nothing changed, no file diff).
 Lab containers kver-drift-incident (el6 replica: ifcfg, initscripts; its ethtool stand-in keeps
 the NIC's state) and kver-drift-modern (Debian 12: ifupdown with the ethtool hook, a real veth
-whose GRO toggles for real). Issue 13."""
+whose GRO toggles for real). The other four back ends on kver-drift-modern with the back end
+forced (NetworkManager not running: keyfile edit; the .link file, the netplan file and the
+collection's own udev rule file in place), each file removed after its case. Issue 13."""
 
 import pytest
+
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import udev
 
 from conftest import bundled_collections, lab_hosts, podman, run_play_json
 
@@ -24,6 +28,29 @@ IFUPDOWN_VARIANTS = [
     "up ethtool --offload $IFACE gro off",
     "pre-up for f in gro; do /sbin/ethtool -K $IFACE $f off; done",
     "offload-gro off",
+]
+
+# (back end, path, mode, already-compliant text): spellings the real readers take as off
+# (NetworkManager, netplan generate, systemd and udevadm check them in tests/unit/plugins/
+# module_utils/persist: test_nm.py, test_netplan.py, test_oracle_properties.py)
+NM_FILE = "/etc/NetworkManager/system-connections/lab0.nmconnection"
+LINK_FILE = "/etc/systemd/network/10-lab0.link"
+NETPLAN_FILE = "/etc/netplan/01-lab0.yaml"
+UDEV_RULE = 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="lab0", RUN+="%s -K lab0 %s"\n'
+OTHER_VARIANTS = [
+    ("nm", NM_FILE, "600", "[connection]\nid=lab0\ntype=ethernet\ninterface-name=lab0\n\n[ethtool]\nfeature-gro=false\n"),
+    ("nm", NM_FILE, "600", "[connection]\nid=lab0\ntype=ethernet\ninterface-name=lab0\n[ethtool]\nfeature-gro = 0\n"
+                           "[ipv4]\nmethod=auto\n[ethtool]\nring-rx=512\n"),
+    ("networkd", LINK_FILE, "644", "[Match]\nOriginalName=lab0\n\n[Link]\nGenericReceiveOffload=no\n"),
+    ("networkd", LINK_FILE, "644", "# admin file\n[Match]\nOriginalName=lab0\n[Link]\nGenericReceiveOffload=true\n"
+                                   "MTUBytes=1500\n[Link]\nGenericReceiveOffload = off\n"),
+    ("netplan", NETPLAN_FILE, "600", "network:\n  version: 2\n  ethernets:\n    lab0:\n      dhcp4: false\n"
+                                     "      generic-receive-offload: false\n"),
+    ("netplan", NETPLAN_FILE, "600", "network:\n    version: 2\n    ethernets:\n        lab0:\n"
+                                     "            generic-receive-offload: yes\n"
+                                     "            generic-receive-offload: 'off'  # vendor advice\n"),
+    ("udev", udev.PATH, "644", udev.HEADER + UDEV_RULE % ("/sbin/ethtool", "gro off")),
+    ("udev", udev.PATH, "644", "# admin\n" + UDEV_RULE % ("/usr/sbin/ethtool", "gro on generic-receive-offload off")),
 ]
 
 
@@ -73,3 +100,19 @@ def test_compliant_ifupdown_shows_no_drift(tmp_path, lab, line):
     assert res["changed"] is False, res
     assert [f["action"] for f in res["files"]] == ["none"], res["files"]
     assert _sh(name, "cat /etc/network/interfaces") == before
+
+
+@pytest.mark.parametrize("backend,path,mode,text", OTHER_VARIANTS,
+                         ids=["%s-%d" % (v[0], i) for i, v in enumerate(OTHER_VARIANTS)])
+def test_compliant_file_of_the_other_back_ends_shows_no_drift(tmp_path, lab, backend, path, mode, text):
+    name = lab["modern"]
+    _sh(name, "mkdir -p %s && printf '%%s' '%s' > %s && chmod %s %s && ethtool -K lab0 gro off" % (
+        path.rsplit("/", 1)[0], text.replace("'", "'\\''"), path, mode, path))
+    try:
+        rc, res = _check(tmp_path, name, {"interfaces": ["lab0"], "features": ["gro"], "backend": backend})
+        assert rc == 0, res
+        assert res["changed"] is False, res
+        assert [(f["path"], f["action"]) for f in res["files"]] == [(path, "none")], res["files"]
+        assert _sh(name, "cat %s" % path) == text
+    finally:
+        _sh(name, "rm -f %s" % path)

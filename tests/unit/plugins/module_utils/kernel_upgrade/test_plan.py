@@ -113,3 +113,24 @@ def test_bad_options_rejected():
         plan.plan(f, reboot="window", window="25:00")
     with pytest.raises(KcrashInputError):
         read.probe_sections(["linux-image-x; rm -rf /"])
+
+
+@pytest.mark.parametrize("name,value", [
+    ("reboot_timeout", -1), ("reboot_timeout", 0), ("reboot_timeout", 86401), ("reboot_timeout", "soon"),
+    ("reboot_timeout", True), ("reboot_timeout", 1.5), ("reboot_timeout", None),
+    ("min_boot_free_mb", -5), ("min_boot_free_mb", "100MB"),
+])
+def test_numeric_options_out_of_range_are_refused(name, value):
+    """Issue 16 item 5: a negative reboot_timeout passed every check and raised in
+    time.sleep once the host was already rebooting."""
+    with pytest.raises(KcrashInputError) as e:
+        plan.validate_limit(name, value)
+    assert name in str(e.value)
+
+
+@pytest.mark.parametrize("name,value,want", [
+    ("reboot_timeout", 900, 900), ("reboot_timeout", "1", 1), ("reboot_timeout", 86400, 86400),
+    ("min_boot_free_mb", 0, 0), ("min_boot_free_mb", "100", 100),
+])
+def test_numeric_options_in_range_pass(name, value, want):
+    assert plan.validate_limit(name, value) == want
