@@ -28,19 +28,23 @@ if ! podman image exists "$image"; then
     tar -C "$work/rootfs" -c . | podman import - "$image" >/dev/null
     rm -rf "$work/rootfs"
 fi
-rm -rf "$work/clone"
-mkdir -p "$work/clone/shared"
-git clone -q "$REPO" "$work/clone/kcrash"
-git -C "$work/clone/kcrash" checkout -q "$(git rev-parse HEAD)"
+# container and clone names: KCRASH_TEST_NAME_PREFIX first, as the test fixtures' containers,
+# so parallel checkouts do not remove each other's
+name="${KCRASH_TEST_NAME_PREFIX:-}kmat-fresh"
+clone="$work/${name}-clone"
+rm -rf "$clone"
+mkdir -p "$clone/shared"
+git clone -q "$REPO" "$clone/kcrash"
+git -C "$clone/kcrash" checkout -q "$(git rev-parse HEAD)"
 if [ $# -eq 0 ]; then
     mapfile -t tests < <(git grep -l 'require_tool(' -- 'tests/unit/**/test_*.py' 'tests/unit/test_*.py')
 else
     tests=("$@")
 fi
 shared="$(cd "$REPO/.." && pwd -P)/shared"
-podman rm -f -t 0 kmat-fresh >/dev/null 2>&1 || true
-podman run --rm --name kmat-fresh --privileged --network host \
-    -v "$work/clone:/src" -v "$shared:/src/shared:ro" \
+podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
+podman run --rm --name "$name" --privileged --network host \
+    -v "$clone:/src" -v "$shared:/src/shared:ro" \
     -v /etc/ssl/certs/ca-certificates.crt:/etc/kcrash-host-ca.crt:ro -e PIP_CERT=/etc/kcrash-host-ca.crt \
     -e CI=true "$image" /bin/bash -euc '
         cd /src/kcrash
