@@ -22,10 +22,12 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 from conftest import require_tool
 
+
 @pytest.fixture
 def needs_ssh():
     """The real OpenSSH client (scripts/setup.sh installs it): under CI a missing one fails."""
     return require_tool("ssh", "openssh-client")
+
 
 CASES = [
     # (ssh_args, port, ssh_common_args, ssh_extra_args)
