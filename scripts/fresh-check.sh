@@ -10,7 +10,8 @@
 # A bare `debootstrap --variant=minbase bookworm` root (nothing else installed; cached as the
 # podman image localhost/kmat/fresh-bookworm) runs, on a fresh `git clone` of this checkout's
 # HEAD, `bash scripts/setup.sh` and then, with CI=true, the unit tests that use real tools
-# (default: every test file that calls require_tool). A tool that setup.sh does not install
+# (default: every test file that calls require_tool, less those that need lab images or test
+# the lab itself: tests/unit/matrix_plugin.py, tests/unit/lab). A tool that setup.sh does not install
 # fails its test there. The container is privileged (ip netns) and uses the host's CA bundle for
 # pip (../shared/LAB.md: a Debian 12 container's own store fails against this network's chain).
 set -euo pipefail
@@ -28,19 +29,24 @@ if ! podman image exists "$image"; then
     tar -C "$work/rootfs" -c . | podman import - "$image" >/dev/null
     rm -rf "$work/rootfs"
 fi
-rm -rf "$work/clone"
-mkdir -p "$work/clone/shared"
-git clone -q "$REPO" "$work/clone/kcrash"
-git -C "$work/clone/kcrash" checkout -q "$(git rev-parse HEAD)"
+# container and clone names: KCRASH_TEST_NAME_PREFIX first, as the test fixtures' containers,
+# so parallel checkouts do not remove each other's
+name="${KCRASH_TEST_NAME_PREFIX:-}kmat-fresh"
+clone="$work/${name}-clone"
+rm -rf "$clone"
+mkdir -p "$clone/shared"
+git clone -q "$REPO" "$clone/kcrash"
+git -C "$clone/kcrash" checkout -q "$(git rev-parse HEAD)"
 if [ $# -eq 0 ]; then
-    mapfile -t tests < <(git grep -l 'require_tool(' -- 'tests/unit/**/test_*.py' 'tests/unit/test_*.py')
+    # tests/unit/lab tests the lab itself (podman and lab images: not in this container)
+    mapfile -t tests < <(git grep -l 'require_tool(' -- 'tests/unit/**/test_*.py' 'tests/unit/test_*.py' ':!tests/unit/lab/')
 else
     tests=("$@")
 fi
 shared="$(cd "$REPO/.." && pwd -P)/shared"
-podman rm -f -t 0 kmat-fresh >/dev/null 2>&1 || true
-podman run --rm --name kmat-fresh --privileged --network host \
-    -v "$work/clone:/src" -v "$shared:/src/shared:ro" \
+podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
+podman run --rm --name "$name" --privileged --network host \
+    -v "$clone:/src" -v "$shared:/src/shared:ro" \
     -v /etc/ssl/certs/ca-certificates.crt:/etc/kcrash-host-ca.crt:ro -e PIP_CERT=/etc/kcrash-host-ca.crt \
     -e CI=true "$image" /bin/bash -euc '
         cd /src/kcrash
@@ -48,5 +54,6 @@ podman run --rm --name kmat-fresh --privileged --network host \
         bash scripts/setup.sh
         echo "fresh-check: setup.sh took $((SECONDS - t0)) s"
         . scripts/lib.sh
-        python -m pytest -q -p no:cacheprovider -ra "$@"
+        # matrix_plugin deselects the tests that need lab images (built by the lab-build gate)
+        PYTHONPATH=tests/unit python -m pytest -q -p no:cacheprovider -p matrix_plugin -ra "$@"
     ' fresh-check "${tests[@]}"

@@ -285,10 +285,11 @@ live_runs() {
         python '$REPO/scripts/matrix_report.py' '$reports' check zero"
 }
 
-# live run on fresh lab hosts kmat-<ver>-<host> (own names: other runs are left alone)
+# live run on fresh lab hosts [KCRASH_TEST_NAME_PREFIX]kmat-<ver>-<host> (own names: other
+# runs, and other checkouts that set their own prefix, are left alone)
 step_live() {
     local ver="$1" py="$2" bin="$3" tag dir inv h rc=0
-    tag="kmat-${ver//./-}"
+    tag="${KCRASH_TEST_NAME_PREFIX:-}kmat-${ver//./-}"
     dir="$REPO/.build/matrix/live-$ver"
     rm -rf "$dir"
     mkdir -p "$dir/tmp"

@@ -6,11 +6,15 @@
 Per ansible-core version the matrix runs the unit tests that go through ansible-core, less
 those that start lab containers: the matrix's live step runs the same playbooks on fresh lab
 hosts for that version, and the unit gate runs every test under the .venv's version. They are
-deselected (reported as such), not skipped."""
+deselected (reported as such), not skipped.
+
+scripts/fresh-check.sh loads it too: its bare Debian 12 container has no lab images (the
+lab-build gate builds them on the CI machine, where the unit gate runs these tests)."""
 
 import inspect
 
-LAB_CALLS = ("lab_hosts(", "run_on_lab_host(", "ssh_lab_hosts(")
+# the fixtures that start lab containers, and a lab image run directly
+LAB_CALLS = ("lab_hosts(", "run_on_lab_host(", "ssh_lab_hosts(", "localhost/kcrash-lab/")
 
 
 def _source(func):

@@ -18,7 +18,8 @@ from conftest import REPO
 GALAXY = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
 # top-level entries a user's collection needs; everything else in the checkout is tooling
 SHIPPED_TOP = {"README.md", "COPYING", "MANIFEST.json", "FILES.json", "meta", "plugins", "roles", "playbooks",
-               "docs", "changelogs", "awx", "execution-environment.yml", "tests", "CHANGELOG.rst"}
+               "docs", "changelogs", "awx", "execution-environment.yml", "tests", "CHANGELOG.rst",
+               "CHANGELOG.rst.license"}
 REQUIRED = {"README.md", "COPYING", "MANIFEST.json", "FILES.json", "meta/runtime.yml", "changelogs/changelog.yaml",
             "changelogs/config.yaml", "playbooks/detect.yml", "playbooks/remediate.yml", "playbooks/rollback.yml",
             "plugins/module_utils/shell.py", "plugins/action/exposure_facts.py",
@@ -105,5 +106,27 @@ def test_every_python_file_has_the_spdx_header():
             head = [next(fh, "") for dummy in range(8)]
         if "# SPDX-License-Identifier: GPL-3.0-or-later\n" not in head or not any(
                 line.startswith("# GNU General Public License v3.0+") for line in head):
+            bad.append(f)
+    assert bad == []
+
+
+SPDX = "SPDX-License-Identifier: GPL-3.0-or-later"
+# the license text itself, and what ansible-galaxy writes into the tarball
+NO_HEADER = {"COPYING", "MANIFEST.json", "FILES.json"}
+
+
+def test_every_shipped_file_carries_the_spdx_identifier(tarball):
+    """community.crypto convention (its tests/sanity/extra/licenses.py): every file of the
+    collection names its license, in a comment or, for a file that cannot hold one (generated
+    changelog, JSON schema, image), in a ``<file>.license`` next to it."""
+    bad = []
+    for f in tarball:
+        if f in NO_HEADER or f.endswith(".license"):
+            continue
+        path = os.path.join(REPO, f)
+        holder = path + ".license" if os.path.exists(path + ".license") else path
+        with open(holder, "rb") as fh:
+            text = fh.read().decode("utf-8", "replace")
+        if SPDX not in text or "GNU General Public License v3.0+" not in text:
             bad.append(f)
     assert bad == []

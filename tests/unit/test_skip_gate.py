@@ -33,14 +33,16 @@ def test_xfail():
 '''
 
 
-def _run(tmp_path, allow, gate=True):
-    (tmp_path / "test_sample.py").write_text(TESTS)
+def _run(tmp_path, allow, gate=True, tests=TESTS, ci=False, args=()):
+    (tmp_path / "test_sample.py").write_text(tests)
     (tmp_path / "allow.txt").write_text(allow)
     env = dict(os.environ, PYTHONPATH=HERE, KCRASH_ALLOWED_SKIPS=str(tmp_path / "allow.txt"))
     env.pop("CI", None)
+    if ci:
+        env["CI"] = "true"
     env["KCRASH_SKIP_GATE"] = "1" if gate else "0"
     p = subprocess.run([sys.executable, "-m", "pytest", "-p", "skip_gate", "-q", "-p", "no:cacheprovider",
-                        "--rootdir", str(tmp_path), str(tmp_path / "test_sample.py")],
+                        "--rootdir", str(tmp_path), str(tmp_path / "test_sample.py")] + list(args),
                        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=120, check=False)
     return p.returncode, p.stdout + p.stderr
 
@@ -88,3 +90,31 @@ def test_project_allow_list_parses_with_a_reason_each():
     with open(skip_gate.ALLOWED_SKIPS, encoding="utf-8") as f:
         entries = skip_gate.parse_allow_list(f.read())
     assert all(len(why) > 10 for _n, _r, why in entries)
+
+
+TOOL_TESTS = '''
+from conftest import require_tool
+
+def test_needs_a_tool():
+    require_tool("kcrash-no-such-tool", "kcrash-tool-package")
+
+def test_finds_a_tool():
+    assert require_tool("sh", "dash").endswith("/sh")
+'''
+
+
+def test_missing_tool_fails_under_ci_naming_the_tool_and_its_package(tmp_path):
+    """conftest.require_tool: with CI=true a missing tool is a test failure (not a skip that an
+    allow-list could let through), naming the tool and the apt package that has it."""
+    rc, out = _run(tmp_path, "* | *kcrash-no-such-tool* | allowed, yet CI must still fail\n", gate=False,
+                   tests=TOOL_TESTS, ci=True)
+    assert rc == 1, out
+    assert "1 failed, 1 passed" in out, out
+    assert "CI=true: tool `kcrash-no-such-tool` not installed: apt-get install -y kcrash-tool-package" in out
+
+
+def test_missing_tool_skips_locally_with_the_install_hint(tmp_path):
+    rc, out = _run(tmp_path, "", gate=False, tests=TOOL_TESTS, ci=False, args=["-rs"])
+    assert rc == 0, out
+    assert "1 passed, 1 skipped" in out, out
+    assert "tool `kcrash-no-such-tool` not installed: apt-get install -y kcrash-tool-package" in out

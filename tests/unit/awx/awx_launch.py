@@ -11,11 +11,17 @@ launch rules (awx/main/models/mixins.py, SurveyJobTemplateMixin):
 - an optional question left blank is sent as "" (AWX 17 .. 24 UI), as null (AWX 24.6.1 API,
   ansible/awx#16205) or not at all (AWX after ansible/awx#16289): ``blank`` picks one;
 - job_type check is ``--check``, diff_mode true is ``--diff``.
+
+``launch_json`` runs such a job with the real ansible-playbook (json callback) on lab hosts.
 """
 
+import json
 import os
+import subprocess
 
 import yaml
+
+from conftest import ANSIBLE_PLAYBOOK, CONTAINERS_CONF, bundled_collections
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 AWX = os.path.join(REPO, "awx")
@@ -75,3 +81,23 @@ def job_become_args(template, defaults=None):
 
 def template_defaults():
     return _load("vars.yml")["kcrash_awx_job_template_defaults"]
+
+
+def launch_json(tmp_path, playbook, inventory, args, extra):
+    """(rc, json callback output) of ``playbooks/<playbook>`` run by the real ansible-playbook
+    from ``tmp_path`` with ``inventory`` (dict), the job's ``args`` and ``extra`` vars, no
+    project ansible.cfg; the podman connection from the bundled collections."""
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    (tmp_path / "extra.json").write_text(json.dumps(extra))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=bundled_collections(), ANSIBLE_STDOUT_CALLBACK="json",
+               ANSIBLE_RETRY_FILES_ENABLED="false", CONTAINERS_CONF=CONTAINERS_CONF,
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_SHOW_CUSTOM_STATS="true")
+    env.pop("ANSIBLE_CONFIG", None)
+    p = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(tmp_path / "inventory.json"),
+                        os.path.join(REPO, "playbooks", playbook), "-e", "@%s" % (tmp_path / "extra.json")]
+                       + list(args), cwd=str(tmp_path), env=env, capture_output=True, text=True,
+                       timeout=600, check=False)
+    try:
+        return p.returncode, json.loads(p.stdout)
+    except ValueError:
+        raise AssertionError(p.stdout[-3000:] + p.stderr[-3000:])

@@ -12,32 +12,16 @@ ethtool stand-in, the seed's NFQUEUE rule; see lab/README.md), podman connection
 
 import json
 import os
-import subprocess
 
-from awx_launch import job_cli_args, survey_extra_vars, templates
-from conftest import ANSIBLE_PLAYBOOK, CONTAINERS_CONF, bundled_collections, lab_hosts
+from awx_launch import job_cli_args, launch_json, survey_extra_vars, templates
+from conftest import lab_hosts
 from report_fleet import validate
-
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
 def run(tmp_path, container, args, extra):
     inv = {"all": {"hosts": {"incident": {"ansible_connection": "containers.podman.podman",
                                           "ansible_host": container}}}}
-    (tmp_path / "inventory.json").write_text(json.dumps(inv))
-    (tmp_path / "extra.json").write_text(json.dumps(extra))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=bundled_collections(), ANSIBLE_STDOUT_CALLBACK="json",
-               ANSIBLE_RETRY_FILES_ENABLED="false", CONTAINERS_CONF=CONTAINERS_CONF,
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_SHOW_CUSTOM_STATS="true")
-    env.pop("ANSIBLE_CONFIG", None)
-    p = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(tmp_path / "inventory.json"),
-                        os.path.join(REPO, "playbooks", "remediate.yml"), "-e", "@%s" % (tmp_path / "extra.json")]
-                       + list(args), cwd=str(tmp_path), env=env, capture_output=True, text=True,
-                       timeout=600, check=False)
-    try:
-        return p.returncode, json.loads(p.stdout)
-    except ValueError:
-        raise AssertionError(p.stdout[-3000:] + p.stderr[-3000:])
+    return launch_json(tmp_path, "remediate.yml", inv, args, extra)
 
 
 def failed_tasks(out):

@@ -11,9 +11,9 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, podman, require_tool
+from conftest import REPO, TEST_NAME_PREFIX, podman, require_tool
 
-PREFIX = "ktst-labup"
+PREFIX = TEST_NAME_PREFIX + "ktst-labup"   # KCRASH_TEST_NAME_PREFIX: parallel checkouts
 NAME = PREFIX + "-clean"
 
 

@@ -18,7 +18,7 @@ from ansible_collections.kcrash.nfqueue.plugins.filter.detection import FilterMo
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool, iptables_save, partial, sosreport
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
 
-from conftest import CORPUS
+from conftest import CORPUS, require_tool
 
 F = FilterModule().filters()
 
@@ -47,9 +47,10 @@ COMMIT
 @pytest.fixture(scope="module")
 def real_dump():
     """iptables-save of RULES loaded by the real iptables-restore in a fresh network namespace."""
-    tool = shutil.which("iptables-legacy-restore") or shutil.which("iptables-restore")
-    if os.geteuid() != 0 or not tool or not shutil.which("unshare"):
-        pytest.skip("needs root, unshare and iptables")
+    if os.geteuid() != 0:
+        pytest.skip("needs root (unshare -n)")
+    tool = shutil.which("iptables-legacy-restore") or require_tool("iptables-restore", "iptables")
+    require_tool("unshare", "util-linux")
     save = tool.replace("-restore", "-save")
     p = subprocess.run(["unshare", "-n", "sh", "-c", '"$1" && "$2"', "sh", tool, save], input=RULES,
                        capture_output=True, text=True, check=False)
@@ -165,8 +166,10 @@ def test_nft_queue_lines_without_headers():
 
 @pytest.fixture(scope="module")
 def real_ethtool_k():
-    if os.geteuid() != 0 or not shutil.which("ethtool") or not shutil.which("unshare"):
-        pytest.skip("needs root, unshare and ethtool")
+    if os.geteuid() != 0:
+        pytest.skip("needs root (unshare -n)")
+    require_tool("ethtool", "ethtool")
+    require_tool("unshare", "util-linux")
     p = subprocess.run(["unshare", "-n", "sh", "-c",
                         "ip link add kv0 type veth peer name kv1 && ethtool -k kv0"],
                        capture_output=True, text=True, check=False)

@@ -8,7 +8,6 @@ configuration it would use, connects nowhere) with the same words is the oracle 
 value wins. The guard's decision uses the real planner on a rule set like the lab's
 ``ssh-port2222`` host (NFQUEUE on tcp 2222, sshd on 2222)."""
 
-import shutil
 import subprocess
 
 import pytest
@@ -21,8 +20,14 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import managem
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import read as drop_read
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
+from conftest import require_tool
 
-needs_ssh = pytest.mark.skipif(not shutil.which("ssh"), reason="OpenSSH client not installed")
+
+@pytest.fixture
+def needs_ssh():
+    """The real OpenSSH client (scripts/setup.sh installs it): under CI a missing one fails."""
+    return require_tool("ssh", "openssh-client")
+
 
 CASES = [
     # (ssh_args, port, ssh_common_args, ssh_extra_args)
@@ -43,7 +48,7 @@ def _ssh_G_port(words):
     return S.parse_ssh_G(p.stdout)["port"]
 
 
-@needs_ssh
+@pytest.mark.usefixtures("needs_ssh")
 @pytest.mark.parametrize("ssh_args, port, common, extra", CASES)
 def test_first_port_wins_as_in_openssh(ssh_args, port, common, extra):
     words, origin = S.option_words(ssh_args, port, common, extra)
@@ -56,7 +61,7 @@ def test_first_port_wins_as_in_openssh(ssh_args, port, common, extra):
         assert found["port_from"]
 
 
-@needs_ssh
+@pytest.mark.usefixtures("needs_ssh")
 def test_ssh_config_port_and_proxyjump_come_from_ssh_G(tmp_path):
     cfg = tmp_path / "config"
     cfg.write_text("Host el6.example\n  Port 2226\n  ProxyJump bastion.example\n")
@@ -82,7 +87,7 @@ def _action_for(**options):
     return A()
 
 
-@needs_ssh
+@pytest.mark.usefixtures("needs_ssh")
 def test_the_action_reads_the_real_ssh_plugin_settings():
     got = _action_for(ssh_extra_args="-p 2222").ssh_settings()
     assert got["port"] == 2222 and "ssh_extra_args" in got["port_from"]

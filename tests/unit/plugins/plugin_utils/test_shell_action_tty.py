@@ -14,7 +14,6 @@ comes from ``os.uname()``, not from the code under test."""
 import os
 import pty
 import shlex
-import shutil
 import subprocess
 import termios
 import types
@@ -25,14 +24,14 @@ from ansible.plugins.loader import shell_loader
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import probe
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import Script, split_sections, untty
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
+from conftest import require_tool
 
 
 def run_in_pty(argv, layers):
     """(rc, output bytes) of ``argv`` with stdin/stdout/stderr on a fresh pty (onlcr on);
     ``layers`` 2 runs it under ``script`` inside that pty (a terminal in a terminal)."""
     if layers == 2:
-        if not shutil.which("script"):
-            pytest.skip("util-linux script not installed")
+        require_tool("script", "util-linux")
         argv = ["script", "-q", "-e", "-c", shlex.join(argv), "/dev/null"]
     master, slave = pty.openpty()
     attrs = termios.tcgetattr(slave)

@@ -30,7 +30,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import (
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils import shell_action
 from ansible_collections.kcrash.nfqueue.plugins.plugin_utils.shell_action import ShellActionBase
 
-from conftest import CONTAINERS_CONF, podman
+from conftest import CONTAINERS_CONF, podman, require_tool
 
 ARG_MAX_ONE = 131072  # MAX_ARG_STRLEN, with the terminating NUL
 
@@ -156,8 +156,7 @@ def test_without_become_the_limit_is_the_quoted_script():
 
 @pytest.mark.parametrize("shell", ["dash", "bash", "sh"])
 def test_printf_literal_writes_every_byte(tmp_path, shell):
-    if not any(os.access(os.path.join(d, shell), os.X_OK) for d in os.environ["PATH"].split(":")):
-        pytest.skip("%s not installed" % shell)
+    require_tool(shell, {"sh": "dash"}.get(shell, shell))
     content = "-A INPUT -m comment --comment \"it's 100% \\n not a newline\\\\\" -j ACCEPT\r\n'%s'\\047 end"
     path = tmp_path / "f"
     subprocess.run([shell, "-c", "printf %s > %s" % (printf_literal(content), quote(str(path)))], check=True)
