@@ -173,8 +173,10 @@ def action_result(report, written):
         "mode": report["mode"],
         "drift": report["drift"],
         "outcomes": outcomes,
-        "msg": "%s report for %d host(s): %s (%s)" % (
-            report["mode"], report["total"], written["paths"]["html"],
+        # an interim report (written before the apply, so that a run that stops still leaves
+        # one) says so: its outcomes are not the run's
+        "msg": "%s%s report for %d host(s): %s (%s)" % (
+            "" if report["complete"] else "interim ", report["mode"], report["total"], written["paths"]["html"],
             ", ".join("%s %d" % kv for kv in sorted(outcomes.items())) or "no host"),
     })
     return out

@@ -217,3 +217,13 @@ def test_no_rollback_command_when_it_could_not_be_exact():
     off = rr.host_row("h", plan, EXPOSED, FIXED, False, res)["results"][0]
     assert off["backups"] == ["/var/backups/kcrash-nfqueue/offload-1"] and off["rollback_command"] is None
     assert "nmcli connection modify 5fb06bd0 ethtool.feature-lro off" in off["diff_summary"]
+
+
+@pytest.mark.parametrize("complete, start", [(True, "apply report for 4 host(s): /r/x.html ("),
+                                             (False, "interim apply report for 4 host(s): /r/x.html (")])
+def test_the_run_message_says_when_the_report_is_interim(complete, start):
+    rep = rr.build(fleet(False), False, complete=complete)
+    written = {"paths": {"html": "/r/x.html", "json": "/r/x.json", "csv": "/r/x.csv"}, "history": {}, "removed": []}
+    out = rr.action_result(rep, written)
+    assert out["msg"].startswith(start), out["msg"]
+    assert "remediated 1" in out["msg"] and "not_detected 1" in out["msg"]
