@@ -447,6 +447,71 @@ def test_guard_says_which_nft_match_excludes_management(hook, text, reason):
     assert why == "excluded from the management connection by " + reason
 
 
+# ------------------------------------------------- issue 17: what the mutation run left alive
+
+@pytest.mark.parametrize("hook,text,risky", [
+    # a range on the controller's side: only low ports exclude its ephemeral port
+    ("input", "tcp sport 1-1023 queue to 1", False),
+    ("output", "tcp dport 1-1023 queue to 1", False),
+    ("input", "tcp sport 1000-1100 queue to 1", True),
+    ("input", "tcp sport { 53, 100-200 } queue to 1", False),
+    # a port match after another match is read too (and the one after it)
+    ("input", "ip saddr 192.0.2.0/24 tcp dport 80 queue to 1", False),
+    ("input", "ip saddr 192.0.2.0/24 tcp dport 22 meta l4proto udp queue to 1", False),
+    # only meta l4proto / ip protocol say which protocol: other meta and ip matches exclude nothing
+    ("input", "meta mark 0x00000001 queue to 1", True),
+    ("input", "meta nfproto ipv4 queue to 1", True),
+    ("input", "ip dscp cs1 queue to 1", True),
+    ("input", "ip length 100-200 queue to 1", True),
+    # the rule ends at its queue verdict: text after it is no match of the rule (nft 1.0.6
+    # refuses to load a statement after a terminal one, the kernel would never evaluate it)
+    ("input", "queue to 1 tcp dport 80", True),
+    ("input", "queue num 1 meta l4proto udp", True),
+    # every match is read wherever it stands
+    ("input", 'meta l4proto tcp iifname "lo" queue to 1', False),
+    ("input", "meta l4proto tcp ct state invalid queue to 1", False),
+    # a set written with blanks around its commas (nft accepts it in a file)
+    ("input", "tcp dport { 80 , 443 } queue to 1", False),
+    ("input", "meta l4proto { udp , icmp } queue to 1", False),
+    # a named set or a variable of a file: its members are unknown here
+    ("input", "meta l4proto @protos queue to 1", True),
+    ("input", "meta l4proto $PROTOS queue to 1", True),
+    ("input", "meta l4proto != @protos queue to 1", True),
+])
+def test_guard_nft_ranges_order_and_other_matches(hook, text, risky):
+    got, reason = _nft_risk(hook, text)
+    assert got is risky, reason
+
+
+@pytest.mark.parametrize("hook,text,reason", [
+    ("input", "ip saddr { 10.0.0.0/8, 172.16.0.0/12 } queue to 1",
+     "inbound: ip saddr 10.0.0.0/8 172.16.0.0/12 (controller 192.0.2.10)"),
+    ("output", "ip saddr { 203.0.113.1, 203.0.113.2 } queue to 1",
+     "outbound: ip saddr 203.0.113.1 203.0.113.2 (host address 198.51.100.5)"),
+    ("input", "meta l4proto { udp, icmp } queue to 1", "inbound: meta l4proto udp icmp (management is tcp)"),
+    ("input", "tcp sport 1-1023 queue to 1",
+     "inbound: tcp sport 1-1023 (the controller's ephemeral port is >= 1024)"),
+    ("input", "ct state invalid,related queue to 1",
+     "inbound: ct state invalid,related (management packets are new/established)"),
+])
+def test_guard_says_which_nft_set_excludes_management(hook, text, reason):
+    risky, why = _nft_risk(hook, text)
+    assert not risky
+    assert why == "excluded from the management connection by " + reason
+
+
+def test_guard_names_each_direction_once_and_every_chain():
+    """Two inbound base chains (prerouting and input) are one direction: its reasons once."""
+    rule = {"backend": "nftables", "rule": "udp dport 53 queue to 1", "reachable_from": ["pre", "in", "out", "post"]}
+    hooks = {"pre": "prerouting", "in": "input", "out": "output", "post": "postrouting"}
+    assert lockout.lockout_risk(rule, KNOWN, hooks) == (
+        False, "excluded from the management connection by inbound: udp dport (management is tcp)"
+               " | outbound: udp dport (management is tcp)")
+    rule = {"backend": "legacy", "rule": "-A FWD -j NFQUEUE", "reachable_from": ["FORWARD", "FWD"]}
+    assert lockout.lockout_risk(rule, KNOWN) == (
+        False, "reached only from FORWARD, FWD: management traffic never crosses it")
+
+
 # ------------------------------------------------------------------ the kernel as the oracle
 
 _LISTENER = """
