@@ -125,8 +125,8 @@ def test_values_ending_in_x_are_read_and_replaced_whole():
     """A value is everything after `=` up to the line end (systemd.syntax(7), GKeyFile): one
     ending in `X` (an interface name such as `ethX`) is neither cut nor left behind."""
     text = "[Match]\nOriginalName=ethX\n[Link]\nAlias=nicX\n"
-    assert ini.section_pairs(text, LINK_KEY_RE) == [("Match", [("OriginalName", "ethX")]),
-                                                  ("Link", [("Alias", "nicX")])]
+    assert ini.section_pairs(text, LINK_KEY_RE) == [
+        ("Match", [("OriginalName", "ethX")]), ("Link", [("Alias", "nicX")])]
     new, changed = ini.set_keys(text, "Link", [("Alias", "nic0")], LINK_KEY_RE)
     assert changed and new == "[Match]\nOriginalName=ethX\n[Link]\nAlias=nic0\n"
 
