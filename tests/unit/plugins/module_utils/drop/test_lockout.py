@@ -477,6 +477,13 @@ def test_guard_says_which_nft_match_excludes_management(hook, text, reason):
     ("input", "meta l4proto @protos queue to 1", True),
     ("input", "meta l4proto $PROTOS queue to 1", True),
     ("input", "meta l4proto != @protos queue to 1", True),
+    # a conntrack tuple is no header match: the reply tuple of inbound SSH has the host as its
+    # source, the original tuple of the answers the controller (nft 1.0.6 in a netns counted
+    # every packet of a real connection in both)
+    ("input", "ct reply ip saddr 198.51.100.5 queue to 1", True),
+    ("output", "ct original ip saddr 192.0.2.10 queue to 1", True),
+    ("input", "ct reply saddr 198.51.100.5 queue to 1", True),
+    ("input", "ct reply ip saddr 198.51.100.5 meta l4proto udp queue to 1", False),
 ])
 def test_guard_nft_ranges_order_and_other_matches(hook, text, risky):
     got, reason = _nft_risk(hook, text)
