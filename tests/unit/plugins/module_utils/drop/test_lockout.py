@@ -4,11 +4,18 @@
 """drop/lockout.py (pure): the lockout guard (which queue rules could match the management
 connection) and the plan's refusals because of it."""
 
+import os
+import subprocess
+import sys
+import uuid
+
 import pytest
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import lockout
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import management
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.drop import options as drop_options
+
+from conftest import require_tool
 
 from .drop_rules import MG, plan_of, table
 
@@ -156,10 +163,7 @@ SPARED = [
     ("OUTPUT", "-p tcp -m multiport --destination-ports 53,123 -j NFQUEUE"),
     ("INPUT", "-m state --state INVALID -j NFQUEUE"),
     ("INPUT", "-m conntrack --ctstate INVALID -j NFQUEUE"),
-    ("INPUT", "-m conntrack --ctstate UNTRACKED -j NFQUEUE"),
     ("INPUT", "-m conntrack --ctstate RELATED -j NFQUEUE"),
-    ("INPUT", "-m conntrack --ctstate SNAT -j NFQUEUE"),
-    ("INPUT", "-m conntrack --ctstate DNAT -j NFQUEUE"),
     ("INPUT", "-m conntrack --ctstate INVALID,RELATED -j NFQUEUE"),
     # the controller's address: source inbound, destination outbound
     ("INPUT", "-s 10.0.0.0/8 -j NFQUEUE"),
@@ -197,6 +201,13 @@ AT_RISK = [
     ("INPUT", "-p tcp -m multiport --ports 80,1000:2000 -j NFQUEUE"),
     ("INPUT", "-m conntrack --ctstate NEW -j NFQUEUE"),
     ("INPUT", "-m conntrack --ctstate INVALID,ESTABLISHED -j NFQUEUE"),
+    # states a management packet is in when the host untracks SSH (raw table CT --notrack) or
+    # reaches it through a REDIRECT/DNAT or a nat INPUT SNAT (test_guard_states_on_a_real_kernel)
+    ("INPUT", "-m conntrack --ctstate UNTRACKED -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate SNAT -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate DNAT -j NFQUEUE"),
+    ("INPUT", "-m state --state UNTRACKED -j NFQUEUE"),
+    ("INPUT", "-m conntrack --ctstate INVALID,RELATED,UNTRACKED,SNAT,DNAT -j NFQUEUE"),
     ("INPUT", "-m iprange --src-range 192.0.2.10-192.0.2.20 -j NFQUEUE"),    # both ends included
     ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.10 -j NFQUEUE"),
     ("INPUT", "-m iprange --src-range 192.0.2.1-192.0.2.5,192.0.2.10 -j NFQUEUE"),
@@ -367,7 +378,7 @@ NFT_SPARED = [
     ("output", "oif lo queue to 1"),
     ("input", "ct state invalid queue to 1"),
     ("input", "ct state { invalid, related } queue to 1"),
-    ("input", "ct state invalid,untracked queue to 1"),
+    ("input", "ct state invalid,related queue to 1"),
     # every match is read, also right after one that excludes nothing
     ("input", "tcp dport 22 ip saddr 10.0.0.0/8 queue to 1"),
     ("input", "tcp sport 1024-65535 ip saddr 10.0.0.0/8 queue to 1"),
@@ -397,6 +408,8 @@ NFT_AT_RISK = [
     ("input", "ct state new queue to 1"),
     ("input", "ct state established,related queue to 1"),
     ("input", "ct state @st queue to 1"),
+    ("input", "ct state untracked queue to 1"),
+    ("input", "ct state { invalid, untracked } queue to 1"),
     ("input", "queue to 1 comment \"tcp dport 80\""),
 ]
 
@@ -432,3 +445,206 @@ def test_guard_says_which_nft_match_excludes_management(hook, text, reason):
     risky, why = _nft_risk(hook, text)
     assert not risky
     assert why == "excluded from the management connection by " + reason
+
+
+# ------------------------------------------------- issue 17: what the mutation run left alive
+
+@pytest.mark.parametrize("hook,text,risky", [
+    # a range on the controller's side: only low ports exclude its ephemeral port
+    ("input", "tcp sport 1-1023 queue to 1", False),
+    ("output", "tcp dport 1-1023 queue to 1", False),
+    ("input", "tcp sport 1000-1100 queue to 1", True),
+    ("input", "tcp sport { 53, 100-200 } queue to 1", False),
+    # a port match after another match is read too (and the one after it)
+    ("input", "ip saddr 192.0.2.0/24 tcp dport 80 queue to 1", False),
+    ("input", "ip saddr 192.0.2.0/24 tcp dport 22 meta l4proto udp queue to 1", False),
+    # only meta l4proto / ip protocol say which protocol: other meta and ip matches exclude nothing
+    ("input", "meta mark 0x00000001 queue to 1", True),
+    ("input", "meta nfproto ipv4 queue to 1", True),
+    ("input", "ip dscp cs1 queue to 1", True),
+    ("input", "ip length 100-200 queue to 1", True),
+    # the rule ends at its queue verdict: text after it is no match of the rule (nft 1.0.6
+    # refuses to load a statement after a terminal one, the kernel would never evaluate it)
+    ("input", "queue to 1 tcp dport 80", True),
+    ("input", "queue num 1 meta l4proto udp", True),
+    # every match is read wherever it stands
+    ("input", 'meta l4proto tcp iifname "lo" queue to 1', False),
+    ("input", "meta l4proto tcp ct state invalid queue to 1", False),
+    # a set written with blanks around its commas (nft accepts it in a file)
+    ("input", "tcp dport { 80 , 443 } queue to 1", False),
+    ("input", "meta l4proto { udp , icmp } queue to 1", False),
+    # a named set or a variable of a file: its members are unknown here
+    ("input", "meta l4proto @protos queue to 1", True),
+    ("input", "meta l4proto $PROTOS queue to 1", True),
+    ("input", "meta l4proto != @protos queue to 1", True),
+    # a conntrack tuple is no header match: the reply tuple of inbound SSH has the host as its
+    # source, the original tuple of the answers the controller (nft 1.0.6 in a netns counted
+    # every packet of a real connection in both)
+    ("input", "ct reply ip saddr 198.51.100.5 queue to 1", True),
+    ("output", "ct original ip saddr 192.0.2.10 queue to 1", True),
+    ("input", "ct reply saddr 198.51.100.5 queue to 1", True),
+    ("input", "ct reply ip saddr 198.51.100.5 meta l4proto udp queue to 1", False),
+])
+def test_guard_nft_ranges_order_and_other_matches(hook, text, risky):
+    got, reason = _nft_risk(hook, text)
+    assert got is risky, reason
+
+
+@pytest.mark.parametrize("hook,text,reason", [
+    ("input", "ip saddr { 10.0.0.0/8, 172.16.0.0/12 } queue to 1",
+     "inbound: ip saddr 10.0.0.0/8 172.16.0.0/12 (controller 192.0.2.10)"),
+    ("output", "ip saddr { 203.0.113.1, 203.0.113.2 } queue to 1",
+     "outbound: ip saddr 203.0.113.1 203.0.113.2 (host address 198.51.100.5)"),
+    ("input", "meta l4proto { udp, icmp } queue to 1", "inbound: meta l4proto udp icmp (management is tcp)"),
+    ("input", "tcp sport 1-1023 queue to 1",
+     "inbound: tcp sport 1-1023 (the controller's ephemeral port is >= 1024)"),
+    ("input", "ct state invalid,related queue to 1",
+     "inbound: ct state invalid,related (management packets are new/established)"),
+])
+def test_guard_says_which_nft_set_excludes_management(hook, text, reason):
+    risky, why = _nft_risk(hook, text)
+    assert not risky
+    assert why == "excluded from the management connection by " + reason
+
+
+def test_guard_names_each_direction_once_and_every_chain():
+    """Two inbound base chains (prerouting and input) are one direction: its reasons once."""
+    rule = {"backend": "nftables", "rule": "udp dport 53 queue to 1", "reachable_from": ["pre", "in", "out", "post"]}
+    hooks = {"pre": "prerouting", "in": "input", "out": "output", "post": "postrouting"}
+    assert lockout.lockout_risk(rule, KNOWN, hooks) == (
+        False, "excluded from the management connection by inbound: udp dport (management is tcp)"
+               " | outbound: udp dport (management is tcp)")
+    rule = {"backend": "legacy", "rule": "-A FWD -j NFQUEUE", "reachable_from": ["FORWARD", "FWD"]}
+    assert lockout.lockout_risk(rule, KNOWN) == (
+        False, "reached only from FORWARD, FWD: management traffic never crosses it")
+
+
+# ------------------------------------------------------------------ the kernel as the oracle
+
+_LISTENER = """
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.51.100.5", 22)); s.listen(1); print("ready", flush=True)
+c, a = s.accept(); c.recv(64); c.sendall(b"SSH-2.0-OpenSSH_5.3\\r\\n"); c.recv(64); c.close()
+"""
+_CLIENT = """
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("%s", 51000)); s.settimeout(5); s.connect(("198.51.100.5", %d))
+s.sendall(b"SSH-2.0-OpenSSH_9.2\\r\\n"); s.recv(64); s.close()
+"""
+# (name, port the controller connects to, how the host handles the SSH connection)
+_SCENARIOS = [
+    ("plain", 22, []),
+    ("redirect", 2222, ["-t nat -A PREROUTING -p tcp --dport 2222 -j REDIRECT --to-ports 22"]),
+    ("notrack", 22, ["-t raw -A PREROUTING -p tcp --dport 22 -j CT --notrack",
+                     "-t raw -A OUTPUT -p tcp --sport 22 -j CT --notrack"]),
+    ("nat-input-snat", 22, ["-t nat -A INPUT -p tcp --dport 22 -j SNAT --to-source 198.51.100.77"]),
+]
+_STATE_RULES = ["-m conntrack --ctstate %s" % s for s in (
+    "INVALID", "RELATED", "UNTRACKED", "SNAT", "DNAT", "NEW", "ESTABLISHED", "INVALID,RELATED",
+    "INVALID,RELATED,UNTRACKED,SNAT,DNAT")] + ["-m state --state %s" % s for s in ("INVALID", "UNTRACKED", "RELATED")]
+
+
+def _ssh_through_the_kernel(scenario, port, setup, rules):
+    """Packets of one TCP connection 192.0.2.10:51000 -> 198.51.100.5:22 (the SSH banner
+    exchange) that each ``(chain, rule)`` counted, in a pair of real network namespaces with
+    iptables-legacy; rules that iptables refuses count None."""
+    ipt = require_tool("iptables-legacy", "iptables")
+    require_tool("ip", "iproute2")
+    tag = uuid.uuid4().hex[:6]
+    host, client = "km-lk-h-" + tag, "km-lk-c-" + tag
+
+    def run(ns, *cmd, check=False, timeout=None):
+        return subprocess.run(["ip", "netns", "exec", ns] + list(cmd), capture_output=True, text=True, check=check,
+                              timeout=timeout)
+
+    subprocess.run(["ip", "netns", "add", host], check=True)
+    subprocess.run(["ip", "netns", "add", client], check=True)
+    try:
+        subprocess.run(["ip", "link", "add", "v" + tag, "netns", host, "type", "veth", "peer", "name", "w" + tag,
+                        "netns", client], check=True)
+        for ns, dev, mine, peer in ((host, "v" + tag, "198.51.100.5", "192.0.2.10"),
+                                    (client, "w" + tag, "192.0.2.10", "198.51.100.5")):
+            for cmd in (["addr", "add", mine + "/32", "dev", dev], ["link", "set", dev, "up"],
+                        ["link", "set", "lo", "up"], ["route", "add", peer + "/32", "dev", dev]):
+                subprocess.run(["ip", "-n", ns] + cmd, check=True)
+        # the host answers a connection it SNATed to 198.51.100.77 by routing to that address
+        subprocess.run(["ip", "-n", host, "route", "add", "198.51.100.77/32", "dev", "v" + tag], check=True)
+        for line in setup:
+            run(host, ipt, *line.split(), check=True)
+        loaded = []
+        for chain, rule in rules:
+            loaded.append(run(host, ipt, "-A", chain, *rule.split()).returncode == 0)
+        listener = subprocess.Popen(["ip", "netns", "exec", host, sys.executable, "-c", _LISTENER],
+                                    stdout=subprocess.PIPE, text=True)
+        try:
+            assert listener.stdout.readline().strip() == "ready"
+            run(client, sys.executable, "-c", _CLIENT % ("192.0.2.10", port), check=True, timeout=20)
+            listener.wait(timeout=20)
+        finally:
+            listener.kill()
+            listener.wait()
+        saved = run(host, ipt + "-save", "-c", "-t", "filter", check=True).stdout
+    finally:
+        subprocess.run(["ip", "netns", "del", host], check=False)
+        subprocess.run(["ip", "netns", "del", client], check=False)
+    counts = {}
+    for line in saved.splitlines():
+        if line.startswith("[") and " -A " in line:
+            pkts, rest = line[1:].split(":", 1)
+            chain = rest.split(" -A ", 1)[1].split()[0]
+            counts.setdefault(chain, []).append(int(pkts))
+    out, seen = [], {}
+    for (chain, rule), ok in zip(rules, loaded):
+        if not ok:
+            out.append(None)
+            continue
+        out.append(counts[chain][seen.get(chain, 0)])
+        seen[chain] = seen.get(chain, 0) + 1
+    return out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (ip netns)")
+@pytest.mark.parametrize("scenario,port,setup", _SCENARIOS, ids=[s[0] for s in _SCENARIOS])
+def test_guard_states_on_a_real_kernel(scenario, port, setup):
+    """A state match the guard counts as an exclusion never sees a packet of a real SSH-like
+    connection, however the host tracks it: plain, REDIRECTed from another port, untracked
+    by the raw table, or SNATed in nat INPUT (the guard is told what sshd would see:
+    SSH_CONNECTION names the local port 22 and, with SNAT, the rewritten source)."""
+    rules = [(c, r) for r in _STATE_RULES for c in ("INPUT", "OUTPUT")]
+    counted = _ssh_through_the_kernel(scenario, port, setup, rules)
+    client = "198.51.100.77" if scenario == "nat-input-snat" else "192.0.2.10"
+    mgmt = management.management("%s 51000 198.51.100.5 22" % client, drop_options.Options())
+    matched = set()
+    for (chain, rule), n in zip(rules, counted):
+        assert n is not None, "iptables-legacy refused %s" % rule
+        risky, why = _risk(rule + " -j NFQUEUE", chain=chain, mgmt=mgmt)
+        if not risky:
+            assert n == 0, "%s %s: the guard says %s, the kernel counted %d packets" % (chain, rule, why, n)
+        if n:
+            matched.add(rule)
+    # the connection really crossed the chains, in the states each setup gives it
+    assert "-m conntrack --ctstate %s" % ("UNTRACKED" if scenario == "notrack" else "ESTABLISHED") in matched
+    want = {"redirect": "DNAT", "notrack": "UNTRACKED", "nat-input-snat": "SNAT"}.get(scenario)
+    if want:
+        assert "-m conntrack --ctstate %s" % want in matched
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (ip netns)")
+def test_guard_spared_rules_see_no_packet_of_a_real_connection():
+    """Every iptables rule of SPARED/SPARED_MORE the kernel accepts counts no packet of a real
+    connection from the controller 192.0.2.10:51000 to the host's port 22 (the connection
+    KNOWN describes), in the chain the rule is written for."""
+    rules = [(c, r.replace(" -j NFQUEUE", "")) for c, r in SPARED + SPARED_MORE if c in ("INPUT", "OUTPUT")]
+    counted = _ssh_through_the_kernel("plain", 22, [], rules)
+    checked = 0
+    for (chain, rule), n in zip(rules, counted):
+        if n is None:
+            continue  # e.g. a mixed-family address list: iptables refuses to load it
+        assert n == 0, "%s %s: spared by the guard, the kernel counted %d packets" % (chain, rule, n)
+        checked += 1
+    assert checked >= len(rules) - 3, counted
+    # the same connection is seen by a rule that does not exclude it
+    seen = _ssh_through_the_kernel("plain", 22, [], [("INPUT", "-p tcp --dport 22"), ("OUTPUT", "-p tcp --sport 22")])
+    assert all(seen), seen

@@ -119,3 +119,22 @@ def test_effective_files_earlier_directory_hides_same_name():
              "/usr/lib/d/sub/x.link": "", "/etc/d/notes.txt": ""}
     assert effective_files(files, ("/etc/d", "/usr/lib/d"), ".link") == {
         "10-a.link": "/etc/d/10-a.link", "99-b.link": "/usr/lib/d/99-b.link"}
+
+
+def test_values_ending_in_x_are_read_and_replaced_whole():
+    """A value is everything after `=` up to the line end (systemd.syntax(7), GKeyFile): one
+    ending in `X` (an interface name such as `ethX`) is neither cut nor left behind."""
+    text = "[Match]\nOriginalName=ethX\n[Link]\nAlias=nicX\n"
+    assert ini.section_pairs(text, LINK_KEY_RE) == [
+        ("Match", [("OriginalName", "ethX")]), ("Link", [("Alias", "nicX")])]
+    new, changed = ini.set_keys(text, "Link", [("Alias", "nic0")], LINK_KEY_RE)
+    assert changed and new == "[Match]\nOriginalName=ethX\n[Link]\nAlias=nic0\n"
+
+
+def test_new_section_after_a_longer_file_without_trailing_newline():
+    """The last line of a file with no final newline is ended before a new section is
+    appended (blank-line separated), and no other line changes."""
+    new, changed = ini.set_keys("[Match]\nOriginalName=eth0\nDriver=ixgbe", "Link",
+                                [("LargeReceiveOffload", "false")], LINK_KEY_RE)
+    assert changed
+    assert new == "[Match]\nOriginalName=eth0\nDriver=ixgbe\n\n[Link]\nLargeReceiveOffload=false\n"

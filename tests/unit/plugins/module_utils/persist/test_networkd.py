@@ -46,3 +46,19 @@ def test_unknown_condition_is_refused():
 def test_own_file_needs_a_mac():
     with pytest.raises(PersistError):
         networkd.render("", "eth0", ["lro"], {"mac": None})
+
+
+@pytest.mark.parametrize("value", ["yes", "true", "1", "on", "Y", "T", "On"])
+def test_admin_file_that_enables_lro_is_turned_off(value):
+    """systemd's parse_boolean() reads 1/yes/y/true/t/on (any case) as true: such a value in
+    the administrator's .link file is replaced, nothing else changes (systemd.link(5))."""
+    text = "[Match]\nOriginalName=eth0\n\n[Link]\nNamePolicy=kernel\nLargeReceiveOffload=%s\n" % value
+    assert networkd.render(text, "eth0", ["lro"]) == (
+        "[Match]\nOriginalName=eth0\n\n[Link]\nNamePolicy=kernel\nLargeReceiveOffload=false\n")
+
+
+@pytest.mark.parametrize("value", ["false", "no", "0", "off", "n", "f", "False", "OFF"])
+def test_admin_file_that_already_disables_lro_is_left_alone(value):
+    """...and 0/no/n/false/f/off (any case) as false: the file is returned as it is."""
+    text = "[Match]\nOriginalName=eth0\n\n[Link]\nLargeReceiveOffload=%s\n" % value
+    assert networkd.render(text, "eth0", ["lro"]) is text
