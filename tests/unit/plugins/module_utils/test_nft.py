@@ -278,6 +278,27 @@ def test_live_nft_tables_chains_rules_and_handles(live_nft):
     assert [r.text for r in nft.parse(text).rules()] == [x[4] for x in real]
 
 
+def test_live_nft_table_and_chain_handles_and_repr(live_nft):
+    """Table and chain handles as nft prints them (`table inet t { # handle 1`), in both forms."""
+    text, js = live_nft
+    want_tables = [int(h) for h in re.findall(r"^table \S+ \S+ \{ # handle (\d+)$", text, re.M)]
+    want_chains = [int(h) for h in re.findall(r"^\tchain \S+ \{ # handle (\d+)$", text, re.M)]
+    for rs in (nft.parse(text), nft.parse(js)):
+        assert [t.handle for t in rs.tables] == want_tables
+        assert [c.handle for t in rs.tables for c in t.chains.values()] == want_chains
+    r = nft.parse(text).tables[0].chains["d"].rules[0]
+    assert repr(r) == "NftRule(inet t d #1 handle=%d 'continue')" % r.handle
+
+
+def test_saved_files_are_the_nftables_services_files():
+    """Debian's nftables.service (checked in the installed unit when present) loads
+    /etc/nftables.conf; Fedora/RHEL's loads /etc/sysconfig/nftables.conf."""
+    assert nft.SAVED_FILES == ("/etc/nftables.conf", "/etc/sysconfig/nftables.conf")
+    for unit in ("/lib/systemd/system/nftables.service", "/usr/lib/systemd/system/nftables.service"):
+        if os.path.exists(unit):
+            assert "nft -f %s\n" % nft.SAVED_FILES[0] in read(unit)
+
+
 # rules whose JSON form nft.render_stmt/render_expr renders exactly as nft 1.0.6 prints them
 LIVE_EXACT_JSON = [
     "iifgroup 1 accept", "oifgroup 1 accept", "meta l4proto tcp accept",
@@ -381,11 +402,39 @@ def test_hand_text_multiline_rule_comment_and_chain_named_queue():
     ("flags bypass to ip saddr . ip daddr . tcp dport map @get_queue_id",
      "queue flags bypass to ip saddr . ip daddr . tcp dport map @get_queue_id", (None, None, True, False)),
     ("to tcp dport map { 22 : 1, 80 : 2 }", "queue to tcp dport map { 22 : 1, 80 : 2 }", (None, None, False, False)),
+    # `to` is optional (queue 0)
+    ("flags bypass", "queue flags bypass to 0", (0, None, True, False)),
+    ("flags bypass,fanout", "queue flags bypass,fanout to 0", (0, None, True, True)),
+    ("flags fanout , bypass", "queue flags bypass,fanout to 0", (0, None, True, True)),
+    ("flags bypass, fanout", "queue flags bypass,fanout to 0", (0, None, True, True)),
+    ("flags bypass to 0-1 ", "queue flags bypass to 0-1", (None, [0, 1], True, False)),
+    ("num 123456789", "queue to 123456789", (123456789, None, False, False)),
+    ("num 1234567890", "queue to 1234567890", (None, None, False, False)),
 ])
 def test_queue_words_print_form_and_queue(words, stmt, queue):
     got_stmt, q = nft.parse_queue_words(nft.words(words))
     assert got_stmt == stmt
     assert (q["num"], q["balance"], q["bypass"], q["fanout"]) == queue
+
+
+def test_comments_and_strings_in_text_lines():
+    """`#` starts a comment outside strings only; the handle comment is read after it."""
+    text = ('table inet t { # handle 1\n\tchain c { # handle 2\n'
+            '\t\tiifname "a#b" accept comment "x # y" # handle 3\n'
+            '\t\tiifname "{" accept # handle 4\n\t\taccept #handle 5\n'
+            '\t\tmeta mark 1 accept #\n\t}\n}\n')
+    rs = nft.parse(text)
+    rules = list(rs.rules())
+    assert [(r.text, r.handle, r.comment) for r in rules] == [
+        ('iifname "a#b" accept comment "x # y"', 3, "x # y"), ('iifname "{" accept', 4, None),
+        ("accept", 5, None), ("meta mark 1 accept", None, None)]
+    assert (rs.tables[0].handle, rs.tables[0].chains["c"].handle) == (1, 2)
+    assert nft._split_comment('a "#" b # c') == ('a "#" b ', " c")
+    assert nft._split_comment("#x") == ("", "x")
+    assert nft._split_comment('a "b') == (None, None)
+    assert nft._braces('{ "}" {') == 2 and nft._braces("{ } }") == -1
+    assert nft._collapse('a  "x  y"\t{ b }') == 'a "x  y" { b }'
+    assert nft._unquote('"x"') == "x" and nft._unquote('"') == '"' and nft._unquote('""') == ""
 
 
 def test_words_glue_comma_lists_as_nft_prints_them():
@@ -421,7 +470,7 @@ def test_queue_span_from_keyword_to_last_word(code, start, span):
 
 
 BAD_TEXT = [
-    ("table inet t {\n\tchain c {\n\t\tqueue to 1\n", 4, "ruleset ends inside a block"),
+    ("table inet t {\n\tchain c {\n\t\tqueue to 1\n", 4, "ruleset ends inside a block (output truncated?)"),
     ('table inet t {\n\tchain c {\n\t\tiifname "lo accept\n\t}\n}\n', 3, "unterminated string"),
     ("chain c {\n}\n", 1, "unrecognised line 'chain c {'"),
     ("table inet t {\n}\n}\n", 3, "unrecognised line '}'"),
@@ -440,8 +489,16 @@ BAD_TEXT = [
 def test_malformed_text_names_the_line(text, line, words):
     with pytest.raises(KcrashParseError) as ei:
         nft.parse(text)
-    assert ei.value.line == line and words in str(ei.value)
-    assert "nft list ruleset" in str(ei.value)
+    assert (ei.value.command, ei.value.line, ei.value.message) == ("nft list ruleset", line, words)
+
+
+def test_malformed_input_that_is_no_text():
+    for fn, command in ((nft.parse_text, "nft list ruleset"), (nft.parse_json, "nft -j list ruleset")):
+        with pytest.raises(KcrashParseError) as ei:
+            fn(5)
+        assert (ei.value.command, ei.value.message) == (command, "expected text, got int")
+    assert nft.parse(b'{"nftables": []}'.decode()).format == "json"
+    assert nft.parse_json(b'{"nftables": []}').tables == []
 
 
 def test_table_without_family_is_ip_and_declarations_are_skipped():
@@ -503,6 +560,43 @@ def test_malformed_text(text):
 def test_malformed_json(text):
     with pytest.raises(KcrashParseError):
         nft.parse_json(text)
+
+
+T_IP = {"table": {"family": "ip", "name": "t"}}
+
+
+@pytest.mark.parametrize("items,message", [
+    ([5], "unexpected element 5"),
+    ([{"a": {}, "b": {}}], 'unexpected element {"a": {}, "b": {}}'),
+    ([{"table": 5}], "'table' is not an object"),
+    ([{"table": {"family": "ip"}}], "table without family/name"),
+    ([T_IP, {"chain": {"family": "ip", "table": "t"}}], "chain without name"),
+    ([T_IP, {"chain": {"family": "ip", "table": "u", "name": "c"}}], "object refers to unknown table ip u"),
+    ([T_IP, {"rule": {"family": "ip", "table": "t"}}], "rule without chain"),
+    ([T_IP, {"rule": {"family": "ip", "table": "t", "chain": "c"}}], "rule without expr list"),
+    ([T_IP, {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [{"queue": 5}]}}],
+     "cannot render rule in ip t c: queue is not an object"),
+    ([T_IP, {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [5]}}],
+     "cannot render rule in ip t c: bad expression 5"),
+])
+def test_malformed_json_messages(items, message):
+    with pytest.raises(KcrashParseError) as ei:
+        nft.parse_json(json.dumps({"nftables": [{"metainfo": "x"}] + items}))
+    assert (ei.value.command, ei.value.message) == ("nft -j list ruleset", message)
+
+
+def test_malformed_json_document():
+    for text, message in (('{"x": 1}', "no top-level 'nftables' list"), ("[]", "no top-level 'nftables' list"),
+                          ('{"nftables": 1}', "no top-level 'nftables' list")):
+        with pytest.raises(KcrashParseError) as ei:
+            nft.parse_json(text)
+        assert ei.value.message == message
+    with pytest.raises(KcrashParseError) as ei:
+        nft.parse_json('{"nftables": [')
+    assert ei.value.message.startswith("invalid JSON: ")
+    with pytest.raises(KcrashParseError) as ei:
+        nft.parse_json("[" * 100000 + "]" * 100000)
+    assert ei.value.message == "JSON nested too deeply"
 
 
 @settings(max_examples=400, deadline=None)
