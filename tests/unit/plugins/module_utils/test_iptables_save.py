@@ -485,8 +485,9 @@ def test_save_tools_are_the_real_tools_of_their_family_and_back_end():
     """SAVE_TOOLS against the real tools' own --version: 'ip6tables...' is IPv6, '(legacy)'
     or '(nf_tables)' the back end; the plain name's back end is not fixed (it is
     `iptables --version`'s, so the entry leaves it None)."""
-    assert [t for _f, _b, t in ips.SAVE_TOOLS] == ["iptables-legacy-save", "iptables-nft-save", "iptables-save",
-                                                  "ip6tables-legacy-save", "ip6tables-nft-save", "ip6tables-save"]
+    names = ["iptables-legacy-save", "iptables-nft-save", "iptables-save",
+             "ip6tables-legacy-save", "ip6tables-nft-save", "ip6tables-save"]
+    assert [t for _f, _b, t in ips.SAVE_TOOLS] == names
     for family, backend, tool in ips.SAVE_TOOLS:
         path = require_tool(tool, "iptables")
         out = subprocess.run([path, "--version"], capture_output=True, check=True).stdout.decode()
@@ -593,7 +594,7 @@ def test_scan_text_level_path_many_chains_and_tables():
     for r in fast.rules():
         w = by_line[r.line]
         assert (r.chain, r.position, r.text, r.target) == (w["chain"], w["position"], w["text"], w["target"][0])
-    assert ips.render(fast) == text and fast.items[0] == text.split("\n")[0]
+    assert ips.render(fast) == text and fast.items[0] == text.split("\n", maxsplit=1)[0]
     # fewer chains: the per-chain counting branch, same answers
     small = _save_like([("filter", flt[:3] + [(u, r) for u, r in flt[3:] if u in ("U00", "U39")])])
     small = small.replace("-A U00 -j U01", "-A U00 -j U39")

@@ -139,77 +139,77 @@ def test_recorded_iptables_nft_compat_json_shows_xt_target():
 # unset here); every family, base and user chains, and the expressions queue statements use
 # (jhash, symhash, numgen, concatenations, ranges, prefixes, sets).
 LIVE_RULESET = """table inet t {
-	chain c {
-		type filter hook input priority 0; policy accept;
-		iif "lo" accept
-		oif "lo" accept
-		iifname "lo" accept
-		oifname "eth*" drop
-		iiftype loopback accept
-		oiftype ether accept
-		meta skuid 0 accept
-		meta skgid 0 accept
-		meta nftrace set 1
-		meta rtclassid 1 accept
-		meta pkttype host accept
-		meta cpu 1 accept
-		meta iifgroup 1 accept
-		meta oifgroup 1 accept
-		meta cgroup 1 accept
-		meta ipsec exists accept
-		meta iifkind "veth" accept
-		meta oifkind "veth" accept
-		meta mark 0x1 accept
-		meta l4proto tcp accept
-		ip saddr 10.0.0.0/8 tcp dport 1-1024 accept
-		ct state established,related accept
-		ct original ip saddr 1.2.3.4 accept
-		tcp dport { 22, 80 } counter accept
-		ip saddr . tcp dport { 1.2.3.4 . 22 } accept
-		meta mark set jhash ip saddr . tcp dport mod 4 seed 0xa offset 1
-		meta mark set symhash mod 2
-		meta mark set numgen inc mod 2 offset 3
-		meta mark set tcp dport map { 22 : 1, 80 : 2 }
-		@th,16,16 22 accept
-		tcp dport vmap { 22 : accept, 23 : drop }
-		tcp dport vmap { 24 : jump e, 25 : accept }
-		log
-		reject
-		ip protocol tcp notrack
-		counter packets 0 bytes 0
-		jump d
-		goto d
-		return
-	}
-	chain d {
-		continue
-	}
-	chain e {
-		drop
-	}
+\tchain c {
+\t\ttype filter hook input priority 0; policy accept;
+\t\tiif "lo" accept
+\t\toif "lo" accept
+\t\tiifname "lo" accept
+\t\toifname "eth*" drop
+\t\tiiftype loopback accept
+\t\toiftype ether accept
+\t\tmeta skuid 0 accept
+\t\tmeta skgid 0 accept
+\t\tmeta nftrace set 1
+\t\tmeta rtclassid 1 accept
+\t\tmeta pkttype host accept
+\t\tmeta cpu 1 accept
+\t\tmeta iifgroup 1 accept
+\t\tmeta oifgroup 1 accept
+\t\tmeta cgroup 1 accept
+\t\tmeta ipsec exists accept
+\t\tmeta iifkind "veth" accept
+\t\tmeta oifkind "veth" accept
+\t\tmeta mark 0x1 accept
+\t\tmeta l4proto tcp accept
+\t\tip saddr 10.0.0.0/8 tcp dport 1-1024 accept
+\t\tct state established,related accept
+\t\tct original ip saddr 1.2.3.4 accept
+\t\ttcp dport { 22, 80 } counter accept
+\t\tip saddr . tcp dport { 1.2.3.4 . 22 } accept
+\t\tmeta mark set jhash ip saddr . tcp dport mod 4 seed 0xa offset 1
+\t\tmeta mark set symhash mod 2
+\t\tmeta mark set numgen inc mod 2 offset 3
+\t\tmeta mark set tcp dport map { 22 : 1, 80 : 2 }
+\t\t@th,16,16 22 accept
+\t\ttcp dport vmap { 22 : accept, 23 : drop }
+\t\ttcp dport vmap { 24 : jump e, 25 : accept }
+\t\tlog
+\t\treject
+\t\tip protocol tcp notrack
+\t\tcounter packets 0 bytes 0
+\t\tjump d
+\t\tgoto d
+\t\treturn
+\t}
+\tchain d {
+\t\tcontinue
+\t}
+\tchain e {
+\t\tdrop
+\t}
 }
 table bridge b {
-	chain c {
-		type filter hook input priority 0; policy accept;
-	}
+\tchain c {
+\t\ttype filter hook input priority 0; policy accept;
+\t}
 }
 table arp a {
-	chain c {
-		type filter hook input priority 0;
-	}
+\tchain c {
+\t\ttype filter hook input priority 0;
+\t}
 }
 table netdev n {
-	chain c {
-		counter
-	}
+\tchain c {
+\t\tcounter
+\t}
 }
 table ip i {
-	chain c {
-	}
+\tchain c {
+\t}
 }
 table ip6 i6 {
-	chain c {
-	}
+\tchain c {
+\t}
 }"""
 
 # (family, table, chain, hook) as declared above, in nft's listing order
@@ -337,7 +337,6 @@ def test_live_nft_json_renders_as_nft_prints(live_nft):
     assert set(seen) == set(LIVE_EXACT_JSON + [
         "meta mark set jhash ip saddr . tcp dport mod 4 seed 0xa offset 1", "meta mark set symhash mod 2",
         "meta mark set numgen inc mod 2 offset 3"])
-
 
 
 # ------------------------------------------------------------------ statement syntax
