@@ -11,6 +11,9 @@
 #                                            # survivors of MODULE (its mutmut cache is kept)
 #
 # Not a CI gate: a module takes minutes to an hour on 2 shared cores; run one module at a time.
+# MUTATION_PYTEST_ARGS (optional) is added to the mapped tests, e.g. `--deselect FILE::TEST` to
+# leave slow property tests out of a first pass; then `--survivors MODULE` without it gives
+# every survivor the complete mapped tests (a mutant the subset kills, the whole file kills).
 # Prints one summary line per module (mutants, killed, survivors' ids, score); the survivors'
 # diffs go to .build/mutation/<module>.survivors, mutmut's log to .build/mutation/<module>.log.
 set -euo pipefail
@@ -95,7 +98,7 @@ EOF
     else
         rm -f .mutmut-cache
         : >"$OUT/$name.log"
-        log "mutmut: $mod with $tests"
+        log "mutmut: $mod with $tests ${MUTATION_PYTEST_ARGS:-}"
     fi
     # -x: the first failing test kills the mutant; -p no:cacheprovider keeps runs independent.
     # mutmut 2.5.1 counts only exit status 1 as "tests failed" (tests_pass: returncode != 1): a
@@ -108,7 +111,7 @@ EOF
         # its own process group (setsid), so that the trap can stop all of it
         # shellcheck disable=SC2086
         setsid python -m mutmut run $id --paths-to-mutate "$mod" --tests-dir tests/unit --no-progress \
-            --runner "python -c 'import sys, pytest; sys.exit(1 if pytest.main(sys.argv[1:]) else 0)' -x -q -p no:cacheprovider $tests" >>"$OUT/$name.log" 2>&1 &
+            --runner "python -c 'import sys, pytest; sys.exit(1 if pytest.main(sys.argv[1:]) else 0)' -x -q -p no:cacheprovider $tests ${MUTATION_PYTEST_ARGS:-}" >>"$OUT/$name.log" 2>&1 &
         MUTMUT_PID=$!
         wait "$MUTMUT_PID" || rc=$?
         MUTMUT_PID=

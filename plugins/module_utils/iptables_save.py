@@ -72,9 +72,10 @@ SAVED_FILES = (
 
 # Options whose value is free text that iptables-save may print unquoted (it quotes only
 # values with characters outside [A-Za-z0-9_-]): a value "-j" after one of these is data.
+# Not "--set": the recent match's --set takes no value (`-m recent --set -j NFQUEUE`).
 FREE_TEXT_OPTIONS = frozenset((
     "--comment", "--log-prefix", "--nflog-prefix", "--ulog-prefix", "--string",
-    "--hex-string", "--match-set", "--set", "--name", "--helper", "--physdev-in",
+    "--hex-string", "--match-set", "--name", "--helper", "--physdev-in",
     "--physdev-out", "-i", "--in-interface", "-o", "--out-interface", "--label",
     "--bpf", "--cgroup", "--path", "--set-class", "--zone", "--timeout",
 ))

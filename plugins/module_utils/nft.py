@@ -338,7 +338,9 @@ def _analyse_rule(rule):
     body = toks[:end]
     for i, t in enumerate(body):
         if t in ("jump", "goto") and i + 1 < len(body):
-            rule.targets.append(_unquote(body[i + 1]))
+            # in a verdict map nft prints `{ 22 : jump a, 23 : goto b }`: words() glues the comma
+            tgt = body[i + 1]
+            rule.targets.append(_unquote(tgt[:-1] if tgt.endswith(",") else tgt))
         if t == "xt" and i + 1 < len(body) and body[i + 1] in ("match", "target"):
             rule.xt = True
     qi = _find_queue(body)

@@ -62,7 +62,8 @@ def test_corpus_i90_goto_builtin_and_targetless_rule(corpus):
     assert [r.position for r in flt.chain_rules("INPUT")] == [1, 2, 3, 4, 5, 6, 7]
     goto = flt.chain_rules("INPUT")[1]
     assert goto.goto and goto.target == "ACCEPT"
-    assert flt.chain_rules("INPUT")[3].target is None
+    targetless = flt.chain_rules("INPUT")[3]
+    assert (targetless.target, targetless.goto, targetless.target_args, targetless.is_queue) == (None, False, [], False)
     assert [t.name for t in rs.table_list] == ["filter", "mangle", "nat"]
     assert rs.tables["filter"].chains["REJECT-LOG"].builtin is False
     assert rs.tables["filter"].chains["OUTPUT"].counters == (769, 196899)
@@ -130,7 +131,8 @@ def test_recorded_ipv4_nfqueue_rules(name, backend):
     assert not any(r["chain"] == "INPUT" for r in rules)
     if backend == "legacy":
         q = got[("filter", "IDS_DEEP", 1)]
-        assert q["target"] == "QUEUE" and q["queue"]["num"] == 0
+        assert q["target"] == "QUEUE" and q["queue"] == {"num": 0, "balance": None, "bypass": False, "fanout": False}
+        assert q["goto"] is False
         assert q["reachable_from"] == ["FORWARD"]
         assert len(rules) == 6
     else:
@@ -165,6 +167,83 @@ def test_recorded_quoted_comment_tokens():
     assert h.words[h.words.index("--hex-string") + 1] == "|0001ff6162630d0a|"
 
 
+def _independent_reading(text):
+    """What a plain reading of an iptables-save dump gives, written apart from the parser
+    (lines, counters, per-chain positions; target words for lines without quotes)."""
+    tables, rules = [], []
+    table = None
+    positions = {}
+    for no, line in enumerate(text.split("\n"), 1):
+        if line.startswith("*"):
+            table = {"name": line[1:], "line": no, "chains": {}}
+            positions = {}
+            tables.append(table)
+        elif line.startswith(":"):
+            table["chains"][line[1:].split(" ")[0]] = no
+        elif line == "COMMIT":
+            table["commit"] = no
+        elif line.startswith(("-A ", "[")):
+            m = re.match(r"^(?:\[(\d+):(\d+)\] )?(-A (\S+).*)$", line)
+            chain = m.group(4)
+            positions[chain] = positions.get(chain, 0) + 1
+            r = {"table": table["name"], "chain": chain, "line": no, "position": positions[chain], "text": m.group(3),
+                 "counters": (int(m.group(1)), int(m.group(2))) if m.group(1) else None}
+            if '"' not in line:
+                t = re.search(r" -([jg]) (\S+)(.*)$", line)
+                r["target"] = (t.group(2), t.group(1) == "g", t.group(3).split()) if t else (None, False, [])
+            rules.append(r)
+    return tables, rules
+
+
+@pytest.mark.parametrize("name", [r[0] for r in RECORDED])
+def test_recorded_lines_positions_counters_and_targets(name):
+    """Line numbers, counters, positions and the target words of every rule of a real
+    recording, against an independent plain reading of the same text. A save without
+    counters takes scan()'s text-level path (checked), one with counters the per-line one."""
+    text = fixture(name)
+    assert (ips._scan_text(text, "iptables-save") is not None) is ("-c" not in name)
+    tables, rules = _independent_reading(text)
+    assert rules and any(r.get("target", (None,))[0] == "NFQUEUE" for r in rules)
+    for fn in (ips.parse, ips.scan):
+        rs = fn(text)
+        assert [(t.name, t.line, t.commit_line) for t in rs.table_list] == \
+            [(t["name"], t["line"], t["commit"]) for t in tables]
+        for t, want in zip(rs.table_list, tables):
+            assert {c.name: c.line for c in t.chains.values()} == want["chains"]
+            assert t.rule_texts == [r["text"] for r in rules if r["table"] == t.name]
+        by_line = {r["line"]: r for r in rules}
+        got = list(rs.rules())
+        assert got if fn is ips.scan else len(got) == len(rules)
+        for r in got:
+            w = by_line[r.line]
+            assert (r.table, r.chain, r.position, r.text, r.counters) == \
+                (w["table"], w["chain"], w["position"], w["text"], w["counters"]), (fn.__name__, r.line)
+            assert rs.items[r.line - 1] is r
+            if "target" in w:
+                assert (r.target, r.goto, r.target_args) == w["target"], (fn.__name__, r.line)
+    assert ips.render(rs) == text
+
+
+def test_a_last_word_jump_flag_is_no_target():
+    """`-j`/`-g` as the last word has no target word after it (iptables-restore refuses such a
+    line); the parsers read it as a rule without a target, never fail on it."""
+    for flag in ("-j", "-g", "--jump", "--goto"):
+        text = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp %s\nCOMMIT\n" % flag
+        for fn in (ips.parse, ips.scan):
+            rs = fn(text, command="/etc/iptables/rules.v4")
+            assert rs.command == "/etc/iptables/rules.v4"
+            assert rs.tables["filter"].rule_texts == ["-A INPUT -p tcp %s" % flag]
+            for r in rs.tables["filter"].rules:  # scan() may leave it out: it neither queues nor jumps
+                assert (r.target, r.target_index, r.goto, r.target_args) == (None, None, False, [])
+            assert fn is ips.scan or len(rs.tables["filter"].rules) == 1
+            assert ips.nfqueue_rules(rs) == [] and ips.render(rs) == text
+
+
+def test_repr_of_a_rule_names_table_chain_position_and_text():
+    r = ips.parse("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\nCOMMIT\n").tables["filter"].rules[0]
+    assert repr(r) == "Rule('filter', 'INPUT', #1, '-A INPUT -j ACCEPT')"
+
+
 # ------------------------------------------------------------- tokenizer details
 
 def test_tokenizer_follows_iptables_restore():
@@ -192,6 +271,16 @@ def test_hand_written_file_without_counters_and_undeclared_builtin():
     (r,) = ips.nfqueue_rules(rs)
     assert r["reachable_from"] == ["PREROUTING"] and r["queue"]["num"] == 3
     assert ips.render(rs) == text
+
+
+def test_nfqueue_rule_defaults_and_counters_packets_then_bytes():
+    """Counters are `[packets:bytes]` (iptables-save -c); the default family and back end."""
+    rs = ips.parse("*filter\n:INPUT ACCEPT [0:0]\n[5:300] -A INPUT -j NFQUEUE\n[7:9] -A INPUT -g NFQUEUE\nCOMMIT\n")
+    a, b = ips.nfqueue_rules(rs)
+    assert (a["family"], a["backend"], a["counters"], a["goto"]) == ("ipv4", "legacy", {"packets": 5, "bytes": 300}, False)
+    assert (b["counters"], b["goto"]) == ({"packets": 7, "bytes": 9}, True)
+    r = ips.rule_dict(rs.tables["filter"].rules[0], {})
+    assert (r["family"], r["backend"], r["reachable_from"]) == ("ipv4", "legacy", [])
 
 
 def test_nfqueue_without_queue_num_defaults_to_zero():
@@ -225,6 +314,54 @@ def test_malformed_raises_parse_error_naming_command_and_line(text, line, words)
     assert words in str(ei.value)
 
 
+F = "*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n"
+EXACT = [
+    ("-A INPUT -j ACCEPT\n", 1, "rule before any '*table' line"),
+    (F + '-A INPUT -m comment --comment "x -j ACCEPT\nCOMMIT\n', 4,
+     "unterminated quote in '-A INPUT -m comment --comment \"x -j ACCEPT'"),
+    (F + "-A \nCOMMIT\n", 4, "rule without a chain name: '-A '"),
+    (F + '-A "X" -j ACCEPT\nCOMMIT\n', 4, "rule without a valid chain name: '-A \"X\" -j ACCEPT'"),
+    (F + "-A NOPE -j ACCEPT\nCOMMIT\n", 4, "rule appends to undeclared chain 'NOPE'"),
+    (F + '-A INPUT -j "X"\nCOMMIT\n', 4, "bad target 'X'"),
+    (F + "[1:x] -A INPUT -j ACCEPT\nCOMMIT\n", 4, "bad counters in '[1:x] -A INPUT -j ACCEPT'"),
+    (F + "[1:2] COMMIT\nCOMMIT\n", 4, "unrecognised line '[1:2] COMMIT'"),
+    (F + "-I INPUT -j ACCEPT\nCOMMIT\n", 4, "unsupported command '-I' (only -A rules are understood)"),
+    (F + "hello world\nCOMMIT\n", 4, "unrecognised line 'hello world'"),
+    ("*filter\n*nat\nCOMMIT\n", 2, "table 'nat' starts before table 'filter' was committed"),
+    ("COMMIT\n", 1, "COMMIT outside a table"),
+    (":INPUT ACCEPT [0:0]\n", 1, "chain line before any '*table' line"),
+    ("*filter\n:INPUT\nCOMMIT\n", 2, "bad chain line ':INPUT'"),
+    ("*filter\n:-X - [0:0]\nCOMMIT\n", 2, "bad chain name '-X'"),
+    (F + ":X - [0:0]\nCOMMIT\n", 4, "chain 'X' declared twice"),
+    (F + "-A INPUT -j X\n", 4, "table 'filter' has no COMMIT (output truncated?)"),
+    ("*fil ter\nCOMMIT\n", 1, "bad table line '*fil ter'"),
+    ("*filter\n-A INPUT -m comment --comment " + "y" * 130 + "\nCOMMIT\n", None, None),
+]
+
+
+@pytest.mark.parametrize("text,line,message", EXACT)
+def test_malformed_messages_word_for_word(text, line, message):
+    """Each error says what is wrong and where, the same from parse() and scan()."""
+    if message is None:  # a long line is cut at 120 characters in the message
+        text = text.replace("*filter\n", "*filter\n-A OOPS\n")
+        line, message = 2, "rule appends to undeclared chain 'OOPS'"
+        long_text = "*filter\n" + "-I " + "z" * 130 + "\nCOMMIT\n"
+        with pytest.raises(KcrashParseError) as ei:
+            ips.parse(long_text)
+        assert ei.value.message == "unsupported command '-I' (only -A rules are understood)"
+        long_text = "*filter\n" + "x" * 130 + "\nCOMMIT\n"
+        with pytest.raises(KcrashParseError) as ei:
+            ips.parse(long_text)
+        assert ei.value.message == "unrecognised line '%s...'" % ("x" * 120)
+    for fn in (ips.parse, ips.scan):
+        with pytest.raises(KcrashParseError) as ei:
+            fn(text, command="ip6tables-save")
+        assert (ei.value.command, ei.value.line, ei.value.message) == ("ip6tables-save", line, message), fn.__name__
+    with pytest.raises(KcrashParseError) as ei:
+        ips.parse(5)
+    assert (ei.value.message, ei.value.line) == ("expected text, got int", None)
+
+
 def test_truncated_real_output_is_an_error():
     text = fixture("legacy-save-c.txt")
     cut = text[: text.rindex("COMMIT")]
@@ -235,6 +372,270 @@ def test_truncated_real_output_is_an_error():
 def test_empty_output_is_an_empty_ruleset():
     rs = ips.parse("")
     assert rs.table_list == [] and ips.render(rs) == ""
+
+
+# ------------------------------------------------ the format's vocabulary, from the real tools
+
+def _netns(tag):
+    require_tool("ip", "iproute2")
+    ns = "fw-test-ips-%s-%d" % (tag, os.getpid())
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    return ns
+
+
+def _restore(ns, text, tool="iptables-legacy-restore"):
+    return subprocess.run(["ip", "netns", "exec", ns, tool], input=text.encode(), capture_output=True, check=False)
+
+
+def _save(ns, table, tool="iptables-legacy-save"):
+    return subprocess.run(["ip", "netns", "exec", ns, tool, "-t", table], capture_output=True,
+                          check=True).stdout.decode()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (ip netns)")
+def test_builtin_chains_are_those_of_the_real_tables():
+    """Each table's built-in chains, in the order iptables-save declares them (policy, not
+    '-'), and a saved file may append to exactly those without declaring them: what
+    iptables-restore accepts, parse() accepts, and the rule is reached from that chain."""
+    require_tool("iptables-legacy-restore", "iptables")
+    ns = _netns("builtin")
+    try:
+        for table in ("filter", "nat", "mangle", "raw", "security"):
+            accepted = []
+            for chain in ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING", "NOPE"):
+                text = "*%s\n-A %s -j NFQUEUE --queue-num 1\nCOMMIT\n" % (table, chain)
+                real = _restore(ns, text).returncode == 0
+                try:
+                    rs = ips.parse(text, command="/etc/sysconfig/iptables")
+                except KcrashParseError as e:
+                    assert not real, (table, chain, str(e))
+                    assert "undeclared chain '%s'" % chain in str(e)
+                    continue
+                assert real, (table, chain)
+                accepted.append(chain)
+                (r,) = ips.nfqueue_rules(rs)
+                assert (r["table"], r["chain"], r["reachable_from"]) == (table, chain, [chain])
+            saved = _save(ns, table)
+            declared = [m.group(1) for m in re.finditer(r"^:(\S+) (\S+) ", saved, re.M) if m.group(2) != "-"]
+            assert list(ips.BUILTIN_CHAINS[table]) == declared, table
+            assert sorted(accepted) == sorted(declared), table
+        assert sorted(ips.BUILTIN_CHAINS) == ["filter", "mangle", "nat", "raw", "security"]
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+# hand-written saved files: long options, and an option value "-j" (a getopt argument, so
+# data) before the real target; each line is loaded by the real iptables-restore, whose
+# save must show "-j NFQUEUE --queue-num 0" (the target it registered)
+HAND_TARGETS = [
+    "--append FORWARD --jump NFQUEUE",
+    "-A FORWARD -m comment --comment -j -j NFQUEUE",
+    "-A FORWARD -m string --algo bm --string -j -j NFQUEUE",
+    "-A FORWARD -m string --algo bm --hex-string -j -j NFQUEUE",
+    "-A FORWARD -m recent --rcheck --name -j -j NFQUEUE",
+    "-A FORWARD -m helper --helper -j -j NFQUEUE",
+    "-A FORWARD -m physdev --physdev-in -j -j NFQUEUE",
+    "-A FORWARD -m physdev --physdev-out -j -j NFQUEUE",
+    "-A FORWARD -i -j -j NFQUEUE",
+    "-A FORWARD --in-interface -j -j NFQUEUE",
+    "-A FORWARD -o -j -j NFQUEUE",
+    "-A FORWARD --out-interface -j -j NFQUEUE",
+]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (ip netns)")
+def test_hand_written_targets_are_the_ones_iptables_restore_loads():
+    require_tool("iptables-legacy-restore", "iptables")
+    ns = _netns("hand")
+    try:
+        for line in HAND_TARGETS:
+            text = "*filter\n:FORWARD ACCEPT [0:0]\n%s\nCOMMIT\n" % line
+            res = _restore(ns, text)
+            assert res.returncode == 0, (line, res.stderr)
+            (real,) = [l for l in _save(ns, "filter").split("\n") if l.startswith("-A ")]
+            assert real.endswith(" -j NFQUEUE --queue-num 0"), real
+            for src in (text, "*filter\n:FORWARD ACCEPT [0:0]\n%s\nCOMMIT\n" % real):
+                for fn in (ips.parse, ips.scan):
+                    (r,) = ips.nfqueue_rules(fn(src))
+                    assert (r["target"], r["chain"], r["position"], r["goto"]) == ("NFQUEUE", "FORWARD", 1, False), \
+                        (fn.__name__, src)
+                    assert r["queue"]["num"] == 0
+        # the recent match's --set takes no value: the -j after it is the target
+        text = "*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m recent --set -j NFQUEUE --queue-num 3\nCOMMIT\n"
+        assert _restore(ns, text).returncode == 0
+        (real,) = [l for l in _save(ns, "filter").split("\n") if l.startswith("-A ")]
+        assert real.endswith(" -j NFQUEUE --queue-num 3"), real
+        for fn in (ips.parse, ips.scan):
+            (r,) = ips.nfqueue_rules(fn(text))
+            assert (r["target"], r["queue"]["num"]) == ("NFQUEUE", 3)
+        # --goto is a goto, to the chain named after it
+        text = "*filter\n:FORWARD ACCEPT [0:0]\n:IDS - [0:0]\n--append FORWARD --goto IDS\n-A IDS -j NFQUEUE\nCOMMIT\n"
+        assert _restore(ns, text).returncode == 0
+        assert "\n-A FORWARD -g IDS\n" in _save(ns, "filter")
+        for fn in (ips.parse, ips.scan):
+            rs = fn(text)
+            g = [r for r in rs.tables["filter"].rules if r.chain == "FORWARD"][0]
+            assert (g.target, g.goto, g.target_args) == ("IDS", True, [])
+            assert ips.nfqueue_rules(rs)[0]["reachable_from"] == ["FORWARD"]
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+def test_save_tools_are_the_real_tools_of_their_family_and_back_end():
+    """SAVE_TOOLS against the real tools' own --version: 'ip6tables...' is IPv6, '(legacy)'
+    or '(nf_tables)' the back end; the plain name's back end is not fixed (it is
+    `iptables --version`'s, so the entry leaves it None)."""
+    names = ["iptables-legacy-save", "iptables-nft-save", "iptables-save",
+             "ip6tables-legacy-save", "ip6tables-nft-save", "ip6tables-save"]
+    assert [t for _f, _b, t in ips.SAVE_TOOLS] == names
+    for family, backend, tool in ips.SAVE_TOOLS:
+        path = require_tool(tool, "iptables")
+        out = subprocess.run([path, "--version"], capture_output=True, check=True).stdout.decode()
+        m = re.match(r"^(ip6?)tables(?:-nft)?-save v[\d.]+ \((legacy|nf_tables)\)", out)
+        assert m, out
+        assert family == {"ip": "ipv4", "ip6": "ipv6"}[m.group(1)], tool
+        if "-legacy-" in tool or "-nft-" in tool:
+            assert backend == {"legacy": "legacy", "nf_tables": "nft"}[m.group(2)], tool
+        else:
+            assert backend is None, tool
+
+
+def test_saved_files_are_the_documented_boot_files():
+    """initscripts' iptables/ip6tables services restore /etc/sysconfig/ip{,6}tables (el);
+    Debian/Ubuntu's iptables-persistent (netfilter-persistent plugins 15-ip4tables,
+    25-ip6tables) restores /etc/iptables/rules.v4 and rules.v6."""
+    assert ips.SAVED_FILES == (
+        ("/etc/sysconfig/iptables", "ipv4"),
+        ("/etc/sysconfig/ip6tables", "ipv6"),
+        ("/etc/iptables/rules.v4", "ipv4"),
+        ("/etc/iptables/rules.v6", "ipv6"),
+    )
+
+
+def test_tokenizer_words_outside_quotes_stay_plain_and_open_quote_is_named():
+    """Only a word that came from quotes is data: the words before and after a quoted
+    one (the first word too) are plain; an open quote is named in the error."""
+    t = ips.tokenize('-A\tX --comment "a b" -j\tY')
+    assert t == ["-A", "X", "--comment", "a b", "-j", "Y"]
+    assert [ips.is_quoted(w) for w in t] == [False, False, False, True, False, False]
+    with pytest.raises(KcrashParseError) as ei:
+        ips.parse('*filter\n-A INPUT -m comment --comment "x -j ACCEPT\nCOMMIT\n')
+    assert "unterminated quote in '-A INPUT -m comment --comment \"x -j ACCEPT'" in str(ei.value)
+
+
+def test_scan_keeps_only_rules_that_matter_on_either_path_and_raises_as_parse():
+    """scan()'s two paths (documented on Table and scan): the text-level one leaves
+    rule_chains None, the per-line one (a double blank here) keeps it; both leave out rules that
+    neither queue nor jump. A quoted or apostrophed target is refused by both parsers."""
+    lines = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":IDS - [0:0]",
+             ":IDS_DEEP - [0:0]"]
+    lines += ["-A INPUT -p tcp -m tcp --dport %d -j ACCEPT" % p for p in (22, 80, 443)]
+    lines += ["-A FORWARD -j IDS", "-A FORWARD -j DROP", "-A IDS -j IDS_DEEP", "-A IDS_DEEP -j NFQUEUE --queue-num 1",
+              "-A IDS_DEEP -j RETURN", "COMMIT"]
+    plain = "\n".join(lines) + "\n"
+    counted = "# two  blanks: not for the text-level path\n" + plain
+    assert ips.parse(plain).command == ips.scan(plain).command == "iptables-save"
+    for text, chains_none in ((plain, True), (counted, False)):
+        full, fast = ips.parse(text), ips.scan(text)
+        for tf, tp in zip(fast.table_list, full.table_list):
+            assert (tf.rule_chains is None) is chains_none
+            assert tf.rule_texts == [r.text for r in tp.rules]
+        kept = [r.text for r in fast.rules()]
+        assert kept and len(kept) < len(list(full.rules()))
+        needed = [r.text for r in full.rules() if r.is_queue or r.target in ("IDS", "IDS_DEEP")]
+        assert set(needed) <= set(kept)
+    for target in ('"IDS"', "'IDS'"):
+        text = "*filter\n:INPUT ACCEPT [0:0]\n:IDS - [0:0]\n-A INPUT -p tcp -j %s\nCOMMIT\n" % target
+        for fn in (ips.parse, ips.scan):
+            with pytest.raises(KcrashParseError) as ei:
+                fn(text)
+            assert "iptables-save" in str(ei.value) and "bad target" in str(ei.value) and ei.value.line == 4
+
+
+def _save_like(tables):
+    """A dump printed the way iptables-save prints it: per table the built-in chains with a
+    policy, the user chains with '-', then every chain's rules together, in chain order."""
+    out = ["# Generated by iptables-save v1.8.9 on Thu Nov 26 04:22:55 2026"]
+    for name, chains in tables:
+        out.append("*" + name)
+        for c, _rules in chains:
+            out.append(":%s %s [0:0]" % (c, "ACCEPT" if c in ips.BUILTIN_CHAINS[name] else "-"))
+        for c, rules in chains:
+            out += ["-A %s %s" % (c, r) for r in rules]
+        out.append("COMMIT")
+        out.append("# Completed on Thu Nov 26 04:22:55 2026")
+    return "\n".join(out) + "\n"
+
+
+def test_scan_text_level_path_many_chains_and_tables():
+    """Over 32 chains (scan's one-pass grouping) and several tables: the text-level path
+    is taken and answers as parse() does, positions of queue rules and jumps included."""
+    users = ["U%02d" % i for i in range(40)]
+    flt = [("INPUT", ["-p tcp -m tcp --dport 22 -j ACCEPT", "-j U00"]), ("FORWARD", ["-j U39", "-j DROP"]),
+           ("OUTPUT", [])]
+    flt += [(u, ["-p udp -j ACCEPT", "-j %s" % users[i + 1] if i + 1 < len(users) else "-j NFQUEUE --queue-num 9",
+                 "-s 10.0.0.%d/32 -j RETURN" % i]) for i, u in enumerate(users)]
+    mangle = [("PREROUTING", ["-p tcp -j MARK --set-xmark 0x1/0xffffffff", "-p tcp -j NFQUEUE --queue-num 2"]),
+              ("INPUT", []), ("FORWARD", []), ("OUTPUT", []), ("POSTROUTING", [])]
+    raw = [("PREROUTING", ["-j CT --notrack"]), ("OUTPUT", [])]
+    text = _save_like([("raw", raw), ("filter", flt), ("mangle", mangle)])
+    fast = ips._scan_text(text, "iptables-save")
+    assert fast is not None
+    assert _same_as_parse(text) is not None
+    got = {(r["table"], r["chain"], r["position"]) for r in ips.nfqueue_rules(fast)}
+    assert got == {("filter", "U39", 2), ("mangle", "PREROUTING", 2)}
+    (q,) = [r for r in ips.nfqueue_rules(fast) if r["chain"] == "U39"]
+    assert q["reachable_from"] == ["INPUT", "FORWARD"]
+    flt_t = fast.tables["filter"]
+    assert flt_t.chains_with_rules == {"INPUT", "FORWARD"} | set(users)
+    tables, rules = _independent_reading(text)
+    assert [(t.name, t.line, t.commit_line) for t in fast.table_list] == [(t["name"], t["line"], t["commit"]) for t in tables]
+    by_line = {r["line"]: r for r in rules}
+    for r in fast.rules():
+        w = by_line[r.line]
+        assert (r.chain, r.position, r.text, r.target) == (w["chain"], w["position"], w["text"], w["target"][0])
+    assert ips.render(fast) == text and fast.items[0] == text.split("\n", maxsplit=1)[0]
+    # fewer chains: the per-chain counting branch, same answers
+    small = _save_like([("filter", flt[:3] + [(u, r) for u, r in flt[3:] if u in ("U00", "U39")])])
+    small = small.replace("-A U00 -j U01", "-A U00 -j U39")
+    assert ips._scan_text(small, "iptables-save") is not None
+    assert _same_as_parse(small) is not None
+
+
+@pytest.mark.parametrize("change", [
+    ("-A INPUT -j U00\n", "-A INPUT -j U00\n-A OUTPUT\n"),                 # a rule with nothing after the chain
+    (":U00 - [0:0]\n", ""),                                                # rules of an undeclared chain
+    ("COMMIT\n", "COMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\n:LATE - [0:0]\nCOMMIT\n"),
+    ("-A U00 -j ACCEPT\n", "-A U00 -j ACCEPT\n-A INPUT -j ACCEPT\n"),       # INPUT's rules not together
+    ("-A U00 -j ACCEPT\n", "-A U00 -j -x\n"),                              # a target scan cannot accept unseen
+    ("-A U00 -j ACCEPT\n", "-A U00 -j ACCEPT\t\n"),                        # a tab
+    ("-A U00 -j ACCEPT\n", "[1:2] -A U00 -j ACCEPT\n"),                    # counters
+    ("*filter\n", "*filter\n-A INPUT -j ACCEPT\n"),                        # a rule before the chain lines
+    ("COMMIT\n", "COMMIT\n-A INPUT -j ACCEPT\n"),                          # a rule after COMMIT
+])
+def test_scan_text_level_path_steps_aside_when_it_cannot_be_exact(change):
+    base = "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:U00 - [0:0]\n-A INPUT -j U00\n-A U00 -j ACCEPT\n" \
+           "-A U00 -j NFQUEUE\nCOMMIT\n"
+    assert ips._scan_text(base, "iptables-save") is not None
+    text = base.replace(change[0], change[1], 1)
+    assert text != base
+    assert ips._scan_text(text, "iptables-save") is None
+    _same_as_parse(text)
+
+
+@pytest.mark.parametrize("rule", ["-A INPUT -p tcp --jump IDS", "-A INPUT -p tcp --goto IDS", "-A INPUT -p tcp -g IDS",
+                                  "-A INPUT -m comment --comment it's -j IDS", "-A INPUT -j NFQUEUE",
+                                  "-A INPUT -m comment --comment -j -j IDS"])
+def test_scan_equals_parse_on_hand_written_jumps(rule):
+    """Saved files written by hand may spell the jump long (iptables-restore takes it):
+    scan() still finds the jump, with its position, as parse() does."""
+    text = ("*filter\n:INPUT ACCEPT [0:0]\n:IDS - [0:0]\n-A INPUT -p udp -j ACCEPT\n%s\n-A INPUT -j DROP\n"
+            "-A IDS -j NFQUEUE --queue-num 4\nCOMMIT\n" % rule)
+    fast = _same_as_parse(text)
+    (q,) = [r for r in ips.nfqueue_rules(fast) if r["chain"] == "IDS"] or [None]
+    assert q["reachable_from"] == (["INPUT"] if rule.endswith(" IDS") else [])
+    kept = [r for r in fast.rules() if r.chain == "INPUT"]
+    assert [(r.position, r.text) for r in kept if r.target in ("IDS", "NFQUEUE")] == [(2, rule)]
 
 
 # ----------------------------------------------------------------- properties

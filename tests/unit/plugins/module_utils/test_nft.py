@@ -7,12 +7,16 @@ this kernel (CONFIG_NFT_QUEUE unset): queue tests stop at text/JSON (see fixture
 
 import json
 import os
+import re
+import subprocess
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import nft
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashParseError
+
+from conftest import require_tool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.join(HERE, "..", "..", "fixtures", "nft")
@@ -129,6 +133,212 @@ def test_recorded_iptables_nft_compat_json_shows_xt_target():
     assert sorted(r["handle"] for r in got) == sorted(e[3] for e in EXPECT_COMPAT)
 
 
+# ------------------------------------------------------------------ live, real nft
+
+# Loaded with the real nft in a throwaway namespace (no queue statement: CONFIG_NFT_QUEUE is
+# unset here); every family, base and user chains, and the expressions queue statements use
+# (jhash, symhash, numgen, concatenations, ranges, prefixes, sets).
+LIVE_RULESET = """table inet t {
+\tchain c {
+\t\ttype filter hook input priority 0; policy accept;
+\t\tiif "lo" accept
+\t\toif "lo" accept
+\t\tiifname "lo" accept
+\t\toifname "eth*" drop
+\t\tiiftype loopback accept
+\t\toiftype ether accept
+\t\tmeta skuid 0 accept
+\t\tmeta skgid 0 accept
+\t\tmeta nftrace set 1
+\t\tmeta rtclassid 1 accept
+\t\tmeta pkttype host accept
+\t\tmeta cpu 1 accept
+\t\tmeta iifgroup 1 accept
+\t\tmeta oifgroup 1 accept
+\t\tmeta cgroup 1 accept
+\t\tmeta ipsec exists accept
+\t\tmeta iifkind "veth" accept
+\t\tmeta oifkind "veth" accept
+\t\tmeta mark 0x1 accept
+\t\tmeta l4proto tcp accept
+\t\tip saddr 10.0.0.0/8 tcp dport 1-1024 accept
+\t\tct state established,related accept
+\t\tct original ip saddr 1.2.3.4 accept
+\t\ttcp dport { 22, 80 } counter accept
+\t\tip saddr . tcp dport { 1.2.3.4 . 22 } accept
+\t\tmeta mark set jhash ip saddr . tcp dport mod 4 seed 0xa offset 1
+\t\tmeta mark set symhash mod 2
+\t\tmeta mark set numgen inc mod 2 offset 3
+\t\tmeta mark set tcp dport map { 22 : 1, 80 : 2 }
+\t\t@th,16,16 22 accept
+\t\ttcp dport vmap { 22 : accept, 23 : drop }
+\t\ttcp dport vmap { 24 : jump e, 25 : accept }
+\t\tlog
+\t\treject
+\t\tip protocol tcp notrack
+\t\tcounter packets 0 bytes 0
+\t\tjump d
+\t\tgoto d
+\t\treturn
+\t}
+\tchain d {
+\t\tcontinue
+\t}
+\tchain e {
+\t\tdrop
+\t}
+}
+table bridge b {
+\tchain c {
+\t\ttype filter hook input priority 0; policy accept;
+\t}
+}
+table arp a {
+\tchain c {
+\t\ttype filter hook input priority 0;
+\t}
+}
+table netdev n {
+\tchain c {
+\t\tcounter
+\t}
+}
+table ip i {
+\tchain c {
+\t}
+}
+table ip6 i6 {
+\tchain c {
+\t}
+}"""
+
+# (family, table, chain, hook) as declared above, in nft's listing order
+LIVE_CHAINS = [("inet", "t", "c", "input"), ("inet", "t", "d", None), ("inet", "t", "e", None), ("bridge", "b", "c", "input"),
+               ("arp", "a", "c", "input"), ("netdev", "n", "c", None), ("ip", "i", "c", None),
+               ("ip6", "i6", "c", None)]
+
+
+@pytest.fixture(scope="module")
+def live_nft():
+    """(nft -a list ruleset, nft -j list ruleset) of LIVE_RULESET, from the real nft."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (ip netns)")
+    require_tool("ip", "iproute2")
+    tool = require_tool("nft", "nftables")
+    ns = "fw-test-nft-live-%d" % os.getpid()
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        subprocess.run(["ip", "netns", "exec", ns, tool, "-f", "-"], input=LIVE_RULESET.encode(), check=True)
+        out = [subprocess.run(["ip", "netns", "exec", ns, tool] + args + ["list", "ruleset"], capture_output=True,
+                              check=True).stdout.decode() for args in (["-a"], ["-j"])]
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+    return out
+
+
+def _real_rules(text):
+    """(table family, table, chain, handle, rule text) of every rule line nft printed: the
+    lines inside a chain after its type line, with the handle comment cut off."""
+    out = []
+    fam = tab = chain = None
+    for line in text.split("\n"):
+        m = re.match(r"^table (\S+) (\S+) \{ # handle \d+$", line)
+        if m:
+            fam, tab = m.groups()
+            continue
+        m = re.match(r"^\tchain (\S+) \{ # handle \d+$", line)
+        if m:
+            chain = m.group(1)
+            continue
+        m = re.match(r"^\t\t(.*) # handle (\d+)$", line)
+        if m:
+            out.append((fam, tab, chain, int(m.group(2)), m.group(1)))
+    return out
+
+
+def test_live_nft_tables_chains_rules_and_handles(live_nft):
+    text, js = live_nft
+    real = _real_rules(text)
+    assert len(real) == 42
+    for rs in (nft.parse(text), nft.parse(js)):
+        assert [(t.family, t.name, c.name, c.hook) for t in rs.tables for c in t.chains.values()] == LIVE_CHAINS
+        assert [(r.family, r.table, r.chain, r.handle) for r in rs.rules()] == [x[:4] for x in real]
+        for t in rs.tables:
+            for c in t.chains.values():
+                assert [r.position for r in c.rules] == list(range(1, len(c.rules) + 1))
+        fw = rs.tables[0]
+        # e only through the verdict map (nft prints "{ 24 : jump e, 25 : accept }")
+        assert nft.reachability(fw) == {"c": ["c"], "d": ["c"], "e": ["c"]}
+        assert [r.targets for r in fw.chains["c"].rules[-3:]] == [["d"], ["d"], []]
+        vmap = [r for r in fw.chains["c"].rules if "24" in r.text and "vmap" in r.text]
+        assert [r.targets for r in vmap] == [["e"]]
+        assert all(not r.xt and r.comment is None for r in rs.rules())
+        assert nft.queue_rules(rs) == []
+    # the text parser keeps each rule's text as printed
+    assert [r.text for r in nft.parse(text).rules()] == [x[4] for x in real]
+
+
+def test_live_nft_table_and_chain_handles_and_repr(live_nft):
+    """Table and chain handles as nft prints them (`table inet t { # handle 1`), in both forms."""
+    text, js = live_nft
+    want_tables = [int(h) for h in re.findall(r"^table \S+ \S+ \{ # handle (\d+)$", text, re.M)]
+    want_chains = [int(h) for h in re.findall(r"^\tchain \S+ \{ # handle (\d+)$", text, re.M)]
+    for rs in (nft.parse(text), nft.parse(js)):
+        assert [t.handle for t in rs.tables] == want_tables
+        assert [c.handle for t in rs.tables for c in t.chains.values()] == want_chains
+    r = nft.parse(text).tables[0].chains["d"].rules[0]
+    assert repr(r) == "NftRule(inet t d #1 handle=%d 'continue')" % r.handle
+
+
+def test_saved_files_are_the_nftables_services_files():
+    """Debian's nftables.service (checked in the installed unit when present) loads
+    /etc/nftables.conf; Fedora/RHEL's loads /etc/sysconfig/nftables.conf."""
+    assert nft.SAVED_FILES == ("/etc/nftables.conf", "/etc/sysconfig/nftables.conf")
+    for unit in ("/lib/systemd/system/nftables.service", "/usr/lib/systemd/system/nftables.service"):
+        if os.path.exists(unit):
+            assert "nft -f %s\n" % nft.SAVED_FILES[0] in read(unit)
+
+
+# rules whose JSON form nft.render_stmt/render_expr renders exactly as nft 1.0.6 prints them
+LIVE_EXACT_JSON = [
+    "iifgroup 1 accept", "oifgroup 1 accept", "meta l4proto tcp accept",
+    "ip saddr 10.0.0.0/8 tcp dport 1-1024 accept", "ct original ip saddr 1.2.3.4 accept",
+    "tcp dport { 22, 80 } counter packets 0 bytes 0 accept", "ip saddr . tcp dport { 1.2.3.4 . 22 } accept",
+    "th dport 22 accept", "tcp dport vmap { 22 : accept, 23 : drop }", "log", "ip protocol tcp notrack",
+    "counter packets 0 bytes 0", "jump d", "goto d", "return", "continue",
+]
+
+
+def test_live_nft_json_renders_as_nft_prints(live_nft):
+    text, js = live_nft
+    real = {x[3]: x[4] for x in _real_rules(text)}
+    doc = json.loads(js)["nftables"]
+    rules = {o["rule"]["handle"]: o["rule"] for o in doc if "rule" in o}
+    parsed = {r.handle: r for r in nft.parse(js).rules()}
+    seen = []
+    for handle, line in real.items():
+        if line in LIVE_EXACT_JSON:
+            assert parsed[handle].text == line
+            seen.append(line)
+        # the hash and generator expressions a queue number can come from
+        m = re.match(r"^meta mark set ((?:jhash|symhash|numgen) .*)$", line)
+        if m:
+            (mangle,) = [e["mangle"] for e in rules[handle]["expr"] if "mangle" in e]
+            assert nft.render_expr(mangle["value"]) == m.group(1)
+            seen.append(line)
+        # meta keys nft prints without "meta" (and, as all others, with it)
+        word = line.split(" ", 1)[0]
+        left = rules[handle]["expr"][0].get("match", {}).get("left", {})
+        if "meta" in left:
+            key = left["meta"]["key"]
+            assert nft.render_expr(left).split(" ")[-1] == key
+            if word != "meta":
+                assert (word, nft.render_expr(left)) == (key, key)
+    assert set(seen) == set(LIVE_EXACT_JSON + [
+        "meta mark set jhash ip saddr . tcp dport mod 4 seed 0xa offset 1", "meta mark set symhash mod 2",
+        "meta mark set numgen inc mod 2 offset 3"])
+
+
 # ------------------------------------------------------------------ statement syntax
 
 @pytest.mark.parametrize("words,stmt", [
@@ -178,6 +388,156 @@ def test_hand_text_multiline_rule_comment_and_chain_named_queue():
     assert (r.line, r.end_line) == (4, 5)
 
 
+# The print forms below are nft's (nft(8): `queue [flags QUEUE_FLAGS] [to QUEUE_EXPRESSION]`,
+# flags listed comma-separated, blanks allowed around the comma in input; the corpus golden
+# dumps show the printed form). This kernel cannot load a queue statement (see the fixtures README).
+@pytest.mark.parametrize("words,stmt,queue", [
+    ("flags bypass , fanout to 2", "queue flags bypass,fanout to 2", (2, None, True, True)),
+    ("flags bypass, fanout to 2", "queue flags bypass,fanout to 2", (2, None, True, True)),
+    ("flags fanout to 65535", "queue flags fanout to 65535", (65535, None, False, True)),
+    ("num 3 fanout", "queue flags fanout to 3", (3, None, False, True)),
+    ("to 1-42", "queue to 1-42", (None, [1, 42], False, False)),
+    ("to symhash mod 2", "queue to symhash mod 2", (None, None, False, False)),
+    ("flags bypass to ip saddr . ip daddr . tcp dport map @get_queue_id",
+     "queue flags bypass to ip saddr . ip daddr . tcp dport map @get_queue_id", (None, None, True, False)),
+    ("to tcp dport map { 22 : 1, 80 : 2 }", "queue to tcp dport map { 22 : 1, 80 : 2 }", (None, None, False, False)),
+    # `to` is optional (queue 0)
+    ("flags bypass", "queue flags bypass to 0", (0, None, True, False)),
+    ("flags bypass,fanout", "queue flags bypass,fanout to 0", (0, None, True, True)),
+    ("flags fanout , bypass", "queue flags bypass,fanout to 0", (0, None, True, True)),
+    ("flags bypass, fanout", "queue flags bypass,fanout to 0", (0, None, True, True)),
+    ("flags bypass to 0-1 ", "queue flags bypass to 0-1", (None, [0, 1], True, False)),
+    ("num 123456789", "queue to 123456789", (123456789, None, False, False)),
+    ("num 1234567890", "queue to 1234567890", (None, None, False, False)),
+])
+def test_queue_words_print_form_and_queue(words, stmt, queue):
+    got_stmt, q = nft.parse_queue_words(nft.words(words))
+    assert got_stmt == stmt
+    assert (q["num"], q["balance"], q["bypass"], q["fanout"]) == queue
+
+
+def test_comments_and_strings_in_text_lines():
+    """`#` starts a comment outside strings only; the handle comment is read after it."""
+    text = ('table inet t { # handle 1\n\tchain c { # handle 2\n'
+            '\t\tiifname "a#b" accept comment "x # y" # handle 3\n'
+            '\t\tiifname "{" accept # handle 4\n\t\taccept #handle 5\n'
+            '\t\tmeta mark 1 accept #\n\t}\n}\n')
+    rs = nft.parse(text)
+    rules = list(rs.rules())
+    assert [(r.text, r.handle, r.comment) for r in rules] == [
+        ('iifname "a#b" accept comment "x # y"', 3, "x # y"), ('iifname "{" accept', 4, None),
+        ("accept", 5, None), ("meta mark 1 accept", None, None)]
+    assert (rs.tables[0].handle, rs.tables[0].chains["c"].handle) == (1, 2)
+    assert nft._split_comment('a "#" b # c') == ('a "#" b ', " c")
+    assert nft._split_comment("#x") == ("", "x")
+    assert nft._split_comment('a "b') == (None, None)
+    assert nft._braces('{ "}" {') == 2 and nft._braces("{ } }") == -1
+    assert nft._collapse('a  "x  y"\t{ b }') == 'a "x  y" { b }'
+    assert nft._unquote('"x"') == "x" and nft._unquote('"') == '"' and nft._unquote('""') == ""
+
+
+def test_words_glue_comma_lists_as_nft_prints_them():
+    assert nft.words("ct state established,related,new accept") == ["ct", "state", "established,related,new", "accept"]
+    assert nft.words('tcp dport { 80, 443 } comment "a, b"') == ["tcp", "dport", "{", "80,", "443", "}", "comment",
+                                                                 '"a, b"']
+    assert nft.words("a , b") == ["a", ",", "b"]
+    assert nft.lex('x{"a b";}') == [("x", 0, 1), ("{", 1, 2), ('"a b"', 2, 7), (";", 7, 8), ("}", 8, 9)]
+
+
+@pytest.mark.parametrize("code,start,span", [
+    ('tcp sport 1 tcp dport 1 oifname "foobar" queue flags bypass to jhash tcp dport . tcp sport mod 4', 0,
+     "queue flags bypass to jhash tcp dport . tcp sport mod 4"),
+    ("queue flags bypass to ip saddr . ip daddr . tcp dport map @get_queue_id", 0,
+     "queue flags bypass to ip saddr . ip daddr . tcp dport map @get_queue_id"),
+    ("chain c { queue to 1 }", 0, "queue to 1"),
+    ("queue to 1; queue to 2", 12, "queue to 2"),
+    ("queue to 1; queue to 2", 0, "queue to 1"),
+    ("meta mark 0x1 jump queue", 0, None),
+    ("udp dport 53 goto queue", 0, None),
+    ("typeof ip saddr : queue", 0, None),
+    ("type ipv4_addr : queue", 0, None),
+    ('queue to 3 comment "queue to 4"', 0, "queue to 3"),
+    ('jump queue comment "x" queue to 4', 0, "queue to 4"),
+])
+def test_queue_span_from_keyword_to_last_word(code, start, span):
+    got = nft.queue_span(code, start=start)
+    if span is None:
+        assert got is None
+    else:
+        s, e = got
+        assert code[s:e] == span and s >= start
+
+
+BAD_TEXT = [
+    ("table inet t {\n\tchain c {\n\t\tqueue to 1\n", 4, "ruleset ends inside a block (output truncated?)"),
+    ('table inet t {\n\tchain c {\n\t\tiifname "lo accept\n\t}\n}\n', 3, "unterminated string"),
+    ("chain c {\n}\n", 1, "unrecognised line 'chain c {'"),
+    ("table inet t {\n}\n}\n", 3, "unrecognised line '}'"),
+    ("table bogus family name x {\n}\n", 1, "bad table line 'table bogus family name x {'"),
+    ("table inet t! {\n}\n", 1, "bad table name 't!'"),
+    ("table inet t {\n\tchain c d {\n\t}\n}\n", 2, "bad chain line 'chain c d {'"),
+    ("table inet t {\n\tchain c {\n\t}\n\tchain c {\n\t}\n}\n", 4, "chain 'c' listed twice"),
+    ("table inet t {\n\tchain c {\n\t\ttcp dport 1 }\n", 3, "unbalanced '}' in rule"),
+    ("table inet t {\n\tchain c {\n\t\ttcp dport { 1,\n\t\t2 } } accept\n", 4, "unbalanced '}' in rule"),
+    ("table inet t {\n\tset s {\n\t} }\n", 3, "unbalanced '}'"),
+    ("table inet t {\n\tflags dormant }\n", 2, "unbalanced '}'"),
+]
+
+
+@pytest.mark.parametrize("text,line,words", BAD_TEXT)
+def test_malformed_text_names_the_line(text, line, words):
+    with pytest.raises(KcrashParseError) as ei:
+        nft.parse(text)
+    assert (ei.value.command, ei.value.line, ei.value.message) == ("nft list ruleset", line, words)
+
+
+def test_malformed_input_that_is_no_text():
+    for fn, command in ((nft.parse_text, "nft list ruleset"), (nft.parse_json, "nft -j list ruleset")):
+        with pytest.raises(KcrashParseError) as ei:
+            fn(5)
+        assert (ei.value.command, ei.value.message) == (command, "expected text, got int")
+    assert nft.parse(b'{"nftables": []}'.decode()).format == "json"
+    assert nft.parse_json(b'{"nftables": []}').tables == []
+
+
+def test_table_without_family_is_ip_and_declarations_are_skipped():
+    """nft(8): a table declared without a family is `ip`. Set/map/flowtable/counter blocks,
+    one-line declarations and chain comments hold no rules."""
+    text = ("table t {\n\tflags dormant\n\tcounter cnt {\n\t\tpackets 0 bytes 0\n\t}\n"
+            "\tset s { type ipv4_addr; elements = { 10.0.0.1 } }\n"
+            "\tchain c {\n\t\ttype filter hook forward priority 0; policy drop;\n\t\tcomment \"fwd\"\n"
+            "\t\tip saddr @s queue to 7 # handle 4\n\t}\n}\n")
+    rs = nft.parse(text)
+    (t,) = rs.tables
+    assert (t.family, t.name, t.line, t.end_line) == ("ip", "t", 1, 12)
+    c = t.chains["c"]
+    assert (c.hook, c.line, c.end_line) == ("forward", 7, 11)
+    (r,) = c.rules
+    assert (r.text, r.handle, r.line, r.position) == ("ip saddr @s queue to 7", 4, 10, 1)
+    (q,) = nft.queue_rules(rs)
+    assert q["queue"]["num"] == 7 and q["reachable_from"] == ["c"] and q["iptables_nft"] is False
+
+
+def test_json_queue_objects_as_libnftables_json_documents_them():
+    """libnftables-json(5): QUEUE = {"num": EXPRESSION, "flags": FLAGS}, FLAGS a string or an
+    array of strings, both optional."""
+    assert nft.json_queue({"flags": "bypass", "num": 3}) == (
+        "queue flags bypass to 3", {"num": 3, "balance": None, "bypass": True, "fanout": False})
+    assert nft.json_queue({}) == ("queue to 0", {"num": 0, "balance": None, "bypass": False, "fanout": False})
+    assert nft.json_queue({"num": {"range": [2, 5]}, "flags": ["fanout"]})[0] == "queue flags fanout to 2-5"
+    with pytest.raises(ValueError):
+        nft.json_queue(5)
+    doc = {"nftables": [{"metainfo": {"json_schema_version": 1}}, {"table": {"family": "inet", "name": "t", "handle": 1}},
+                        {"chain": {"family": "inet", "table": "t", "name": "c", "handle": 2, "hook": "input"}},
+                        {"rule": {"family": "inet", "table": "t", "chain": "c", "handle": 3, "comment": "q",
+                                  "expr": [{"queue": {"num": 4, "flags": "bypass"}}]}}]}
+    rs = nft.parse(json.dumps(doc))
+    (q,) = nft.queue_rules(rs)
+    assert (q["rule"], q["statement"], q["handle"], q["reachable_from"]) == (
+        'queue flags bypass to 4 comment "q"', "queue flags bypass to 4", 3, ["c"])
+    assert rs.format == "json" and rs.command == "nft -j list ruleset"
+
+
 # ------------------------------------------------------------------ malformed
 
 @pytest.mark.parametrize("text", [
@@ -199,6 +559,43 @@ def test_malformed_text(text):
 def test_malformed_json(text):
     with pytest.raises(KcrashParseError):
         nft.parse_json(text)
+
+
+T_IP = {"table": {"family": "ip", "name": "t"}}
+
+
+@pytest.mark.parametrize("items,message", [
+    ([5], "unexpected element 5"),
+    ([{"a": {}, "b": {}}], 'unexpected element {"a": {}, "b": {}}'),
+    ([{"table": 5}], "'table' is not an object"),
+    ([{"table": {"family": "ip"}}], "table without family/name"),
+    ([T_IP, {"chain": {"family": "ip", "table": "t"}}], "chain without name"),
+    ([T_IP, {"chain": {"family": "ip", "table": "u", "name": "c"}}], "object refers to unknown table ip u"),
+    ([T_IP, {"rule": {"family": "ip", "table": "t"}}], "rule without chain"),
+    ([T_IP, {"rule": {"family": "ip", "table": "t", "chain": "c"}}], "rule without expr list"),
+    ([T_IP, {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [{"queue": 5}]}}],
+     "cannot render rule in ip t c: queue is not an object"),
+    ([T_IP, {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": [5]}}],
+     "cannot render rule in ip t c: bad expression 5"),
+])
+def test_malformed_json_messages(items, message):
+    with pytest.raises(KcrashParseError) as ei:
+        nft.parse_json(json.dumps({"nftables": [{"metainfo": "x"}] + items}))
+    assert (ei.value.command, ei.value.message) == ("nft -j list ruleset", message)
+
+
+def test_malformed_json_document():
+    for text, message in (('{"x": 1}', "no top-level 'nftables' list"), ("[]", "no top-level 'nftables' list"),
+                          ('{"nftables": 1}', "no top-level 'nftables' list")):
+        with pytest.raises(KcrashParseError) as ei:
+            nft.parse_json(text)
+        assert ei.value.message == message
+    with pytest.raises(KcrashParseError) as ei:
+        nft.parse_json('{"nftables": [')
+    assert ei.value.message.startswith("invalid JSON: ")
+    with pytest.raises(KcrashParseError) as ei:
+        nft.parse_json("[" * 100000 + "]" * 100000)
+    assert ei.value.message == "JSON nested too deeply"
 
 
 @settings(max_examples=400, deadline=None)
