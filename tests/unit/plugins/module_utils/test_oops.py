@@ -105,8 +105,10 @@ def test_scan_never_raises(text):
         assert h["line"] and h["line"].strip()[:40] in s
         assert h["bug_id"] in catalog.bug_ids()
         assert h["strength"] in ("strong", "supporting", "rip")
-    # the incident's faulting RIP added anywhere in the text ties it to the panic
-    seeded = oops.scan(s + "\nRIP: 0010:[<ffffffff8147e6d8>]  [<ffffffff8147e6d8>] nf_queue+0x98/0x1e0\n")
+    # the incident's oops appended to the text ties it to the panic (a bare RIP line is not
+    # enough: after an open "WARNING:" it is the warning's, hypothesis found text="WARNING:")
+    seeded = oops.scan(s + "\nBUG: unable to handle kernel NULL pointer dereference at (null)\n"
+                       "RIP: 0010:[<ffffffff8147e6d8>]  [<ffffffff8147e6d8>] nf_queue+0x98/0x1e0\n")
     assert oops.crashed_this_way(seeded)
 
 
@@ -717,6 +719,7 @@ def test_last_crash_line_of_another_layout_is_kept():
     recs = oops.parse_last(text)
     assert [(r["user"], r["tty"], r["end"], r["crash"]) for r in recs] == [("bob", None, "crash", True)]
     assert recs[0]["line"] == text.splitlines()[0]
+    assert recs[0]["start"] is None
     assert oops.parse_last(text.encode())[0]["crash"]
 
 
@@ -784,3 +787,16 @@ def test_wrapped_rip_line_then_the_hook_frame():
     assert [len(r["lines"]) for r in reps] == [5]
     hits = oops.scan(text)
     assert [(h["signature"], h["rip"]) for h in hits if h["strength"] == "rip"] == [("rip-nf_queue", "nf_queue+0xe1/0x2d0")]
+
+
+def test_the_tied_fault_names_every_supporting_hit():
+    """An earlier oops elsewhere (the host ran on after it), then the tied one: the tied
+    fault's RIP names the crash on every supporting hit, the earlier oops's panic included."""
+    earlier = STALE_QUEUE_FRAMES + "[ 9001.000011] ---[ end trace 5c7a9b3e8f1d2a4b ]---\n"
+    tied = WEAK_TIED + "---[ end trace 5c7a9b3e8f1d2a4c ]---\nKernel panic - not syncing: Fatal exception in interrupt\n"
+    hits = oops.scan(earlier + tied)
+    assert [(h["signature"], h["strength"], h["rip"]) for h in hits] == [
+        ("null-deref", "supporting", "nf_queue+0xe1/0x2d0"),
+        ("rip-nf_queue", "rip", "nf_queue+0xe1/0x2d0"),
+        ("panic-in-interrupt", "supporting", "nf_queue+0xe1/0x2d0"),
+    ]
