@@ -786,14 +786,16 @@ def test_wrapped_rip_line_then_the_hook_frame():
     reps = oops.reports(text)
     assert [len(r["lines"]) for r in reps] == [5]
     hits = oops.scan(text)
-    assert [(h["signature"], h["rip"]) for h in hits if h["strength"] == "rip"] == [("rip-nf_queue", "nf_queue+0xe1/0x2d0")]
+    assert [(h["signature"], h["rip"]) for h in hits if h["strength"] == "rip"] == [
+        ("rip-nf_queue", "nf_queue+0xe1/0x2d0")]
 
 
 def test_the_tied_fault_names_every_supporting_hit():
     """An earlier oops elsewhere (the host ran on after it), then the tied one: the tied
     fault's RIP names the crash on every supporting hit, the earlier oops's panic included."""
     earlier = STALE_QUEUE_FRAMES + "[ 9001.000011] ---[ end trace 5c7a9b3e8f1d2a4b ]---\n"
-    tied = WEAK_TIED + "---[ end trace 5c7a9b3e8f1d2a4c ]---\nKernel panic - not syncing: Fatal exception in interrupt\n"
+    tied = (WEAK_TIED + "---[ end trace 5c7a9b3e8f1d2a4c ]---\n"
+            "Kernel panic - not syncing: Fatal exception in interrupt\n")
     hits = oops.scan(earlier + tied)
     assert [(h["signature"], h["strength"], h["rip"]) for h in hits] == [
         ("null-deref", "supporting", "nf_queue+0xe1/0x2d0"),
