@@ -321,7 +321,8 @@ _LAST_OPEN_RE = re.compile(
     r"(?P<end>still running|still logged in|gone - no logout)\s*$"
 )
 _LAST_RE = re.compile(
-    r"^(?P<user>\S+)\s+(?P<tty>\S+(?:\s+boot|\s+down)?)\s+(?P<rest>.*?)\s+-\s+(?P<end>crash|down|\S+)"
+    r"^(?P<user>\S+)\s+(?P<tty>\(to lvl \S+\)|\S+(?:\s+boot|\s+down)?)\s+(?P<rest>.*?)"
+    r"\s+-\s+(?P<end>crash|down|\S+)"
     r"(?:\s+\((?P<dur>[^)]*)\))?\s*$"
 )
 

@@ -105,8 +105,10 @@ def test_scan_never_raises(text):
         assert h["line"] and h["line"].strip()[:40] in s
         assert h["bug_id"] in catalog.bug_ids()
         assert h["strength"] in ("strong", "supporting", "rip")
-    # the incident's faulting RIP added anywhere in the text ties it to the panic
-    seeded = oops.scan(s + "\nRIP: 0010:[<ffffffff8147e6d8>]  [<ffffffff8147e6d8>] nf_queue+0x98/0x1e0\n")
+    # the incident's oops appended to the text ties it to the panic (a bare RIP line is not
+    # enough: after an open "WARNING:" it is the warning's, hypothesis found text="WARNING:")
+    seeded = oops.scan(s + "\nBUG: unable to handle kernel NULL pointer dereference at (null)\n"
+                       "RIP: 0010:[<ffffffff8147e6d8>]  [<ffffffff8147e6d8>] nf_queue+0x98/0x1e0\n")
     assert oops.crashed_this_way(seeded)
 
 
@@ -423,3 +425,380 @@ def test_interleaved_warnings_leave_no_orphan_rip():
     inner = w + ["RIP: 0010:nf_queue+0x98", "Call Trace:", "---[ end trace 5c7a9b3e8f1d2a4b ]---"]
     text = "\n".join(w + inner + ["RIP: 0010:nf_queue+0x98", "Call Trace:", "---[ end trace 5c7a9b3e8f1d2a4c ]---"])
     assert not oops.crashed_this_way(oops.scan(text))
+
+
+# ------------------------------------------------- issue 17: mutation survivors of oops.py
+# Real printk formats again: each case below is a report shape the kernel (or crash, or last)
+# prints that no case above had.
+
+# el6 2.6.32 nf_reinject path: a verdict re-queues the packet (NF_QUEUE verdict of another
+# queue), nf_reinject() -> __nf_queue() faults; the only hook-path frame is nf_reinject.
+EL6_REINJECT = """\
+BUG: unable to handle kernel NULL pointer dereference at (null)
+IP: [<ffffffff8147e5f1>] __nf_queue+0x61/0x230
+PGD 0
+Oops: 0000 [#1] SMP
+RIP: 0010:[<ffffffff8147e5f1>]  [<ffffffff8147e5f1>] __nf_queue+0x61/0x230
+Call Trace:
+ [<ffffffff8147ec0b>] nf_reinject+0xbb/0x1c0
+ [<ffffffffa03a1b4e>] nfqnl_recv_verdict+0x2ae/0x360 [nfnetlink_queue]
+ [<ffffffff814750d0>] nfnetlink_rcv_msg+0x1e0/0x220
+"""
+
+
+def _weak_oops(fault, frame):
+    """An el6-style oops faulting in ``fault`` (another build's offset) whose only hook-path
+    frame is the reliable ``frame`` (the rest of the trace: the IP receive path)."""
+    return ("BUG: unable to handle kernel NULL pointer dereference at (null)\n"
+            "IP: [<ffffffff8147e5f1>] %s+0x61/0x230\n"
+            "Oops: 0000 [#1] SMP\n"
+            "RIP: 0010:[<ffffffff8147e5f1>]  [<ffffffff8147e5f1>] %s+0x61/0x230\n"
+            "Call Trace:\n"
+            " <IRQ>\n"
+            " [<ffffffff8147ca40>] %s+0x70/0x120\n"
+            " [<ffffffff81482c3a>] ip_rcv+0x27a/0x380\n"
+            " [<ffffffff8144e1eb>] __netif_receive_skb+0x4ab/0x750\n" % (fault, fault, frame))
+
+
+# (faulting function, the one reliable hook-path frame): nf_queue -> __nf_queue (2.6.32),
+# __nf_queue -> nfqnl_enqueue_packet via the queue handler (3.10), nf_hook_thresh when gcc
+# emits the inline out of line, and the reinject path
+WEAK_PAIRS = [("__nf_queue", "nf_queue"), ("nfqnl_enqueue_packet", "__nf_queue"),
+              ("nf_queue", "nf_hook_thresh"), ("__nf_queue", "nf_reinject"), ("nf_queue", "nf_hook_slow"),
+              ("nfqnl_enqueue_packet", "nf_hook_slow")]
+
+
+@pytest.mark.parametrize("fault, frame", WEAK_PAIRS)
+def test_each_queue_function_and_hook_frame_ties_a_fault(fault, frame):
+    hits = oops.scan(_weak_oops(fault, frame))
+    rip = [h for h in hits if h["strength"] == "rip"]
+    assert [(h["signature"], h["rip"]) for h in rip] == [("rip-%s" % fault, "%s+0x61/0x230" % fault)]
+    assert oops.crashed_this_way(hits)
+    # the same trace with the frame marked "?" (found on the stack) ties nothing
+    unreliable = _weak_oops(fault, frame).replace("] %s+" % frame, "] ? %s+" % frame)
+    assert not oops.crashed_this_way(oops.scan(unreliable))
+
+
+def test_reinject_path_of_el6():
+    hits = oops.scan(EL6_REINJECT)
+    assert [h["signature"] for h in hits if h["strength"] != "supporting"] == ["rip-__nf_queue"]
+    sup = [h for h in hits if h["strength"] == "supporting"]
+    assert set(h["signature"] for h in sup) == {"null-deref", "frame-__nf_queue"}
+    # a supporting hit carries the tied fault's RIP
+    assert all(h["rip"] == "__nf_queue+0x61/0x230" for h in hits)
+    assert oops.crashed_this_way(hits)
+
+
+def test_arm64_fault_in_nfqnl_enqueue_packet_with_its_own_frame_only():
+    """arm64's "Call trace:" starts with the faulting function itself; a log cut after it
+    still has a reliable nfqnl_enqueue_packet frame."""
+    text = ("Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000\n"
+            "Internal error: Oops: 96000006 [#1] SMP\n"
+            "pc : nfqnl_enqueue_packet+0x1a4/0x2f0 [nfnetlink_queue]\n"
+            "lr : nfqnl_enqueue_packet+0x180/0x2f0 [nfnetlink_queue]\n"
+            "Call trace:\n"
+            " nfqnl_enqueue_packet+0x1a4/0x2f0 [nfnetlink_queue]\n")
+    hits = oops.scan(text)
+    assert [h["signature"] for h in hits if h["strength"] == "rip"] == ["rip-nfqnl_enqueue_packet"]
+    assert oops.crashed_this_way(hits)
+
+
+def test_crash_bt_fault_elsewhere_tied_by_its_frame():
+    """crash's bt: ``#N [stack] function at address`` frames, decimal exception RIP."""
+    text = """\
+PID: 0      TASK: ffffffff81a8d020  CPU: 0   COMMAND: "swapper"
+ #7 [ffff880028203b40] page_fault at ffffffff8150f345
+    [exception RIP: nf_queue+225]
+    RIP: ffffffff81475761  RSP: ffff880028203bf0  RFLAGS: 00010246
+    RAX: 0000000000000000  RBX: ffff88061c1e4a80  RCX: 0000000000000000
+ #8 [ffff880028203c60] nf_hook_slow at ffffffff81474800
+ #9 [ffff880028203cb0] ip_rcv at ffffffff8147ec3a
+"""
+    hits = oops.scan(text)
+    assert [(h["signature"], h["rip"]) for h in hits] == [("rip-nf_queue", "nf_queue+225")]
+    assert oops.crashed_this_way(hits)
+    assert not oops.crashed_this_way(oops.scan(text.replace(" #8 [ffff880028203c60] nf_hook_slow at ffffffff81474800\n",
+                                                            "")))
+
+
+# printk prefixes: the console level, journalctl's ISO timestamps, the caller id of 5.x+
+PREFIXED = {
+    "printk-level": "<1>BUG: unable to handle kernel NULL pointer dereference at (null)\n"
+                    "<1>IP: [<ffffffff81475718>] nf_queue+0x98/0x1e0\n<4>Oops: 0000 [#1] SMP\n",
+    "journal-iso": "2026-10-30T09:12:01.123456+0000 web7 kernel: BUG: kernel NULL pointer dereference, address: 0\n"
+                   "2026-10-30T09:12:01.123460+0000 web7 kernel: RIP: 0010:nf_queue+0x98/0x2d0\n",
+    "caller-id": "[ 4242.101010][    C2] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                 "[ 4242.101040][    C2] RIP: 0010:nf_queue+0x98/0x2d0\n",
+    "caller-id-task": "[ 4242.101010][ T1234] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                      "[ 4242.101040][ T1234] RIP: 0010:nf_queue+0x98/0x2d0\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PREFIXED))
+def test_prefixes_are_not_kernel_text(name):
+    hits = oops.scan(PREFIXED[name])
+    strong = [h for h in hits if h["strength"] == "strong"]
+    assert [h["signature"] for h in strong] == ["rip-nf_queue+0x98"]
+    # the quoted line is the kernel's text, without the prefix
+    assert strong[0]["line"].startswith("RIP: ") or strong[0]["line"].startswith("IP: ")
+
+
+def test_report_header_line_is_quoted_without_prefix():
+    reps = oops.reports(PREFIXED["caller-id"])
+    assert [(r["kind"], r["header"]) for r in reps] == [
+        ("oops", "BUG: kernel NULL pointer dereference, address: 0000000000000000")]
+
+
+# other reports that print a RIP in nf_queue+0x98 without a crash there
+SOFT_LOCKUP = """\
+BUG: soft lockup - CPU#2 stuck for 67s! [swapper:0]
+Modules linked in: xt_NFQUEUE nfnetlink_queue ixgbe
+CPU 2
+Pid: 0, comm: swapper Not tainted 2.6.32-358.el6.x86_64 #1 Dell Inc. PowerEdge R720
+RIP: 0010:[<ffffffff81475718>]  [<ffffffff81475718>] nf_queue+0x98/0x1e0
+Call Trace:
+ <IRQ>
+ [<ffffffff81474800>] nf_hook_slow+0x70/0x120
+"""
+
+RCU_STALL = """\
+INFO: rcu_sched self-detected stall on CPU { 2}  (t=60000 jiffies g=123 c=122 q=0)
+Pid: 0, comm: swapper/2 Not tainted 3.10.0-1160.el7.x86_64 #1
+RIP: 0010:[<ffffffff8155c0a8>]  [<ffffffff8155c0a8>] nf_queue+0x98/0x2d0
+Call Trace:
+ <IRQ>
+ [<ffffffff81561c40>] nf_hook_slow+0xb0/0x110
+"""
+
+
+@pytest.mark.parametrize("text", [SOFT_LOCKUP, RCU_STALL], ids=["soft-lockup", "rcu-stall"])
+def test_lockups_and_stalls_are_no_oops(text):
+    assert [r["kind"] for r in oops.reports(text)] == ["other"]
+    hits = oops.scan(text)
+    assert not [h for h in hits if h["bug_id"] == catalog.PRIMARY]
+    assert not oops.crashed_this_way(hits)
+
+
+def test_oops_after_a_closed_warning_counts():
+    """A warning closed by its end-trace line, then a real oops: the oops is read."""
+    text = WARNING_XMIT + EL7_STRONG
+    assert [r["kind"] for r in oops.reports(text)][-1] == "oops"
+    assert oops.crashed_this_way(oops.scan(text))
+
+
+def test_rip_line_wrapped_before_the_offset():
+    """A mail client cut the RIP line between the function and its ``+offset``."""
+    text = ("> BUG: unable to handle kernel NULL pointer dereference at (null)\n"
+            "> RIP: 0010:[<ffffffff81475718>]  [<ffffffff81475718>] nf_queue\n"
+            "> +0x98/0x1e0\n")
+    hits = oops.scan(text)
+    assert [h["rip"] for h in hits if h["strength"] == "strong"] == ["nf_queue+0x98/0x1e0"]
+
+
+# the related rows and every report line kind must survive the probe's grep -F
+CVE_NFQNL_MANGLE = """\
+BUG: KASAN: slab-out-of-bounds in nfqnl_mangle+0x2c0/0x360 [nfnetlink_queue]
+Write of size 65535 at addr ffff888108fbae40 by task poc/1235
+Call Trace:
+ <TASK>
+ nfqnl_mangle+0x2c0/0x360 [nfnetlink_queue]
+ nfqnl_recv_verdict+0x3b1/0x5e0 [nfnetlink_queue]
+ </TASK>
+"""
+
+SKB_SEGMENT_BUG = """\
+------------[ cut here ]------------
+kernel BUG at net/core/skbuff.c:3668!
+invalid opcode: 0000 [#1] SMP PTI
+RIP: 0010:skb_segment+0xeb3/0xf30
+Call Trace:
+ <IRQ>
+ tcp_gso_segment+0xfe/0x4b0
+ skb_mac_gso_segment+0xc3/0x170
+ __skb_gso_segment+0xb5/0x1a0
+ nfqnl_enqueue_packet+0x1c1/0x2f0 [nfnetlink_queue]
+ nf_queue+0x1a6/0x2d0
+ nf_hook_slow+0x40/0xb0
+Kernel panic - not syncing: Fatal exception in interrupt
+"""
+
+
+def _hits_key(hits):
+    return sorted((h["signature"], h["bug_id"], h["strength"], h["rip"], h["line"]) for h in hits)
+
+
+@pytest.mark.parametrize("name", sorted(STRONG_TEXTS) + sorted(NEAR_MISSES) + sorted(PREFIXED) + [
+    "weak-tied", "el6-reinject", "soft-lockup", "rcu-stall", "cve-nfqnl-mangle", "skb-segment-bug",
+    "fixture-el7", "fixture-warning", "fixture-unrelated", "crash-panic"])
+def test_every_report_survives_the_probe_grep(name):
+    extra = {"weak-tied": WEAK_TIED, "el6-reinject": EL6_REINJECT, "soft-lockup": SOFT_LOCKUP,
+             "rcu-stall": RCU_STALL, "cve-nfqnl-mangle": CVE_NFQNL_MANGLE, "skb-segment-bug": SKB_SEGMENT_BUG,
+             "crash-panic": '      PANIC: "Oops: 0000 [#1] SMP " (check log for details)\n'
+                            "    [exception RIP: nf_queue+152]\n",
+             "fixture-el7": read_fixture("oops", "el7_nfqnl_enqueue_reconstructed.txt"),
+             "fixture-warning": read_fixture("oops", "skb_warn_bad_offload_reconstructed.txt"),
+             "fixture-unrelated": read_fixture("oops", "unrelated_oops_reconstructed.txt")}
+    text = dict(STRONG_TEXTS, **dict(NEAR_MISSES, **dict(PREFIXED, **extra)))[name]
+    kept = "\n".join(l for l in text.splitlines() if any(w in l for w in oops.GREP_WORDS))
+    assert _hits_key(oops.scan(kept)) == _hits_key(oops.scan(text))
+    assert ([(r["kind"], r["header"]) for r in oops.reports(kept)]
+            == [(r["kind"], r["header"]) for r in oops.reports(text) if r["kind"] != "none" or r["faults"]])
+
+
+def test_related_rows_are_reported():
+    assert {"signature": "frame-nfqnl_mangle", "rip": None, "bug_id": "CVE-2022-36946", "strength": "supporting",
+            "line": "BUG: KASAN: slab-out-of-bounds in nfqnl_mangle+0x2c0/0x360 [nfnetlink_queue]"} in oops.scan(
+                CVE_NFQNL_MANGLE)
+    hits = oops.scan(SKB_SEGMENT_BUG)
+    related = [(h["signature"], h["rip"], h["line"]) for h in hits if h["bug_id"] == "skb_segment-gro-frag_list-bug"]
+    assert related == [("bug-skbuff", "skb_segment+0xeb3/0xf30", "kernel BUG at net/core/skbuff.c:3668!"),
+                       ("frame-skb_segment", "skb_segment+0xeb3/0xf30", "RIP: 0010:skb_segment+0xeb3/0xf30")]
+    assert not oops.crashed_this_way(hits)
+
+
+def test_rip_printed_after_another_cpus_oops_ended_is_not_that_oops():
+    """CPU 1 opened a warning, CPU 0's oops (elsewhere) ran to its end-trace line, then CPU 1's
+    RIP line came out: it belongs to no oops."""
+    text = ("------------[ cut here ]------------\n"
+            "WARNING: CPU: 1 PID: 0 at net/netfilter/nf_queue.c:120 nf_queue+0x98/0x2d0\n"
+            + STALE_QUEUE_FRAMES
+            + "[ 9001.000011] ---[ end trace 5c7a9b3e8f1d2a4b ]---\n"
+            "[ 9001.000012] RIP: 0010:nf_queue+0x98/0x2d0\n"
+            "[ 9001.000013]  nf_hook_slow+0x40/0xb0\n")
+    assert [r["kind"] for r in oops.reports(text)] == ["other", "other", "oops", "other"]
+    assert not oops.crashed_this_way(oops.scan(text))
+
+
+def test_real_last_x_records_of_every_kind(tmp_path):
+    """util-linux ``last -x`` over a wtmp made by ``utmpdump -r``: boots, run levels, a
+    shutdown, a logout, a session ended by a shutdown, one ended by a crash, open sessions."""
+    require_tool("utmpdump", "util-linux")
+    require_tool("last", "util-linux")
+    rec = "[%s] [%05d] [%-4s] [%-8s] [%-12s] [%-20s] [%-15s] [2017-10-%sT%s:00,000000+00:00]"
+    k = "2.6.32-358.el6.x86_64"
+    dump = "\n".join([
+        rec % (2, 0, "~~", "reboot", "~", k, "0.0.0.0", "29", "08:00"),
+        rec % (1, 20019, "~~", "runlevel", "~", k, "0.0.0.0", "29", "08:00"),
+        rec % (7, 4711, "ts/0", "root", "pts/0", "10.20.30.5", "10.20.30.5", "29", "09:12"),
+        rec % (8, 4711, "ts/0", "", "pts/0", "", "0.0.0.0", "29", "09:30"),
+        rec % (7, 4712, "ts/1", "alice", "pts/1", "10.20.30.6", "10.20.30.6", "29", "10:00"),
+        rec % (1, 0, "~~", "shutdown", "~~", k, "0.0.0.0", "29", "11:00"),
+        rec % (2, 0, "~~", "reboot", "~", k, "0.0.0.0", "29", "11:02"),
+        rec % (7, 4713, "ts/0", "bob", "pts/0", "10.20.30.7", "10.20.30.7", "30", "09:12"),
+        rec % (2, 0, "~~", "reboot", "~", k, "0.0.0.0", "31", "03:55"),
+        rec % (7, 99999, "ts/3", "dave", "pts/3", "10.20.30.9", "10.20.30.9", "31", "04:01"),
+    ]) + "\n"
+    wtmp = tmp_path / "wtmp"
+    with open(wtmp, "wb") as dst:
+        subprocess.run(["utmpdump", "-r"], input=dump.encode(), stdout=dst, stderr=subprocess.DEVNULL, check=True)
+    out = subprocess.run(["last", "-x", "-f", str(wtmp)], capture_output=True, check=True).stdout.decode()
+    got = [(r["user"], r["tty"], r["end"], r["crash"]) for r in oops.parse_last(out)]
+    assert got == [
+        ("dave", "pts/3", "gone - no logout", False),
+        ("reboot", "system boot", "still running", False),
+        ("bob", "pts/0", "crash", True),
+        ("reboot", "system boot", "still running", False),
+        ("shutdown", "system down", "11:02", False),
+        ("alice", "pts/1", "down", False),
+        ("root", "pts/0", "09:30", False),
+        ("runlevel", "(to lvl 3)", "11:00", False),
+        ("reboot", "system boot", "11:00", False),
+    ], out
+    recs = oops.parse_last(out)
+    assert recs[0]["start"] == "10.20.30.9       Tue Oct 31 04:01"
+    assert recs[2]["start"] == "10.20.30.7       Mon Oct 30 09:12"
+    assert recs[2]["line"] == out.splitlines()[2].rstrip()
+
+
+def test_last_crash_line_of_another_layout_is_kept():
+    """``last -x -a`` (util-linux, the host in the last column): the column patterns miss the
+    ``- crash`` record, it is still a crash record; ``btmp begins`` (lastb) is no record."""
+    text = ("bob      pts/0        Mon Oct 30 09:12 - crash  (18:42)     10.20.30.7\n"
+            "reboot   system boot  Sun Oct 29 11:02   still running      2.6.32-358.el6.x86_64\n"
+            "\nbtmp begins Sun Oct 29 08:00:00 2017\n")
+    recs = oops.parse_last(text)
+    assert [(r["user"], r["tty"], r["end"], r["crash"]) for r in recs] == [("bob", None, "crash", True)]
+    assert recs[0]["line"] == text.splitlines()[0]
+    assert recs[0]["start"] is None
+    assert oops.parse_last(text.encode())[0]["crash"]
+
+
+def test_crash_bt_is_one_report_under_its_panic_line():
+    """crash's ``sys`` PANIC line, then bt's exception frame: one oops, headed by the PANIC line."""
+    text = ('      PANIC: "BUG: unable to handle kernel NULL pointer dereference at (null)"\n'
+            " #7 [ffff880028203b40] page_fault at ffffffff8150f345\n"
+            "    [exception RIP: nf_queue+152]\n"
+            " #8 [ffff880028203c60] nf_hook_slow at ffffffff81474800\n")
+    reps = oops.reports(text)
+    assert [(r["kind"], r["header"]) for r in reps] == [
+        ("oops", 'PANIC: "BUG: unable to handle kernel NULL pointer dereference at (null)"')]
+    assert [f[:3] for f in reps[0]["faults"]] == [("nf_queue", "152", None)]
+    assert [f[:2] for f in reps[0]["frames"]] == [("page_fault", True), ("nf_hook_slow", True)]
+
+
+def test_oops_lines_stay_in_the_report_their_header_opened():
+    """``Oops:`` after ``BUG: unable to handle ...`` continues that oops; text before any
+    header is its own report of kind "none"."""
+    assert [(r["kind"], r["header"]) for r in oops.reports(EL7_STRONG)] == [
+        ("oops", "BUG: unable to handle kernel NULL pointer dereference at           (null)")]
+    assert [(r["kind"], r["header"]) for r in oops.reports(WEAK_NO_HEADER)] == [("none", None)]
+
+
+def test_panic_after_the_end_trace_carries_the_crash_rip():
+    """el6/el7 print ``---[ end trace ]---`` and then the panic line: the panic line is its
+    own report without a fault line, its supporting hit names the oops's faulting RIP."""
+    text = EL7_STRONG.replace("[ 4242.101080] Kernel panic", "[ 4242.101075] ---[ end trace 5c7a9b3e8f1d2a4b ]---\n"
+                              "[ 4242.101080] Kernel panic")
+    hits = oops.scan(text)
+    assert [(h["signature"], h["strength"], h["rip"]) for h in hits] == [
+        ("rip-nf_queue+0x98", "strong", "nf_queue+0x98"),
+        ("null-deref", "supporting", "nf_queue+0x98"),
+        ("panic-in-interrupt", "supporting", "nf_queue+0x98"),
+    ]
+    assert hits[2]["line"] == "Kernel panic - not syncing: Fatal exception in interrupt"
+
+
+def test_supporting_hit_of_another_oops_names_its_own_rip():
+    hits = oops.scan(STALE_QUEUE_FRAMES)
+    assert [(h["signature"], h["rip"]) for h in hits] == [("null-deref", "ext4_da_write_begin+0x65/0x2e0")]
+
+
+def test_rip_cut_on_the_last_line_and_bytes_input():
+    """A log that ends right after el5's ``... RIP: `` marker; bytes with a non-UTF-8 byte
+    (a latin-1 host name in the syslog prefix)."""
+    text = "Unable to handle kernel NULL pointer dereference at 0000000000000000 RIP: \n"
+    assert [r["kind"] for r in oops.reports(text)] == ["oops"]
+    assert oops.scan(text) == []
+    raw = ("Oct 30 09:12:01 w\xe9b7 kernel: BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+           "Oct 30 09:12:01 w\xe9b7 kernel: RIP: 0010:nf_queue+0x98/0x2d0\n").encode("latin-1")
+    hits = oops.scan(raw)
+    assert [(h["signature"], h["line"]) for h in hits] == [("rip-nf_queue+0x98", "RIP: 0010:nf_queue+0x98/0x2d0")]
+
+
+def test_wrapped_rip_line_then_the_hook_frame():
+    """The wrapped faulting line is read once and the frame after it still counts."""
+    text = ("> [ 4242.101010] BUG: unable to handle kernel NULL pointer dereference at (null)\n"
+            "> [ 4242.101030] Oops: 0000 [#1] SMP\n"
+            "> [ 4242.101035] PGD 0\n"
+            "> [ 4242.101040] RIP: 0010:[<ffffffff8155c0f1>]  [<ffffffff8155c0f1>]\n"
+            ">  nf_queue+0xe1/0x2d0\n"
+            "> [ 4242.101070]  [<ffffffff81561c40>] nf_hook_slow+0xb0/0x110\n")
+    reps = oops.reports(text)
+    assert [len(r["lines"]) for r in reps] == [5]
+    hits = oops.scan(text)
+    assert [(h["signature"], h["rip"]) for h in hits if h["strength"] == "rip"] == [
+        ("rip-nf_queue", "nf_queue+0xe1/0x2d0")]
+
+
+def test_the_tied_fault_names_every_supporting_hit():
+    """An earlier oops elsewhere (the host ran on after it), then the tied one: the tied
+    fault's RIP names the crash on every supporting hit, the earlier oops's panic included."""
+    earlier = STALE_QUEUE_FRAMES + "[ 9001.000011] ---[ end trace 5c7a9b3e8f1d2a4b ]---\n"
+    tied = (WEAK_TIED + "---[ end trace 5c7a9b3e8f1d2a4c ]---\n"
+            "Kernel panic - not syncing: Fatal exception in interrupt\n")
+    hits = oops.scan(earlier + tied)
+    assert [(h["signature"], h["strength"], h["rip"]) for h in hits] == [
+        ("null-deref", "supporting", "nf_queue+0xe1/0x2d0"),
+        ("rip-nf_queue", "rip", "nf_queue+0xe1/0x2d0"),
+        ("panic-in-interrupt", "supporting", "nf_queue+0xe1/0x2d0"),
+    ]
