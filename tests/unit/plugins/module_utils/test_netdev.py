@@ -6,10 +6,23 @@
 This kernel has no bonding and no 8021q module (shared/LAB.md), so bonds and VLANs cannot
 be created here: these inputs are written in the shape the probe reads from a 2.6.32
 sysfs (``master`` link, ``bonding/slaves``, ``/proc/net/vlan/config``; no lower_* links).
-Real bridge/veth/macvlan/vxlan/tap kinds are tested in test_probe.py in a network namespace.
+Real bridge/veth/macvlan/vxlan/tap kinds are walked in a network namespace below
+(tests/unit/netns.py, shared with test_probe.py, which runs the whole probe there).
 """
 
+import json
+import os
+import tempfile
+
+import pytest
+
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import netdev
+
+from netns import NetNS, add_virtual_devices
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (ip netns)")
+MARK = "KCWALK-7f3a:"
 
 VLAN_CONFIG = (
     "VLAN Dev name\t | VLAN ID\n"
@@ -77,30 +90,11 @@ def test_garbage_is_harmless():
 # The walk script run by a real shell in a real network namespace; the expected values come
 # from `ip -json -details link show` (iproute2) and `ethtool -k` run separately, not from
 # netdev's own parsing.
-import json  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import uuid  # noqa: E402
+class _NS(NetNS):
+    """A namespace that runs the interface walk alone."""
 
-import pytest  # noqa: E402
-
-IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root (ip netns)")
-MARK = "KCWALK-7f3a:"
-
-
-class _NS(object):
     def __init__(self):
-        self.name = "kcnd-%s" % uuid.uuid4().hex[:8]
-
-    def __enter__(self):
-        subprocess.run(["ip", "netns", "add", self.name], check=True)
-        return self
-
-    def x(self, *args, **kw):
-        return subprocess.run(["ip", "netns", "exec", self.name] + list(args), check=kw.get("check", True),
-                              capture_output=True, text=True, env=kw.get("env"))
+        NetNS.__init__(self, "kcnd")
 
     def walk(self, shell, path=None, marker=MARK):
         env = dict(os.environ)
@@ -112,17 +106,9 @@ class _NS(object):
         assert p.returncode == 0, p.stderr
         return p.stdout
 
-    def __exit__(self, *a):
-        subprocess.run(["ip", "netns", "del", self.name], check=False)
-
 
 def _lab(ns):
-    ns.x("ip", "link", "add", "vethA", "type", "veth", "peer", "name", "vethB")
-    ns.x("ip", "link", "add", "br0", "type", "bridge")
-    ns.x("ip", "link", "set", "vethB", "master", "br0")
-    ns.x("ip", "link", "add", "mv0", "link", "vethA", "type", "macvlan", "mode", "bridge")
-    ns.x("ip", "link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789", "dev", "vethA")
-    ns.x("ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
+    add_virtual_devices(ns)
     ns.x("ip", "link", "add", "ifb0", "type", "ifb")
     ns.x("ip", "link", "set", "lo", "up")
     ns.x("ip", "link", "set", "vethA", "mtu", "9000")

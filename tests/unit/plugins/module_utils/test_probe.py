@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import uuid
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -23,6 +22,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils import catalog, net
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import KcrashInputError, KcrashParseError
 
 from conftest import REPO, require_tool
+from netns import NetNS, add_virtual_devices
 
 LAB_INCIDENT = os.path.join(REPO, "lab", "images", "incident", "overlay")
 STANDIN_BIN = os.path.join(LAB_INCIDENT, "usr", "local", "sbin")
@@ -46,18 +46,16 @@ def _run(argv, script, env=None, timeout=120):
     return p.returncode, p.stdout.decode("utf-8", "surrogateescape"), p.stderr.decode("utf-8", "surrogateescape")
 
 
-class NetNS(object):
+class ProbeNetNS(NetNS):
+    """A namespace (lo up) that runs the whole probe."""
+
     def __init__(self):
-        self.name = "kcdet-%s" % uuid.uuid4().hex[:8]
+        NetNS.__init__(self, "kcdet")
 
     def __enter__(self):
-        subprocess.run(["ip", "netns", "add", self.name], check=True)
+        NetNS.__enter__(self)
         self.x("ip", "link", "set", "lo", "up")
         return self
-
-    def x(self, *args, **kw):
-        return subprocess.run(["ip", "netns", "exec", self.name] + list(args), check=kw.get("check", True),
-                              capture_output=True)
 
     def probe(self, shell=("dash",), path_prefix=None, crash_dir=None, env_extra=None, built=None):
         script, nonce = built or probe.build_probe()
@@ -74,9 +72,6 @@ class NetNS(object):
         rc, out, err = _run(argv, script, env=env)
         assert rc == 0, err
         return out, nonce
-
-    def __exit__(self, *a):
-        subprocess.run(["ip", "netns", "del", self.name], check=False)
 
 
 # ------------------------------------------------------------------ the script itself
@@ -119,13 +114,8 @@ def test_real_run_on_this_machine(name, argv):
 
 @needs_root
 def test_netns_interface_kinds_and_candidates():
-    with NetNS() as ns:
-        ns.x("ip", "link", "add", "vethA", "type", "veth", "peer", "name", "vethB")
-        ns.x("ip", "link", "add", "br0", "type", "bridge")
-        ns.x("ip", "link", "set", "vethB", "master", "br0")
-        ns.x("ip", "link", "add", "mv0", "link", "vethA", "type", "macvlan", "mode", "bridge")
-        ns.x("ip", "link", "add", "vx0", "type", "vxlan", "id", "42", "dstport", "4789", "dev", "vethA")
-        ns.x("ip", "tuntap", "add", "dev", "tap0", "mode", "tap")
+    with ProbeNetNS() as ns:
+        add_virtual_devices(ns)
         out, nonce = ns.probe()
     facts = probe.collect_facts(out, nonce)
     i = facts["interfaces"]
@@ -169,7 +159,7 @@ def test_incident_replica_is_exposed(tmp_path, shell):
     crash = tmp_path / "crash"
     (crash / "2017-10-31-11:53").mkdir(parents=True)
     shutil.copyfile(LAB_VMCORE, str(crash / "2017-10-31-11:53" / "vmcore-dmesg.txt"))
-    with NetNS() as ns:
+    with ProbeNetNS() as ns:
         _incident_ns(ns, state)
         out, nonce = ns.probe(shell=shell, path_prefix=STANDIN_BIN, crash_dir=str(crash),
                               env_extra={"KCRASH_LAB_ETHTOOL_STATE": state})
@@ -206,7 +196,7 @@ def test_reread_after_offload_completes_the_detection_answer(tmp_path):
     assert os.path.isdir(STANDIN_BIN), "lab stand-ins are part of the checkout: %s" % STANDIN_BIN
     require_tool("ipset", "ipset")
     state = str(tmp_path / "ethtool-state")
-    with NetNS() as ns:
+    with ProbeNetNS() as ns:
         _incident_ns(ns, state)
         env = {"KCRASH_LAB_ETHTOOL_STATE": state}
         base, nonce = ns.probe(path_prefix=STANDIN_BIN, env_extra=env)
@@ -241,7 +231,7 @@ def test_partial_probe_names_real_sections():
 
 @needs_root
 def test_modern_like_rules_listed_not_exposed():
-    with NetNS() as ns:
+    with ProbeNetNS() as ns:
         ns.x("ip", "link", "add", "lab0", "type", "veth", "peer", "name", "lab1")
         for tool in ("iptables-nft", "ip6tables-nft"):
             ns.x(tool, "-A", "FORWARD", "-j", "NFQUEUE", "--queue-balance", "0:1", "--queue-bypass")
@@ -353,7 +343,7 @@ def test_garbled_tool_output_names_the_command(tmp_path):
     fake.mkdir()
     (fake / "iptables-legacy-save").write_text("#!/bin/sh\necho '*filter'\necho 'this is not iptables-save'\n")
     os.chmod(str(fake / "iptables-legacy-save"), 0o755)
-    with NetNS() as ns:
+    with ProbeNetNS() as ns:
         out, nonce = ns.probe(path_prefix=str(fake))
     with pytest.raises(KcrashParseError) as e:
         probe.parse_probe(out, nonce, host="h2")
