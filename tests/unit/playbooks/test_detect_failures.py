@@ -12,6 +12,8 @@ connection (the detection probe is read-only)."""
 import json
 import re
 
+import pytest
+
 from test_report_outcomes import play, recap, report
 
 LEVELS = ["exposed", "at_risk", "unknown", "not_exposed"]
@@ -22,8 +24,9 @@ def last_play(out):
     return out[out.rindex("PLAY ["):]
 
 
-def test_unreachable_host_fails_after_the_report_and_the_reachable_one_passes(tmp_path):
-    res, out = play(tmp_path, "kcrash.nfqueue.detect", "-l", "gone1,here")
+@pytest.mark.parametrize("mode", [[], ["--check"]], ids=["run", "check"])
+def test_unreachable_host_fails_after_the_report_and_the_reachable_one_passes(tmp_path, mode):
+    res, out = play(tmp_path, "kcrash.nfqueue.detect", "-l", "gone1,here", *mode)
     assert res.returncode == 2, out[-3000:]
     r = recap(out)
     assert r["gone1"]["failed"] == 1 and r["here"]["failed"] == 0 and r["here"]["unreachable"] == 0, out[-3000:]
