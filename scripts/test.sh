@@ -164,7 +164,7 @@ g_galaxy() {
         ansible-playbook -i "$REPO/lab/inventory.yml" "$name" --syntax-check || failed=1
     done
     local lab_was_up
-    lab_was_up="$(podman ps -q --filter label=io.kcrash.lab=demo)"
+    lab_was_up="$(podman ps -q --filter label=io.kcrash.lab=demo --filter "label=io.kcrash.lab.prefix=${KCRASH_LAB_NAME_PREFIX:-kcrash}")"
     bash "$REPO/scripts/lab.sh" up
     echo "--- ansible-playbook kcrash.nfqueue.smoke (installed tarball) on the lab"
     ansible-playbook -i "$REPO/lab/inventory.yml" kcrash.nfqueue.smoke || failed=1
