@@ -42,7 +42,6 @@ DIRECTORY = "/etc/sysconfig/network-scripts"
 
 _ASSIGN_RE = re.compile(r"^(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)=")
 _VARNAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SAFE_UNQUOTED = re.compile(r"^[A-Za-z0-9_@%+=:,./-]\Z")
 # Files initscripts ignores (network-functions' __sed_discard_ignored_files).
 _IGNORED_RE = re.compile(r"(~|\.bak|\.old|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$")
 
@@ -191,9 +190,8 @@ def _serialise(units, style):
     chars = "".join(u[1] for u in units if u[0] == "c")
     if style == "single" and not has_var and "'" not in chars:
         return "'" + chars + "'"
-    if style in ("none",) and units and all(
-            u[0] == "v" or _SAFE_UNQUOTED.match(u[1]) for u in units):
-        return "".join(u[2] if u[0] == "v" else u[1] for u in units)
+    # anything else in double quotes (an unquoted value cannot stay unquoted: every edit
+    # leaves a blank between its words)
     out = ['"']
     for u in units:
         if u[0] == "v":
