@@ -33,7 +33,6 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import
     PersistError,
     check_features,
     ensure_trailing_newline,
-    split_lines,
 )
 
 NAME = "ifcfg"
@@ -42,6 +41,7 @@ DIRECTORY = "/etc/sysconfig/network-scripts"
 
 _ASSIGN_RE = re.compile(r"^(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)=")
 _VARNAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 # Files initscripts ignores (network-functions' __sed_discard_ignored_files).
 _IGNORED_RE = re.compile(r"(~|\.bak|\.old|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$")
 
@@ -163,6 +163,10 @@ def _parse_value(line, start, path, lineno):
             styles.add("none")
             units.append(("c", ch))
             i += 1
+    # bash runs a second word: another assignment (A=1 B=2 sets both), or a command that
+    # gets A in its environment only (A is then not set at all)
+    if line[i:].lstrip(" \t")[:1] not in ("", "#", "\n"):
+        fail("a second word after the assignment is not supported (one assignment a line)")
     if not styles:
         style = "none"
     elif len(styles) == 1:
@@ -220,7 +224,7 @@ def parse(text, path=None):
     """Parse an ifcfg file. Returns ``(lines, assignments, env)``: ``env`` holds the
     variables as the shell would see them after sourcing (values that cannot be known
     are left out)."""
-    lines = split_lines(text)
+    lines = _LINE_RE.findall(text)     # bash ends a line at "\n" only (not at CR, VT, FF ...)
     assignments = []
     env = {}
     for idx, line in enumerate(lines):

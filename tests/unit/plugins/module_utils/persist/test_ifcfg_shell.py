@@ -59,6 +59,12 @@ READER = {
     # a CR is no blank for bash: a CRLF file's values end in CR (the old reader cut it)
     "crlf": "A=x\r\nB='y'\r\nC=\"z\"\r\nD=\r\n",
     "no-final-newline": "A=1\nB=two",
+    "dollar-at-end-of-file": "A=x$",
+    "escape-at-end-of-file": "A=a\\b",
+    # bash ends a line at LF only: CR, VT, FF, NEL are characters of the value (the old reader
+    # split lines where Python's splitlines does: B=y was read as set)
+    "other-line-breaks": "A=x\rB=y\nC=\"a\x0bb\"\nD=a\x0cb\nE=\"\x85\u2028\"\n",
+    "capital-x": "A=aXb\nB=\"\\X\"\nC='X'\nD=\"X$\"\n",
 }
 
 
@@ -101,6 +107,12 @@ REFUSED = [
     ('A="${B"\n', "line 1: unterminated ${...}"),
     ("A=${B\n", "line 1: unterminated ${...}"),
     ("A=${\n", "line 1: unterminated ${...}"),
+    ("A=${", "line 1: unterminated ${...}"),
+    # each construct as the last two characters of the file
+    ("A=$(", "line 1: command substitution is not supported"),
+    ("A=$1", "line 1: special parameter $1 is not supported"),
+    ("A=$[", "line 1: arithmetic expansion $[...] is not supported"),
+    ("A=$'", "line 1: $'...' and $\"...\" quoting are not supported"),
     ("B=1\nA=x${B:-y}\n", "line 2: parameter expansion ${B:-y} is not supported"),
     ('A="${}"\n', "line 1: parameter expansion ${} is not supported"),
     ("A=${1}\n", "line 1: parameter expansion ${1} is not supported"),
@@ -114,6 +126,8 @@ REFUSED = [
     ('A="abc\n"\n', "line 1: unterminated double quote (multi-line values are not supported)"),
     ('A="abc', "line 1: unterminated double quote (multi-line values are not supported)"),
     ('A="abc\\', "line 1: unterminated double quote (multi-line values are not supported)"),
+    ('A="x$', "line 1: unterminated double quote (multi-line values are not supported)"),
+    ('A="\\"', "line 1: unterminated double quote (multi-line values are not supported)"),
     ('A="abc\\\n"\n', "line 1: unterminated double quote (multi-line values are not supported)"),
     ("A=abc\\\nd\n", "line 1: line continuation is not supported"),
     ("A=abc\\", "line 1: line continuation is not supported"),
@@ -133,6 +147,13 @@ REFUSED = [
     ('A="$[1]"\n', "line 1: arithmetic expansion $[...] is not supported"),
     ("A=$'x'\n", "line 1: $'...' and $\"...\" quoting are not supported"),
     ('A=x$"y"\n', "line 1: $'...' and $\"...\" quoting are not supported"),
+    # a second word: bash sets both (A=1 B=2) or runs a command with A in its environment
+    # only; the old reader saw the first assignment alone (DEVICE=eth0 ETHTOOL_OPTS=... hid
+    # ETHTOOL_OPTS, and the new line written after it dropped its commands)
+    ("A=1 B=2\n", "line 1: a second word after the assignment is not supported (one assignment a line)"),
+    ("X=0\nA='1'\ttrue # c\n", "line 2: a second word after the assignment is not supported (one assignment a line)"),
+    ("A=1 ;\n", "line 1: a second word after the assignment is not supported (one assignment a line)"),
+    ("A=1 \r\n", "line 1: a second word after the assignment is not supported (one assignment a line)"),
     ("A=a;B=1\n", "line 1: shell syntax ';' after an assignment is not supported"),
     ("A=a&\n", "line 1: shell syntax '&' after an assignment is not supported"),
     ("A=a|cat\n", "line 1: shell syntax '|' after an assignment is not supported"),
@@ -159,6 +180,18 @@ def test_reader_refuses_what_bash_expands(tmp_path, text, literal):
     assert bash_vars(tmp_path, text + "\n", ["A"])["A"] != literal
     with pytest.raises(PersistError):
         ifcfg.parse(text + "\n", PATH)
+
+
+def test_second_word_on_the_line_is_refused(tmp_path):
+    """bash sets both variables of `DEVICE=eth0 ETHTOOL_OPTS=...`; the old reader did not see
+    ETHTOOL_OPTS and appended a line that replaced its ring setting."""
+    text = 'DEVICE=eth0 ETHTOOL_OPTS="-G eth0 rx 4096"\n'
+    assert bash_vars(tmp_path, text, ["DEVICE", "ETHTOOL_OPTS"]) == {"DEVICE": "eth0", "ETHTOOL_OPTS": "-G eth0 rx 4096"}
+    assert bash_vars(tmp_path, "A=1 true\n", ["A"]) == {}
+    with pytest.raises(PersistError) as e:
+        ifcfg.render(text, "eth0", ["lro"], {"path": PATH})
+    assert str(e.value) == ("ifcfg back end %s: line 1: a second word after the assignment is not supported "
+                            "(one assignment a line)" % PATH)
 
 
 def test_reader_error_without_a_path():
@@ -208,6 +241,14 @@ def test_manages_skips_files_initscripts_ignores(suffix):
     assert ifcfg.manages(files, "eth0") == d + "/ifcfg-b"
     files = {d + "/ifcfg-a" + suffix + "x": "DEVICE=eth0\n", d + "/ifcfg-b": "DEVICE=eth0\n"}
     assert ifcfg.manages(files, "eth0") == d + "/ifcfg-a" + suffix + "x"
+
+
+def test_manages_name_file_wins_over_an_earlier_device_match():
+    """need_config: ``ifcfg-<iface>`` is taken by its name first, whatever its DEVICE says;
+    only then the first file whose DEVICE= matches."""
+    d = ifcfg.DIRECTORY
+    files = {d + "/ifcfg-a": "DEVICE=eth0\n", d + "/ifcfg-eth0": "DEVICE=eth9\n"}
+    assert ifcfg.manages(files, "eth0") == "/etc/sysconfig/network-scripts/ifcfg-eth0"
 
 
 def test_manages_first_matching_file_in_c_order_and_only_ifcfg_files():
@@ -343,6 +384,15 @@ def _checked(tmp_path, text, features, expected):
      'DEVICE=eth0\nETHTOOL_OPTS="-K eth0 gro 1 lro off; -K eth0 lro off"\n'),
     ('DEVICE=eth0\nETHTOOL_OPTS="-K eth0"\n', ["lro"], 'DEVICE=eth0\nETHTOOL_OPTS="-K eth0 lro off"\n'),
     ('DEVICE=eth0\nETHTOOL_OPTS="-K"\n', ["lro"], 'DEVICE=eth0\nETHTOOL_OPTS="-K; -K eth0 lro off"\n'),
+    ('DEVICE=eth0\nETHTOOL_OPTS="-K eth0 lro off gro 1"\n', ["lro"],
+     'DEVICE=eth0\nETHTOOL_OPTS="-K eth0 lro off gro 1; -K eth0 lro off"\n'),
+    # the new command goes after the last character that is no blank, whatever it is
+    ('DEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 9;X"\n', ["lro"], 'DEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 9;X; -K eth0 lro off"\n'),
+    ('DEVICE=eth0\nETHTOOL_OPTS="-s eth0 msglvl X"\n', ["lro"],
+     'DEVICE=eth0\nETHTOOL_OPTS="-s eth0 msglvl X; -K eth0 lro off"\n'),
+    # $ETHTOOL_OPTS inside the line is the value before it (eth1 here)
+    ('DEVICE=eth0\nETHTOOL_OPTS=eth1\nETHTOOL_OPTS="-K $ETHTOOL_OPTS lro on"\n', ["lro"],
+     'DEVICE=eth0\nETHTOOL_OPTS=eth1\nETHTOOL_OPTS="-K $ETHTOOL_OPTS lro on; -K eth0 lro off"\n'),
     ('DEVICE=eth0\nETHTOOL_OPTS="-k eth0 lro off"\n', ["lro"],
      'DEVICE=eth0\nETHTOOL_OPTS="-k eth0 lro off; -K eth0 lro off"\n'),
 ])
@@ -359,6 +409,40 @@ def test_render_crlf_file(tmp_path):
     out = ifcfg.render(text, "eth0", ["lro"], {"path": PATH})
     assert out == 'DEVICE=eth0\r\nETHTOOL_OPTS="-K eth0 lro off\r; -K eth0 lro off"\n'
     assert bash_vars(tmp_path, out, ["ETHTOOL_OPTS"]) == {"ETHTOOL_OPTS": "-K eth0 lro off\r; -K eth0 lro off"}
+
+
+def test_render_interface_name_with_capital_letters(tmp_path):
+    text = 'DEVICE=X1\nETHTOOL_OPTS="-K X1 lro on gro on; -G X1 rx 9"\n'
+    out = ifcfg.render(text, "X1", ["lro"], {"path": PATH})
+    assert out == 'DEVICE=X1\nETHTOOL_OPTS="-K X1 lro off gro on; -G X1 rx 9"\n'
+    assert applied_state(run_initscripts(tmp_path, out), "X1") == {"lro": "off", "gro": "on"}
+
+
+def test_render_interface_name_with_a_quote_leaves_single_quotes(tmp_path):
+    """The kernel accepts a `'` in an interface name: the added command cannot go inside
+    single quotes then."""
+    text = "DEVICE=\"a'b\"\nETHTOOL_OPTS='-G a''b rx 9'\n"
+    out = ifcfg.render(text, "a'b", ["lro"], {"path": PATH})
+    assert out == "DEVICE=\"a'b\"\nETHTOOL_OPTS=\"-G ab rx 9; -K a'b lro off\"\n"
+    assert bash_vars(tmp_path, out, ["ETHTOOL_OPTS"]) == {"ETHTOOL_OPTS": "-G ab rx 9; -K a'b lro off"}
+
+
+def test_commands_are_what_initscripts_runs(tmp_path):
+    """For parts that hold a dash, ethtool_set runs ``ethtool <part>`` word-split: the same
+    words as commands() (a trailing ';' adds no command)."""
+    for text in ('DEVICE=eth0\nN=eth1\nETHTOOL_OPTS=" -K ${DEVICE} lro off ;-G $N rx 9;"\n',
+                 "DEVICE=eth0\nETHTOOL_OPTS='--offload eth0 gro on'\n"):
+        assert ifcfg.commands(text, "eth0", PATH) == run_initscripts(tmp_path, text)
+    assert ifcfg.commands("DEVICE=eth0\n") == [] == run_initscripts(tmp_path, "DEVICE=eth0\n")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("ETHTOOL_OPTS='-K eth0 gro on'\n", "ETHTOOL_OPTS='-K eth0 gro on lro off'\n"),
+    ("ETHTOOL_OPTS='-G eth0 rx 9;'\n", "ETHTOOL_OPTS='-G eth0 rx 9; -K eth0 lro off'\n"),
+    ("ETHTOOL_OPTS='-s eth0 advertise 0x0f'\n", "ETHTOOL_OPTS='-s eth0 advertise 0x0f; -K eth0 lro off'\n"),
+])
+def test_render_single_quoted_value_stays_single_quoted(tmp_path, text, expected):
+    _checked(tmp_path, "DEVICE=eth0\n" + text, ["lro"], "DEVICE=eth0\n" + expected)
 
 
 def test_render_resolves_variables_set_before_the_line_only(tmp_path):
@@ -389,8 +473,8 @@ def test_render_leaves_a_compliant_file_identical_including_its_quoting():
     ("DEVICE=eth0\nETHTOOL_OPTS='-G eth0 rx 9'\" $DEVICE\"\n",
      "DEVICE=eth0\nETHTOOL_OPTS=\"-G eth0 rx 9 $DEVICE; -K eth0 lro off\"\n"),
     # double quotes escape what bash expands in them, and only that
-    ('ETHTOOL_OPTS="-s eth0 msglvl \\$\\`\\"\\\\ \'#;|&()<>*?~!"\n',
-     'ETHTOOL_OPTS="-s eth0 msglvl \\$\\`\\"\\\\ \'#;|&()<>*?~!; -K eth0 lro off"\n'),
+    ('ETHTOOL_OPTS="-s eth0 msglvl \\$\\`\\"\\\\ \'#;|&()<>*?~!X"\n',
+     'ETHTOOL_OPTS="-s eth0 msglvl \\$\\`\\"\\\\ \'#;|&()<>*?~!X; -K eth0 lro off"\n'),
     # backslash-escaped blanks and a variable: double quotes keep the variable
     ("DEVICE=eth0\nETHTOOL_OPTS=-K\\ $DEVICE\\ lro\\ on\n", "DEVICE=eth0\nETHTOOL_OPTS=\"-K $DEVICE lro off\"\n"),
 ])
@@ -413,3 +497,51 @@ def test_render_unsupported_feature_is_refused():
     with pytest.raises(PersistError) as e:
         ifcfg.render("DEVICE=eth0\n", "eth0", ["lro", "rx"])
     assert str(e.value) == "ifcfg back end: unsupported feature(s) rx (supported: lro, gro, gso, tso)"
+
+
+# ------------------------------------------------------------------------------ the back-end interface
+
+def test_back_end_constants():
+    """initscripts reads /etc/sysconfig/network-scripts/ifcfg-* (SUSE's wicked reads
+    /etc/sysconfig/network/ifcfg-*: detected, never edited); the files are 0644 and hold no
+    secret this back end edits; they are read as files, no script of their own."""
+    assert ifcfg.NAME == "ifcfg" and ifcfg.VARIABLE == "ETHTOOL_OPTS"
+    assert ifcfg.GLOBS == ("/etc/sysconfig/network-scripts/ifcfg-*",)
+    assert ifcfg.DETECT_GLOBS == ("/etc/sysconfig/network-scripts/ifcfg-*", "/etc/sysconfig/network/ifcfg-*")
+    assert (ifcfg.FILE_MODE, ifcfg.SECRETS, ifcfg.read_script, ifcfg.parse_read) == ("0644", False, None, None)
+
+
+RPM_STUB = """#!/bin/sh
+# rpm -q --qf '%{VERSION}' PKG: as the real rpm, "package PKG is not installed" on stdout, exit 1
+[ "$1 $2 $3" = "-q --qf %{VERSION}" ] || { echo "unexpected: $*" >&2; exit 2; }
+case "$4" in
+  initscripts) printf '9.03.38' ;;
+  *) echo "package $4 is not installed"; exit 1 ;;
+esac
+"""
+
+
+@pytest.mark.parametrize("release,ifup_eth", [(True, True), (False, False)])
+def test_probe_lines_on_an_el6_shaped_root(tmp_path, release, ifup_eth):
+    """PROBE inside the read's managers section (kc_kv/kc_line of offload/read.py), run by sh
+    in a private mount namespace whose /etc is a tmpfs shaped like an el6 host, with an rpm
+    stand-in: the release line, the installed package's version, ifup-eth."""
+    from ansible_collections.kcrash.nfqueue.plugins.module_utils.offload import read
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "rpm").write_text(RPM_STUB)
+    (bindir / "rpm").chmod(0o755)
+    prep = ["mount -t tmpfs kc /etc", "mkdir -p /etc/sysconfig/network-scripts"]
+    if release:
+        prep.append("echo 'CentOS release 6.4 (Final)' > /etc/redhat-release")
+    if ifup_eth:
+        prep.append(": > /etc/sysconfig/network-scripts/ifup-eth")
+    script = "\n".join(prep + ["PATH=%s:$PATH" % bindir, read._managers_script()])
+    p = subprocess.run([require_tool("unshare", "util-linux"), "-m", "sh", "-c", script], capture_output=True,
+                       text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    kv = dict(line.split("=", 1) for line in p.stdout.splitlines())
+    assert kv["redhat_release"] == ("CentOS release 6.4 (Final)" if release else "")
+    assert kv["rpm_initscripts"] == "9.03.38" and "rpm_network-scripts" not in kv
+    assert kv.get("ifup_eth") == ("1" if ifup_eth else None)
+    assert ifcfg.initscripts_version(kv) == ("9.03.38", "rpm -q initscripts")
