@@ -153,6 +153,7 @@ REFUSED = [
     ("A=1 B=2\n", "line 1: a second word after the assignment is not supported (one assignment a line)"),
     ("X=0\nA='1'\ttrue # c\n", "line 2: a second word after the assignment is not supported (one assignment a line)"),
     ("A=1 ;\n", "line 1: a second word after the assignment is not supported (one assignment a line)"),
+    ("A=1 X\n", "line 1: a second word after the assignment is not supported (one assignment a line)"),
     ("A=1 \r\n", "line 1: a second word after the assignment is not supported (one assignment a line)"),
     ("A=a;B=1\n", "line 1: shell syntax ';' after an assignment is not supported"),
     ("A=a&\n", "line 1: shell syntax '&' after an assignment is not supported"),
