@@ -27,12 +27,12 @@ __metaclass__ = type
 import re
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils import ethtool
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.versions import rpmvercmp
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import (
     Choice,
     PersistError,
     check_features,
     ensure_trailing_newline,
-    split_lines,
 )
 
 NAME = "ifcfg"
@@ -41,36 +41,25 @@ DIRECTORY = "/etc/sysconfig/network-scripts"
 
 _ASSIGN_RE = re.compile(r"^(?P<lead>[ \t]*(?:export[ \t]+)?)(?P<name>[A-Za-z_][A-Za-z0-9_]*)=")
 _VARNAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SAFE_UNQUOTED = re.compile(r"^[A-Za-z0-9_@%+=:,./-]\Z")
+_LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 # Files initscripts ignores (network-functions' __sed_discard_ignored_files).
 _IGNORED_RE = re.compile(r"(~|\.bak|\.old|\.orig|\.rpmnew|\.rpmorig|\.rpmsave)$")
 
 
 # --------------------------------------------------------------------------- versions
 
-def _version_tuple(version):
-    parts = []
-    for p in re.split(r"[^0-9A-Za-z]+", version or ""):
-        if p.isdigit():
-            parts.append(int(p))
-        elif p:
-            break
-    return tuple(parts)
-
-
 def supports_offload_opts(version):
     """True when this initscripts version runs ``-K`` commands from ETHTOOL_OPTS (with
     the ``;``-separated multi-command form). ``version`` is the rpm version (no release).
 
     RHEL 6 branch: 9.03.24 and later (RHEL 6.2+). Fedora line: 9.32 and later (every
-    el7 release ships 9.49.x). el5 (8.45.x) and everything else: no.
+    el7 release ships 9.49.x). el5 (8.45.x) and everything else: no. Compared as rpm does.
     """
-    v = _version_tuple(version)
-    if not v:
+    if not version:
         return False
-    if v[:2] == (9, 3):
-        return v >= (9, 3, 24)
-    return v >= (9, 32)
+    if rpmvercmp(version, "9.03.24") >= 0 and rpmvercmp(version, "9.04") < 0:
+        return True
+    return rpmvercmp(version, "9.32") >= 0
 
 
 # ----------------------------------------------------------------------- shell values
@@ -98,7 +87,7 @@ def _parse_value(line, start, path, lineno):
     def fail(msg):
         raise PersistError(NAME, path, "line %d: %s" % (lineno, msg))
 
-    def expansion(j):
+    def expansion(j, quoted):
         # line[j] == '$'
         if j + 1 < n and line[j + 1] == "{":
             close = line.find("}", j + 2)
@@ -113,13 +102,19 @@ def _parse_value(line, start, path, lineno):
             return ("v", m.group(0), line[j:m.end()]), m.end()
         if j + 1 < n and line[j + 1] in "(":
             fail("command substitution is not supported")
+        # bash expands these too (positional and special parameters, $[...] arithmetic,
+        # $'...' and $"..." quoting outside double quotes): not literal, not known here
+        if j + 1 < n and line[j + 1] in "0123456789@*#?-$!":
+            fail("special parameter $%s is not supported" % line[j + 1])
+        if j + 1 < n and line[j + 1] == "[":
+            fail("arithmetic expansion $[...] is not supported")
+        if not quoted and j + 1 < n and line[j + 1] in "'\"":
+            fail("$'...' and $\"...\" quoting are not supported")
         return ("c", "$"), j + 1
 
     while i < n:
         ch = line[i]
-        if ch in " \t\r\n":
-            break
-        if ch == "#" and i == start:
+        if ch in " \t\n":
             break
         if ch == "'":
             close = line.find("'", i + 1)
@@ -142,7 +137,7 @@ def _parse_value(line, start, path, lineno):
                     units.append(("c", line[j + 1]))
                     j += 2
                 elif c == "$":
-                    u, j = expansion(j)
+                    u, j = expansion(j, True)
                     units.append(u)
                 elif c == "`":
                     fail("command substitution is not supported")
@@ -158,7 +153,7 @@ def _parse_value(line, start, path, lineno):
             i += 2
         elif ch == "$":
             styles.add("none")
-            u, i = expansion(i)
+            u, i = expansion(i, False)
             units.append(u)
         elif ch == "`":
             fail("command substitution is not supported")
@@ -168,6 +163,10 @@ def _parse_value(line, start, path, lineno):
             styles.add("none")
             units.append(("c", ch))
             i += 1
+    # bash runs a second word: another assignment (A=1 B=2 sets both), or a command that
+    # gets A in its environment only (A is then not set at all)
+    if line[i:].lstrip(" \t")[:1] not in ("", "#", "\n"):
+        fail("a second word after the assignment is not supported (one assignment a line)")
     if not styles:
         style = "none"
     elif len(styles) == 1:
@@ -195,9 +194,8 @@ def _serialise(units, style):
     chars = "".join(u[1] for u in units if u[0] == "c")
     if style == "single" and not has_var and "'" not in chars:
         return "'" + chars + "'"
-    if style in ("none",) and units and all(
-            u[0] == "v" or _SAFE_UNQUOTED.match(u[1]) for u in units):
-        return "".join(u[2] if u[0] == "v" else u[1] for u in units)
+    # anything else in double quotes (an unquoted value cannot stay unquoted: every edit
+    # leaves a blank between its words)
     out = ['"']
     for u in units:
         if u[0] == "v":
@@ -226,7 +224,7 @@ def parse(text, path=None):
     """Parse an ifcfg file. Returns ``(lines, assignments, env)``: ``env`` holds the
     variables as the shell would see them after sourcing (values that cannot be known
     are left out)."""
-    lines = split_lines(text)
+    lines = _LINE_RE.findall(text)     # bash ends a line at "\n" only (not at CR, VT, FF ...)
     assignments = []
     env = {}
     for idx, line in enumerate(lines):
