@@ -32,6 +32,9 @@ tests_for() {
         plugins/module_utils/persist/__init__.py) t="$UT/persist/test_interface.py $UT/persist/test_golden.py $UT/persist/test_properties.py" ;;
         plugins/module_utils/persist/base.py) t="$t $UT/persist/test_golden.py" ;;
         plugins/module_utils/persist/ini.py) t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py" ;;
+        # networkd: also its row of the interface checks (read_script/parse_read both None)
+        plugins/module_utils/persist/networkd.py)
+            t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py $UT/persist/test_interface.py -k $b" ;;
         # a back end: its own tests, its golden and property cases (selected by name with -k)
         plugins/module_utils/persist/*.py) t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py -k $b" ;;
         # the kernel upgrade stages and the formats they read: every stage test covers them

@@ -128,9 +128,11 @@ def manages(files, device):
         path = eff[base]
         r = match(files[path], device)
         if r is None:
-            raise PersistError(NAME, path, "[Match] uses conditions other than %s; cannot tell "
-                                           "whether it applies to %s (use backend=udev or edit it by hand)"
-                               % ("/".join(_KNOWN_MATCH), device.get("name")))
+            raise PersistError(NAME, path, "cannot tell whether its [Match] applies to %s: a condition other "
+                                           "than %s, or one systemd versions read differently (a key given "
+                                           "twice or empty, quotes, a '!' list, a MAC not in the colon form); "
+                                           "use backend=udev or edit it by hand"
+                               % (device.get("name"), "/".join(_KNOWN_MATCH)))
         if r:
             return path
     return None

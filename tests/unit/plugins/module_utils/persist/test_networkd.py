@@ -329,3 +329,54 @@ def test_probe_is_active_and_no_systemctl(tmp_path):
                                            (" systemd 252", None), ("systemd  252", None)])
 def test_systemd_version(text, version):
     assert networkd.systemd_version(text) == version
+
+
+# ------------------------------------------------------------- messages and the own file's text
+
+def test_refusal_names_the_file_the_device_and_the_conditions():
+    files = {"/etc/systemd/network/05-x.link": "[Match]\nMACAddress=a0:36:9f:12:34:56\nMACAddress=\n"}
+    with pytest.raises(PersistError) as e:
+        networkd.manages(files, DEV)
+    assert e.value.path == "/etc/systemd/network/05-x.link"
+    assert e.value.message == (
+        "cannot tell whether its [Match] applies to eth0: a condition other than "
+        "MACAddress/OriginalName/Driver/Type, or one systemd versions read differently (a key given twice "
+        "or empty, quotes, a '!' list, a MAC not in the colon form); use backend=udev or edit it by hand")
+
+
+@pytest.mark.parametrize("info, path", [({"mac": None}, OWN), ({"mac": "a0:36:9f:12:34"}, OWN),
+                                        ({"mac": "", "path": "/etc/systemd/network/00-x.link"},
+                                         "/etc/systemd/network/00-x.link")])
+def test_own_file_without_a_usable_mac_names_the_file(info, path):
+    with pytest.raises(PersistError) as e:
+        networkd.render("", "eth0", ["lro"], info)
+    assert (e.value.backend, e.value.path) == ("networkd", path)
+    assert e.value.message == "no usable MAC address for eth0 to match on"
+
+
+OWN_HEAD = ("# Managed by the kcrash.nfqueue collection (offload).\n"
+            "# Takes precedence over %s for this device only;\n"
+            "# its [Link] settings are copied below unchanged.\n"
+            "[Match]\nMACAddress=a0:36:9f:12:34:56\n\n[Link]\n")
+
+
+@pytest.mark.parametrize("template, body", [
+    # no final newline: the last [Link] line still ends in one
+    ("[Match]\nOriginalName=*\n\n[Link]\nNamePolicy=keep kernel", "NamePolicy=keep kernel\n"),
+    # [Link] given twice is one section to systemd: both parts are copied, in order
+    ("[Link]\nNamePolicy=keep\n[Match]\nOriginalName=*\n[Link]\nMACAddressPolicy=persistent\n",
+     "NamePolicy=keep\nMACAddressPolicy=persistent\n"),
+    # blank lines at the end of [Link] are dropped, those inside kept
+    ("[Link]\nNamePolicy=keep\n\nMACAddressPolicy=persistent\n\n\n", "NamePolicy=keep\n\nMACAddressPolicy=persistent\n"),
+    ("[Link]\nNamePolicy=keep\n  \n", "NamePolicy=keep\n"),
+    ("", ""),
+])
+def test_own_file_copies_the_vendor_link_section(template, body):
+    info = {"mac": "A0:36:9F:12:34:56", "template": template, "template_path": VENDOR}
+    assert networkd.render("", "eth0", ["lro"], info) == (
+        OWN_HEAD % VENDOR + body + "LargeReceiveOffload=false\n")
+
+
+def test_own_file_without_a_template_says_so_in_its_header():
+    assert networkd.render("", "eth0", ["gro"], {"mac": "a0:36:9f:12:34:56"}) == (
+        OWN_HEAD % "the default .link file" + "GenericReceiveOffload=false\n")
