@@ -914,7 +914,7 @@ def test_scan_text_level_path_holds_what_parse_holds_on_recordings(name):
 
 
 @pytest.mark.parametrize("variant", ["as saved", "no final newline", "blank and comment lines", "leading blank line",
-                                     "trailing blanks",
+                                     "trailing blanks", "one table, no final newline",
                                      "one table", "empty table", "no builtin declared"])
 def test_scan_text_level_path_holds_what_parse_holds(variant):
     """Saves as iptables-save prints them and as people keep them (the documented format:
@@ -932,6 +932,8 @@ def test_scan_text_level_path_holds_what_parse_holds(variant):
         text = text.replace("COMMIT\n", "COMMIT \n")
     elif variant == "one table":
         text = text[text.index("*filter"):text.index("COMMIT", text.index("*filter")) + 7]
+    elif variant == "one table, no final newline":
+        text = text[text.index("*filter"):text.index("COMMIT", text.index("*filter")) + 6]
     elif variant == "empty table":
         text = "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n" + text
     elif variant == "no builtin declared":
@@ -1037,3 +1039,63 @@ def test_lines_iptables_restore_refuses_are_refused_at_their_line(line):
         with pytest.raises(KcrashParseError) as ei:
             fn(text)
         assert ei.value.line == 3 and "unrecognised line %r" % line in str(ei.value), fn.__name__
+
+
+HAND_WRITTEN_QUEUES = [
+    "-A INPUT -j NFQUEUE --queue-bypass --queue-cpu-fanout --queue-balance 0:3",
+    "-A INPUT -j NFQUEUE --queue-bypass --queue-num 3",
+    "-A INPUT -j NFQUEUE --queue-balance 2:5",
+    "-A INPUT -j NFQUEUE --queue-cpu-fanout --queue-bypass --queue-balance 4:7",
+]
+COMMENT_VALUES = ["plain_word-1", "two words", 'q"uote', "dot.ted", "back\\slash", "it's", "1"]
+
+
+def test_hand_written_file_as_iptables_restore_loads_it():
+    """A saved file written by hand (chain lines without counters, NFQUEUE options in any
+    order, comments quoted or not) loaded by the real iptables-legacy-restore and saved back:
+    parse() reads the same queue options from the file as from the tool's own save, chain
+    lines without counters have none, and quote_word() quotes each comment as the save does."""
+    require_tool("iptables-legacy-restore", "iptables")
+    text = "*filter\n:INPUT ACCEPT\n:X -\n%s\n%s\nCOMMIT\n" % ("\n".join(HAND_WRITTEN_QUEUES), "\n".join(
+        "-A X -m comment --comment %s -j ACCEPT" % ('"%s"' % v.replace("\\", "\\\\").replace('"', '\\"')) for v in COMMENT_VALUES))
+    ns = _netns("hand")
+    try:
+        p = _restore(ns, text)
+        assert p.returncode == 0, p.stderr
+        saved = _save(ns, "filter")
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+    mine, theirs = ips.parse(text), ips.parse(saved)
+    assert [c.counters for c in mine.tables["filter"].chains.values()] == [None, None]
+    assert set(c.counters for c in theirs.tables["filter"].chains.values()) == {(0, 0)}
+    assert [ips.queue_options(r) for r in mine.rules() if r.is_queue] == \
+        [ips.queue_options(r) for r in theirs.rules() if r.is_queue]
+    assert [ips.queue_options(r)["num"] for r in mine.rules() if r.is_queue] == [None, 3, None, None]
+    comments = [r for r in mine.rules() if r.chain == "X"]
+    assert [r.words[r.words.index("--comment") + 1] for r in comments] == COMMENT_VALUES
+    for v in COMMENT_VALUES:
+        assert "-A X -m comment --comment %s -j ACCEPT\n" % ips.quote_word(v) in saved, v
+
+
+@pytest.mark.parametrize("text", ["", None, b"*filter\nCOMMIT\n", 7])
+def test_empty_or_non_text(text):
+    """"" is an empty rule set without a final newline (render gives "" back) on both paths;
+    anything but text is a parse error naming what it got, from scan() too."""
+    if text == "":
+        for fn in (ips.parse, ips.scan):
+            rs = fn(text)
+            assert (rs.table_list, rs.items, rs.final_newline, ips.render(rs)) == ([], [], False, "")
+        return
+    for fn in (ips.parse, ips.scan):
+        with pytest.raises(KcrashParseError) as ei:
+            fn(text)
+        assert "expected text, got %s" % type(text).__name__ in str(ei.value)
+
+
+@pytest.mark.parametrize("n", [119, 120, 121])
+def test_long_lines_are_quoted_whole_up_to_120_characters(n):
+    line = "X" * n
+    with pytest.raises(KcrashParseError) as ei:
+        ips.parse("*filter\n%s\nCOMMIT\n" % line)
+    shown = line if n <= 120 else line[:120] + "..."
+    assert str(ei.value).endswith("unrecognised line %r" % shown)
