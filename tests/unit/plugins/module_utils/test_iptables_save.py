@@ -924,8 +924,8 @@ def test_scan_text_level_path_holds_what_parse_holds(variant):
     if variant == "no final newline":
         text = text.rstrip("\n")
     elif variant == "blank and comment lines":
-        text = text.replace("COMMIT\n", "COMMIT\n\n# next\n\n").replace(":OUTPUT ACCEPT [0:0]\n",
-                                                                       ":OUTPUT ACCEPT [0:0]\n# rules\n", 1)
+        text = text.replace("COMMIT\n", "COMMIT\n\n# next\n\n")
+        text = text.replace(":OUTPUT ACCEPT [0:0]\n", ":OUTPUT ACCEPT [0:0]\n# rules\n", 1)
     elif variant == "leading blank line":
         text = "\n" + text
     elif variant == "trailing blanks":
@@ -1018,8 +1018,8 @@ def test_scan_per_line_path_makes_a_rule_of_exactly_the_lines_that_may_matter():
     kept = [r.text for r in fast.rules()]
     assert kept == [r for r, k in LIGHT_PATH_RULES if k]
     full = ips.parse(text)
-    assert [(r.position, r.line) for r in fast.rules()] == [(r.position, r.line) for r in full.rules()
-                                                           if r.text in kept]
+    want = [(r.position, r.line) for r in full.rules() if r.text in kept]
+    assert [(r.position, r.line) for r in fast.rules()] == want
 
 
 @pytest.mark.parametrize("line", ["COMMITX", "X", "XX", "XCOMMIT"])
