@@ -35,6 +35,9 @@ tests_for() {
         # its reader and renderer against bash and rpm first (fast, word for word), then as below
         plugins/module_utils/persist/ifcfg.py)
             t="$UT/persist/test_ifcfg_shell.py $t $UT/persist/test_golden.py $UT/persist/test_properties.py -k $b" ;;
+        # networkd: also its row of the interface checks (read_script/parse_read both None)
+        plugins/module_utils/persist/networkd.py)
+            t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py $UT/persist/test_interface.py -k $b" ;;
         # a back end: its own tests, its golden and property cases (selected by name with -k)
         plugins/module_utils/persist/*.py) t="$t $UT/persist/test_golden.py $UT/persist/test_properties.py -k $b" ;;
         # the kernel upgrade stages and the formats they read: every stage test covers them

@@ -55,6 +55,8 @@ HEADER = ("# Managed by the kcrash.nfqueue collection (offload).\n"
 _KEY_RE = ini.key_line_re("A-Za-z0-9")
 _FALSE = ("false", "no", "0", "off", "n", "f")   # systemd's parse_boolean(), any case
 _KNOWN_MATCH = ("MACAddress", "OriginalName", "Driver", "Type")
+_MATCH_ATTR = {"OriginalName": "name", "Driver": "driver", "Type": "type"}
+_QUOTES = re.compile(r"[\"'\\]")
 _MAC_RE = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}\Z")
 
 
@@ -70,31 +72,46 @@ def values(text):
     return out
 
 
+def _selects(key, words, device):
+    """One [Match] condition (``words``: its value, split): True/False, or None when the
+    device lacks what it tests or the systemd versions would disagree."""
+    if key == "MACAddress":
+        # systemd 252 also reads 2e-fa-.. and 2efa.ce26.. and refuses "!": other versions differ
+        if not all(_MAC_RE.match(w) for w in words):
+            return None
+        return (device.get("mac") or "").lower() in [w.lower() for w in words]
+    have = device.get(_MATCH_ATTR[key])
+    if have is None:
+        return None
+    # a systemd without "!" support reads the words as globs ("!x" then matches no device)
+    hit = any(fnmatch.fnmatchcase(have, w) for w in words)
+    if not words[0].startswith("!"):
+        return hit
+    # one with it: the whole list is negated, the file matches when no word does
+    negated = not any(fnmatch.fnmatchcase(have, w) for w in [words[0][1:]] + words[1:])
+    return negated if negated == hit else None
+
+
 def match(text, device):
     """Does this .link file's [Match] select ``device`` ({name, mac, driver, type})?
-    True/False, or None when it uses a condition this planner cannot evaluate."""
+    True/False, or None when this planner cannot tell: a condition it does not evaluate, or
+    one systemd's versions read differently (checked with systemd 252, see
+    ``fixtures/persist/networkd/match-cases.json``): a key given twice (its lists are merged)
+    or empty (the list is reset), quoted words, a ``!`` list, a MAC not in the colon form.
+    A condition that does not match decides (systemd.link(5): every condition must match).
+    No condition: True, as systemd before 25x reads it (systemd 252 ignores such a file)."""
     conds = values(text).get("Match", [])
+    keys = [k for k, dummy in conds]
+    answers = []
     for k, v in conds:
-        if k not in _KNOWN_MATCH:
-            return None
         words = v.split()
-        if not words:
-            continue
-        neg = words[0].startswith("!")
-        if neg:
-            words = [words[0][1:]] + words[1:]
-        if k == "MACAddress":
-            have = (device.get("mac") or "").lower()
-            ok = have in [w.lower() for w in words]
+        if k not in _KNOWN_MATCH or keys.count(k) > 1 or not words or _QUOTES.search(v):
+            answers.append(None)
         else:
-            attr = {"OriginalName": "name", "Driver": "driver", "Type": "type"}[k]
-            have = device.get(attr)
-            if have is None:
-                return None
-            ok = any(fnmatch.fnmatchcase(have, w) for w in words)
-        if ok == neg:
-            return False
-    return True
+            answers.append(_selects(k, words, device))
+    if False in answers:
+        return False
+    return None if None in answers else True
 
 
 def effective_files(files):
@@ -111,9 +128,11 @@ def manages(files, device):
         path = eff[base]
         r = match(files[path], device)
         if r is None:
-            raise PersistError(NAME, path, "[Match] uses conditions other than %s; cannot tell "
-                                           "whether it applies to %s (use backend=udev or edit it by hand)"
-                               % ("/".join(_KNOWN_MATCH), device.get("name")))
+            raise PersistError(NAME, path, "cannot tell whether its [Match] applies to %s: a condition other "
+                                           "than %s, or one systemd versions read differently (a key given "
+                                           "twice or empty, quotes, a '!' list, a MAC not in the colon form); "
+                                           "use backend=udev or edit it by hand"
+                               % (device.get("name"), "/".join(_KNOWN_MATCH)))
         if r:
             return path
     return None

@@ -609,6 +609,7 @@ def test_scan_text_level_path_many_chains_and_tables():
     ("-A U00 -j ACCEPT\n", "-A U00 -j ACCEPT\n-A INPUT -j ACCEPT\n"),       # INPUT's rules not together
     ("-A U00 -j ACCEPT\n", "-A U00 -j -x\n"),                              # a target scan cannot accept unseen
     ("-A U00 -j ACCEPT\n", "-A U00 -j ACCEPT\t\n"),                        # a tab
+    ("-A INPUT -j U00\n", "-A INPUT -j  U00\n"),                          # two blanks before a jump target
     ("-A U00 -j ACCEPT\n", "[1:2] -A U00 -j ACCEPT\n"),                    # counters
     ("*filter\n", "*filter\n-A INPUT -j ACCEPT\n"),                        # a rule before the chain lines
     ("COMMIT\n", "COMMIT\n-A INPUT -j ACCEPT\n"),                          # a rule after COMMIT
@@ -864,3 +865,237 @@ def test_scan_text_level_path_is_taken_for_a_plain_save():
     mixed = text.replace("-A IDS -j RETURN\n", "").replace("COMMIT", "-A INPUT -j LOG\n-A IDS -j RETURN\nCOMMIT")
     assert ips._scan_text(mixed, "iptables-save") is None
     _same_as_parse(mixed)
+
+
+# ------------------------------------------- scan()'s text-level path: every attribute as parse()
+
+def _state(rs, rule_ok=lambda r: True):
+    """Everything a Ruleset holds, as plain data (rules limited to those ``rule_ok`` keeps)."""
+    tables = []
+    for t in rs.table_list:
+        tables.append({
+            "name": t.name, "line": t.line, "commit_line": t.commit_line, "start_item": t.start_item,
+            "end_item": t.end_item, "rule_texts": t.rule_texts, "builtin_chains": t.builtin_chains(),
+            "chains": [(c.name, c.policy, c.counters, c.line, c.builtin) for c in t.chains.values()],
+            "with_rules": t.chains_with_rules if t.chains_with_rules is not None else set(t.rule_chains),
+            "rules": [(r.table, r.chain, r.position, r.index, r.line, r.text, list(r.words), r.counters, r.sep,
+                       r.target, r.target_index, r.goto, r.render()) for r in t.rules if rule_ok(r)],
+        })
+    items = [("rule", it.line) if isinstance(it, ips.Rule) else it for it in rs.items]
+    return {"command": rs.command, "final_newline": rs.final_newline, "tables": tables, "items": items}
+
+
+def _text_path_equals_parse(text):
+    """_scan_text() takes the text and holds what parse() holds: the same tables, lines,
+    item indices, chain lines, rule texts; every Rule it made is parse()'s rule of that line;
+    the lines it left as text are those lines' text."""
+    fast = ips._scan_text(text, "ip6tables-save")
+    assert fast is not None
+    full = ips.parse(text, "ip6tables-save")
+    kept = set(r.line for r in fast.rules())
+    want = _state(full, lambda r: r.line in kept)
+    for it_no, it in enumerate(full.items):
+        if isinstance(it, ips.Rule) and it.line not in kept:
+            want["items"][it_no] = it.text
+    got = _state(fast)
+    assert got == want
+    # and it kept every rule that queues or jumps to a chain of its table (scan()'s contract)
+    for t in full.table_list:
+        names = set(t.chains) | set(ips.BUILTIN_CHAINS.get(t.name, ()))
+        assert set(r.line for r in t.rules if r.is_queue or r.target in names) <= kept
+    assert all(fast.items[r.line - 1] is r for r in fast.rules())
+    assert ips.render(fast) == text
+    return fast
+
+
+@pytest.mark.parametrize("name", ["legacy-save.txt", "nft-save.txt", "legacy6-save.txt", "nft6-save.txt"])
+def test_scan_text_level_path_holds_what_parse_holds_on_recordings(name):
+    _text_path_equals_parse(fixture(name))
+
+
+@pytest.mark.parametrize("variant", ["as saved", "no final newline", "blank and comment lines", "leading blank line",
+                                     "trailing blanks", "one table, no final newline",
+                                     "one table", "empty table", "no builtin declared"])
+def test_scan_text_level_path_holds_what_parse_holds(variant):
+    """Saves as iptables-save prints them and as people keep them (the documented format:
+    comments, blank lines, no final newline, COMMIT with a trailing blank, a table without
+    rules, a saved file appending to built-in chains it does not declare)."""
+    text = fixture("legacy-save.txt")
+    if variant == "no final newline":
+        text = text.rstrip("\n")
+    elif variant == "blank and comment lines":
+        text = text.replace("COMMIT\n", "COMMIT\n\n# next\n\n")
+        text = text.replace(":OUTPUT ACCEPT [0:0]\n", ":OUTPUT ACCEPT [0:0]\n# rules\n", 1)
+    elif variant == "leading blank line":
+        text = "\n" + text
+    elif variant == "trailing blanks":
+        text = text.replace("COMMIT\n", "COMMIT \n")
+    elif variant == "one table":
+        text = text[text.index("*filter"):text.index("COMMIT", text.index("*filter")) + 7]
+    elif variant == "one table, no final newline":
+        text = text[text.index("*filter"):text.index("COMMIT", text.index("*filter")) + 6]
+    elif variant == "empty table":
+        text = "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n" + text
+    elif variant == "no builtin declared":
+        text = "*mangle\n:SEEN - [0:0]\n-A PREROUTING -j SEEN\n-A SEEN -j NFQUEUE --queue-num 3\n" \
+               "-A FORWARD -j MARK --set-mark 1\n-A POSTROUTING -j SEEN\nCOMMIT\n" + text
+    fast = _text_path_equals_parse(text)
+    assert any(r.is_queue for r in fast.rules())
+
+
+@pytest.mark.parametrize("text, line", [
+    ("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n-A INPUT -j ACCEPT\n", 4),                # after the only COMMIT
+    ("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT \n-A INPUT -p tcp -j DROP\n", 4),          # COMMIT with a trailing blank
+    ("*nat\n:POSTROUTING ACCEPT [0:0]\n-A POSTROUTING -j MASQUERADE\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n"
+     "COMMIT\n-A INPUT -j ACCEPT\n", 8),
+    ("-A INPUT -j ACCEPT\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", 1),                # before any table
+])
+def test_scan_raises_where_parse_raises_on_rules_outside_a_table(text, line):
+    """A rule line outside ``*table`` ... ``COMMIT`` is an error for iptables-restore and for
+    parse(); scan() (its text-level path does not parse plain rule lines) raises the same."""
+    for fn in (ips.parse, ips.scan):
+        with pytest.raises(KcrashParseError) as ei:
+            fn(text)
+        assert ei.value.line == line and "rule before any '*table' line" in str(ei.value), fn.__name__
+
+
+@pytest.mark.parametrize("users", [29, 30, 40])
+def test_scan_text_level_path_holds_what_parse_holds_with_many_chains(users):
+    """Around and over 32 chains (scan() counts per chain up to 32, groups in one pass
+    above), every chain holding rules, built-in ones included: the text-level path is
+    taken and holds what parse() holds."""
+    names = ["U%02d" % i for i in range(users)]
+    chains = [("INPUT", ["-p tcp -m tcp --dport 22 -j ACCEPT", "-j U00"]), ("FORWARD", ["-j %s" % names[-1]]),
+              ("OUTPUT", ["-o lo -j ACCEPT"])]
+    chains += [(u, ["-p udp -j ACCEPT", "-j %s" % names[i + 1] if i + 1 < users else "-j NFQUEUE --queue-num 9"])
+               for i, u in enumerate(names)]
+    fast = _text_path_equals_parse(_save_like([("filter", chains)]))
+    assert fast.tables["filter"].chains_with_rules == set(c for c, _r in chains)
+
+
+# (rule, kept): scan()'s docstring says which rules its per-line path makes a Rule of: a queue
+# target, a jump to a chain of the table, and any line its quick check cannot settle exactly
+# (quotes, tabs or other non-printable characters, -g/--goto/--jump, a -j after a free-text
+# option or a blank); a plain target it has already validated is settled without one.
+LIGHT_PATH_RULES = [
+    ('-A INPUT -m comment --comment "seen" -j ACCEPT', True),      # quotes (and ACCEPT validated)
+    ('-A INPUT -m comment --comment "seen" -j DROP', True),
+    ('-A X -m comment --comment "seen" -j RETURN', True),
+    ("-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT", False),
+    ("-A INPUT -j ACCEPT", False),
+    ("-A INPUT -s 10.0.0.1/32", False),                               # no target
+    ("-A OUTPUT", False),                                             # nothing after the chain
+    ("-A INPUT -p tcp -j", False),                                    # a last word -j is no target
+    ("-A X -p udp -j DROP", False),                                   # a one-letter chain
+    ("-A X -p udp -j RETURN -m comment --comment x", False),
+    ("-A INPUT -j IDS", True),                                        # a jump
+    ("-A INPUT -p tcp -j X", True),
+    ("-A INPUT -p udp -j NFQUEUE --queue-num 1", True),               # queue targets
+    ("-A INPUT -p udp -j QUEUE", True),
+    ("-A INPUT -p tcp -g IDS", True),                                 # other target flags
+    ("-A INPUT -p tcp --goto IDS", True),
+    ("-A INPUT -p tcp --jump ACCEPT", True),
+    ("-A INPUT -m comment --comment -j ACCEPT", True),                # -j after a free-text option
+    ("-A INPUT -m comment --comment -j -j IDS", True),
+    ("-A INPUT -i -j -j DROP", True),
+    ('-A INPUT -m comment --comment "allow -j ACCEPT" -j IDS', True),
+    ('-A INPUT -m comment --comment "a -j ACCEPT b" -j IDS', True),
+    ("-A INPUT -p tcp\t-j DROP", True),                               # a tab
+    ("-A INPUT -p tcp -j  DROP", True),                               # a blank before the target
+    ("-A INPUT -p tcp  -j DROP", True),                               # ... or before -j
+    ("-A IDS -p tcp -j NFQUEUE --queue-bypass", True),
+    ("-A IDS -j DROP", False),
+]
+
+
+def test_scan_per_line_path_makes_a_rule_of_exactly_the_lines_that_may_matter():
+    """The per-line path (taken here for the double blanks) settles every other line without
+    a Rule; answers as parse() does."""
+    text = "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:IDS - [0:0]\n:X - [0:0]\n%s\nCOMMIT\n" % (
+        "\n".join(r for r, _k in LIGHT_PATH_RULES))
+    assert ips._scan_text(text, "iptables-save") is None
+    fast = _same_as_parse(text)
+    kept = [r.text for r in fast.rules()]
+    assert kept == [r for r, k in LIGHT_PATH_RULES if k]
+    full = ips.parse(text)
+    want = [(r.position, r.line) for r in full.rules() if r.text in kept]
+    assert [(r.position, r.line) for r in fast.rules()] == want
+
+
+@pytest.mark.parametrize("line", ["COMMITX", "X", "XX", "XCOMMIT"])
+def test_lines_iptables_restore_refuses_are_refused_at_their_line(line):
+    """A word that is no table, chain, rule or COMMIT line: the real iptables-restore stops
+    at it ("Bad argument", the line number), and so do parse() and scan()."""
+    require_tool("iptables-legacy-restore", "iptables")
+    text = "*filter\n:INPUT ACCEPT [0:0]\n%s\nCOMMIT\n" % line
+    ns = _netns("bad")
+    try:
+        p = subprocess.run(["ip", "netns", "exec", ns, "iptables-legacy-restore", "--test"], input=text.encode(),
+                           capture_output=True, check=False)
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+    assert p.returncode != 0 and b"Error occurred at line: 3" in p.stderr, p.stderr
+    for fn in (ips.parse, ips.scan):
+        with pytest.raises(KcrashParseError) as ei:
+            fn(text)
+        assert ei.value.line == 3 and "unrecognised line %r" % line in str(ei.value), fn.__name__
+
+
+HAND_WRITTEN_QUEUES = [
+    "-A INPUT -j NFQUEUE --queue-bypass --queue-cpu-fanout --queue-balance 0:3",
+    "-A INPUT -j NFQUEUE --queue-bypass --queue-num 3",
+    "-A INPUT -j NFQUEUE --queue-balance 2:5",
+    "-A INPUT -j NFQUEUE --queue-cpu-fanout --queue-bypass --queue-balance 4:7",
+]
+COMMENT_VALUES = ["plain_word-1", "two words", 'q"uote', "dot.ted", "back\\slash", "it's", "1"]
+
+
+def test_hand_written_file_as_iptables_restore_loads_it():
+    """A saved file written by hand (chain lines without counters, NFQUEUE options in any
+    order, comments quoted or not) loaded by the real iptables-legacy-restore and saved back:
+    parse() reads the same queue options from the file as from the tool's own save, chain
+    lines without counters have none, and quote_word() quotes each comment as the save does."""
+    require_tool("iptables-legacy-restore", "iptables")
+    text = "*filter\n:INPUT ACCEPT\n:X -\n%s\n%s\nCOMMIT\n" % ("\n".join(HAND_WRITTEN_QUEUES), "\n".join(
+        "-A X -m comment --comment %s -j ACCEPT" % ('"%s"' % v.replace("\\", "\\\\").replace('"', '\\"')) for v in COMMENT_VALUES))
+    ns = _netns("hand")
+    try:
+        p = _restore(ns, text)
+        assert p.returncode == 0, p.stderr
+        saved = _save(ns, "filter")
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+    mine, theirs = ips.parse(text), ips.parse(saved)
+    assert [c.counters for c in mine.tables["filter"].chains.values()] == [None, None]
+    assert set(c.counters for c in theirs.tables["filter"].chains.values()) == {(0, 0)}
+    assert [ips.queue_options(r) for r in mine.rules() if r.is_queue] == \
+        [ips.queue_options(r) for r in theirs.rules() if r.is_queue]
+    assert [ips.queue_options(r)["num"] for r in mine.rules() if r.is_queue] == [None, 3, None, None]
+    comments = [r for r in mine.rules() if r.chain == "X"]
+    assert [r.words[r.words.index("--comment") + 1] for r in comments] == COMMENT_VALUES
+    for v in COMMENT_VALUES:
+        assert "-A X -m comment --comment %s -j ACCEPT\n" % ips.quote_word(v) in saved, v
+
+
+@pytest.mark.parametrize("text", ["", None, b"*filter\nCOMMIT\n", 7])
+def test_empty_or_non_text(text):
+    """"" is an empty rule set without a final newline (render gives "" back) on both paths;
+    anything but text is a parse error naming what it got, from scan() too."""
+    if text == "":
+        for fn in (ips.parse, ips.scan):
+            rs = fn(text)
+            assert (rs.table_list, rs.items, rs.final_newline, ips.render(rs)) == ([], [], False, "")
+        return
+    for fn in (ips.parse, ips.scan):
+        with pytest.raises(KcrashParseError) as ei:
+            fn(text)
+        assert "expected text, got %s" % type(text).__name__ in str(ei.value)
+
+
+@pytest.mark.parametrize("n", [119, 120, 121])
+def test_long_lines_are_quoted_whole_up_to_120_characters(n):
+    line = "X" * n
+    with pytest.raises(KcrashParseError) as ei:
+        ips.parse("*filter\n%s\nCOMMIT\n" % line)
+    shown = line if n <= 120 else line[:120] + "..."
+    assert str(ei.value).endswith("unrecognised line %r" % shown)

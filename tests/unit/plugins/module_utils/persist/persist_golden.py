@@ -40,6 +40,18 @@ def cases(name):
     return out
 
 
+def link_match_cases():
+    """networkd/match-cases.json: {case: {match or file, systemd_252, planner, why}}."""
+    data = json.loads(read("networkd", "match-cases.json"))
+    data.pop("_about")
+    return data
+
+
+def link_match_text(case):
+    """The whole .link file of a match case."""
+    return case.get("file") or "[Match]\n%s\n\n[Link]\nDescription=x\n" % case["match"]
+
+
 def expected_path(name, key):
     return os.path.join(FIX, name, key + ".expected")
 

@@ -35,7 +35,8 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import ifup
 
 FEATURES = ("lro", "gro", "gso", "tso")
 # extra devices: (name, MAC) of the interfaces the golden files name
-DEVICES = (("eth1", None), ("eth2", None), ("enx520p1", "a0:36:9f:12:34:56"), ("ens1f0", "a0:36:9f:12:34:57"))
+DEVICES = (("eth1", None), ("eth2", None), ("enx520p1", "a0:36:9f:12:34:56"), ("ens1f0", "a0:36:9f:12:34:57"),
+           ("kcm0", "2e:fa:ce:26:34:63"))      # the device of networkd/match-cases.json
 
 
 class Oracle(object):
@@ -204,6 +205,17 @@ def test_golden_link_files_apply_to_their_device(oracle):
         out, applied, _k = oracle.link_apply({path: text}, dev)
         assert applied == path, out
         assert "could not set feature rx-lro" in out     # LargeReceiveOffload=false was acted on
+
+
+@pytest.mark.parametrize("key", sorted(golden.link_match_cases()))
+def test_match_cases_are_what_systemd_252_applies(oracle, key):
+    """The table test_networkd.py checks networkd.match() against: each case's file is the one
+    systemd applies to kcm0 (veth, fixed MAC) exactly when the table says so."""
+    case = golden.link_match_cases()[key]
+    path = "/etc/systemd/network/10-case.link"
+    out, applied, _k = oracle.link_apply({path: golden.link_match_text(case)}, "kcm0")
+    assert applied, out
+    assert (applied == path) is case["systemd_252"], out
 
 
 @pytest.mark.parametrize("features", [["lro"], ["lro", "gro"], ["gro", "gso", "tso"], list(FEATURES)])
