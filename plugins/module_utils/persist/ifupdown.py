@@ -177,10 +177,11 @@ def _command_list(toks, env):
             if i + 2 >= len(toks) or toks[i + 2] != "in":
                 raise _Unclear("for loop")
             var, j, words = toks[i + 1], i + 3, []
-            while j < len(toks) and toks[j] not in (";", "do"):
+            while j < len(toks) and toks[j] != ";":
                 words.append(toks[j])
                 j += 1
-            j += 1 if j < len(toks) and toks[j] == ";" else 0
+            # sh reads `do` as the reserved word only after the `;` that ends the list
+            j += 1
             if j >= len(toks) or toks[j] != "do" or "done" not in toks[j:]:
                 raise _Unclear("for loop")
             end = toks.index("done", j)
@@ -205,7 +206,9 @@ def _command_list(toks, env):
 def ethtool_settings(command, iface):
     """``[(feature, value)]`` in the order the shell command ``command`` (an ifupdown
     ``pre-up``/``up`` value, run with ``$IFACE`` = iface) sets offloads on iface through
-    ethtool; raises ``_Unclear`` for a form this reader does not follow."""
+    ethtool (the last one of a feature wins); raises ``_Unclear`` for a form this reader does
+    not follow. A feature named twice in one ethtool run with other values counts as not off:
+    ethtool 6.1 (netlink) turns it on whatever the order, older ethtool takes the last."""
     if "`" in command or "$(" in command:
         raise _Unclear("command substitution")
     try:
@@ -232,11 +235,16 @@ def ethtool_settings(command, iface):
             raise _Unclear("variable in %s" % " ".join(argv))
         if len(pairs) % 2 or any(v not in ("on", "off") for v in pairs[1::2]):
             continue  # ethtool refuses the command: it sets nothing
-        for k, v in zip(pairs[::2], pairs[1::2]):
-            for f, names in ethtool.OFFLOAD_ALIASES.items():
-                if k in names:
-                    out.append((f, v))
+        sets = [(f, v) for k, v in zip(pairs[::2], pairs[1::2])
+                for f, names in ethtool.OFFLOAD_ALIASES.items() if k in names]
+        out += _off_first(sets)
     return out
+
+
+def _off_first(sets):
+    """``sets`` of one ethtool run, its ``off`` values first: with "the last one wins" a
+    feature named with other values too is not off (see :func:`ethtool_settings`)."""
+    return sorted(sets, key=lambda s: s[1] != "off")
 
 
 def applied(lines, start, end, iface, hook):
@@ -276,6 +284,9 @@ def applied(lines, start, end, iface, hook):
     if hook and any(why.startswith("the ethtool hook") or why.startswith("option given twice")
                     for _k, why in unclear):
         phases["option"] = []
+    # the hook passes every offload-* option to one ethtool run (in the order of the
+    # variables' names, not of the file)
+    phases["option"] = _off_first(phases["option"])
     state = {}
     for phase in ("pre-up", "up", "option"):
         for s in phases[phase]:
