@@ -361,6 +361,9 @@ def _render_cases():
          "iface lo inet loopback\n  mtu 1500\niface eth1 inet manual\n  offload-lro off\n"),
         # blank and comment lines inside a stanza do not end it
         ("blank-and-comment-inside", "iface eth1 inet manual\n\n    # off below\n    offload-lro off\n", ["lro"], True, None),
+        ("blank-line-then-command", "iface eth1 inet manual\n\n    post-up ethtool -K eth1 lro off\n", ["lro"], False, None),
+        ("two-up-lines", "iface eth1 inet manual\n    up ethtool -K eth1 lro off\n    up ethtool -K eth1 gro off\n",
+         ["lro", "gro"], False, None),
         ("command-without-ethtool-first", "iface eth1 inet manual\n    up ip link set eth1 up\n"
          "    post-up ethtool -K eth1 lro off\n", ["lro"], False, None),
         # the hook hands both names of lro to one ethtool run, in the order of the variables'
@@ -416,6 +419,11 @@ SETTINGS_CASES = [
     ("ethtool -K eth1 lro off || /bin/true", [("lro", "off")]),
     ("FOO=1 BAR=2 ethtool -K eth1 lro off", [("lro", "off")]),
     ("EXTRA=1 ethtool -K eth1 lro off", [("lro", "off")]),
+    # a command that sets nothing does not end the reading
+    ("ip link set eth1 up; ethtool -K eth1 lro off", [("lro", "off")]),
+    ("ethtool -k eth1; ethtool -K eth1 lro off", [("lro", "off")]),
+    ("ethtool -K eth2 lro off; ethtool -K eth1 gro off", [("gro", "off")]),
+    ("ethtool -K eth1 lro; ethtool -K eth1 gro off", [("gro", "off")]),
     ("A=1", []),
     ("ethtool -K eth1 lro off 2>/dev/null >/dev/null", [("lro", "off")]),
     ("ethtool -K eth1 lro off >> /tmp/log 2>&1", [("lro", "off")]),
@@ -452,6 +460,7 @@ SH_SYNTAX_ERRORS = [
     ("for f in lro; ethtool -K eth1 $f off", "for loop"),
     ("for f in lro; do ethtool -K eth1 $f off", "for loop"),
     ("for f in lro do ethtool -K eth1 $f off; done", "for loop"),
+    ("for f in lro;", "for loop"),
 ] + [("%s ethtool -K eth1 lro off" % w, "shell construct '%s'" % w)
     for w in ("then", "else", "elif", "fi", "do", "done", "esac", "}")]
 
