@@ -462,7 +462,7 @@ SH_SYNTAX_ERRORS = [
     ("for f in lro do ethtool -K eth1 $f off; done", "for loop"),
     ("for f in lro;", "for loop"),
 ] + [("%s ethtool -K eth1 lro off" % w, "shell construct '%s'" % w)
-    for w in ("then", "else", "elif", "fi", "do", "done", "esac", "}")]
+      for w in ("then", "else", "elif", "fi", "do", "done", "esac", "}")]
 
 UNCLEAR_CASES = [
     ("ethtool -K `cat /etc/nic` lro off", "command substitution"),
@@ -518,8 +518,8 @@ def test_unclear_message_names_each_line_and_what_to_set():
     # the hook hands every offload-* option to one `ethtool --offload` run: a bad value in
     # one makes ethtool refuse them all, so the good one before it does not count either
     (["offload-lro off", "offload-gro bogus"], ["lro"], "line 3 (the ethtool hook fails on this value): offload-gro bogus"),
-    (["offload-lro off", "offload-gro off # no"], ["lro"], "line 3 (the ethtool hook fails on this value): "
-                                                         "offload-gro off # no"),
+    (["offload-lro off", "offload-gro off # no"], ["lro"],
+     "line 3 (the ethtool hook fails on this value): offload-gro off # no"),
     (["offload-gro off", "offload-lro off", "offload-gro off"], ["lro"],
      "line 4 (option given twice: ifupdown joins the values, the ethtool hook fails): offload-gro off"),
 ])
