@@ -462,7 +462,7 @@ SH_SYNTAX_ERRORS = [
     ("for f in lro do ethtool -K eth1 $f off; done", "for loop"),
     ("for f in lro;", "for loop"),
 ] + [("%s ethtool -K eth1 lro off" % w, "shell construct '%s'" % w)
-      for w in ("then", "else", "elif", "fi", "do", "done", "esac", "}")]
+     for w in ("then", "else", "elif", "fi", "do", "done", "esac", "}")]
 
 UNCLEAR_CASES = [
     ("ethtool -K `cat /etc/nic` lro off", "command substitution"),
