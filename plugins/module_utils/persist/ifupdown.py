@@ -18,6 +18,9 @@ fallbacks, redirections, ``;``/``&&`` lists and ``for X in ...; do ...; done`` l
 that mentions ethtool in a form not followed here makes a non-compliant stanza a
 :class:`PersistUnclear` (nothing appended); a compliant one is left byte-identical.
 
+An interface named by a ``no-scripts`` line gets the ``post-up`` line even with the hook:
+ifup runs no ``if-up.d`` script for it.
+
 Only the first ``iface IFACE ...`` stanza (in sourcing order) is edited: options are per
 stanza and the first one brings the link up. Lines, comments and indentation outside
 the lines this module owns stay byte for byte.
@@ -76,8 +79,8 @@ def sourced_order(files, main=MAIN):
     ``source-directory`` (globs matched against the paths in ``files``)."""
     order = []
 
-    def visit(path, depth):
-        if path in order or depth > 8 or path not in files:
+    def visit(path):
+        if path in order or path not in files:
             return
         order.append(path)
         base = posixpath.dirname(path)
@@ -86,17 +89,17 @@ def sourced_order(files, main=MAIN):
             if len(words) < 2 or line.lstrip().startswith("#"):
                 continue
             if words[0] == "source":
-                pat = words[1] if words[1].startswith("/") else posixpath.join(base, words[1])
+                pat = posixpath.normpath(posixpath.join(base, words[1]))
                 for p in sorted(files):
                     if fnmatch.fnmatchcase(p, pat):
-                        visit(p, depth + 1)
+                        visit(p)
             elif words[0] == "source-directory":
-                d = words[1] if words[1].startswith("/") else posixpath.join(base, words[1])
+                d = posixpath.normpath(posixpath.join(base, words[1]))
                 for p in sorted(files):
-                    if posixpath.dirname(p) == d.rstrip("/") and _SOURCE_DIR_NAME.match(posixpath.basename(p)):
-                        visit(p, depth + 1)
+                    if posixpath.dirname(p) == d and _SOURCE_DIR_NAME.match(posixpath.basename(p)):
+                        visit(p)
 
-    visit(main, 0)
+    visit(main)
     return order
 
 
@@ -110,6 +113,17 @@ def _stanza(lines, iface):
                 j += 1
             return i, j
     return None
+
+
+def no_scripts(texts, iface):
+    """Does a ``no-scripts`` line of ``texts`` name ``iface`` (a name or a pattern)? ifup then
+    runs no ``/etc/network/if-*.d`` script for it: the ethtool hook ignores its options."""
+    for text in texts:
+        for line in split_lines(text):
+            words = line.split()
+            if _first_word(line) == "no-scripts" and any(fnmatch.fnmatchcase(iface, w) for w in words[1:]):
+                return True
+    return False
 
 
 def manages(files, iface):
@@ -155,16 +169,19 @@ def _command_list(toks, env):
             i += 1
         elif t == "||":
             argv, i = _simple(toks, i + 1)
-            if argv and posixpath.basename(argv[0]) not in ("true", ":"):
+            if not argv:
+                raise _Unclear("sh syntax error: '||' without a command")
+            if posixpath.basename(argv[0]) not in ("true", ":"):
                 raise _Unclear("a fallback other than true")
         elif t == "for":
             if i + 2 >= len(toks) or toks[i + 2] != "in":
                 raise _Unclear("for loop")
             var, j, words = toks[i + 1], i + 3, []
-            while j < len(toks) and toks[j] not in (";", "do"):
+            while j < len(toks) and toks[j] != ";":
                 words.append(toks[j])
                 j += 1
-            j += 1 if j < len(toks) and toks[j] == ";" else 0
+            # sh reads `do` as the reserved word only after the `;` that ends the list
+            j += 1
             if j >= len(toks) or toks[j] != "do" or "done" not in toks[j:]:
                 raise _Unclear("for loop")
             end = toks.index("done", j)
@@ -189,7 +206,9 @@ def _command_list(toks, env):
 def ethtool_settings(command, iface):
     """``[(feature, value)]`` in the order the shell command ``command`` (an ifupdown
     ``pre-up``/``up`` value, run with ``$IFACE`` = iface) sets offloads on iface through
-    ethtool; raises ``_Unclear`` for a form this reader does not follow."""
+    ethtool (the last one of a feature wins); raises ``_Unclear`` for a form this reader does
+    not follow. A feature named twice in one ethtool run with other values counts as not off:
+    ethtool 6.1 (netlink) turns it on whatever the order, older ethtool takes the last."""
     if "`" in command or "$(" in command:
         raise _Unclear("command substitution")
     try:
@@ -216,11 +235,16 @@ def ethtool_settings(command, iface):
             raise _Unclear("variable in %s" % " ".join(argv))
         if len(pairs) % 2 or any(v not in ("on", "off") for v in pairs[1::2]):
             continue  # ethtool refuses the command: it sets nothing
-        for k, v in zip(pairs[::2], pairs[1::2]):
-            for f, names in ethtool.OFFLOAD_ALIASES.items():
-                if k in names:
-                    out.append((f, v))
+        sets = [(f, v) for k, v in zip(pairs[::2], pairs[1::2])
+                for f, names in ethtool.OFFLOAD_ALIASES.items() if k in names]
+        out += _off_first(sets)
     return out
+
+
+def _off_first(sets):
+    """``sets`` of one ethtool run, its ``off`` values first: with "the last one wins" a
+    feature named with other values too is not off (see :func:`ethtool_settings`)."""
+    return sorted(sets, key=lambda s: s[1] != "off")
 
 
 def applied(lines, start, end, iface, hook):
@@ -260,6 +284,9 @@ def applied(lines, start, end, iface, hook):
     if hook and any(why.startswith("the ethtool hook") or why.startswith("option given twice")
                     for _k, why in unclear):
         phases["option"] = []
+    # the hook passes every offload-* option to one ethtool run (in the order of the
+    # variables' names, not of the file)
+    phases["option"] = _off_first(phases["option"])
     state = {}
     for phase in ("pre-up", "up", "option"):
         for s in phases[phase]:
@@ -280,7 +307,8 @@ def render(current_text, iface, features_off, host_info=None):
         raise PersistError(NAME, path, "no 'iface %s' stanza to edit" % iface)
     start, end = rng
     for k in range(start, end):
-        if lines[k].rstrip("\r\n").endswith("\\"):
+        # ifupdown drops a comment line before it looks for a backslash at its end
+        if lines[k].rstrip("\r\n").endswith("\\") and not lines[k].lstrip().startswith("#"):
             raise PersistError(NAME, path, "line %d: continuation lines are not supported" % (k + 1))
     options = [k for k in range(start + 1, end) if _first_word(lines[k])]
     if options:
@@ -289,7 +317,8 @@ def render(current_text, iface, features_off, host_info=None):
         # a stanza without options: follow the file's own indentation habit
         indented = [l for l in lines if l[:1] in (" ", "\t") and _first_word(l) and not _is_stanza_start(l)]
         indent = re.match(r"^\s*", indented[0]).group(0) if indented else "    "
-    state, unclear = applied(lines, start, end, iface, info.get("ethtool_hook"))
+    hook = bool(info.get("ethtool_hook")) and not no_scripts([current_text], iface)
+    state, unclear = applied(lines, start, end, iface, hook)
     todo_all = [f for f in features if state.get(f, (None,))[0] != "off"]
     if not todo_all:
         return current_text
@@ -301,7 +330,7 @@ def render(current_text, iface, features_off, host_info=None):
                                              iface, ", ".join("%s off" % f for f in todo_all)))
     changed = False
     new_lines = []
-    if info.get("ethtool_hook"):
+    if hook:
         todo = list(todo_all)
         for k in options:
             words = lines[k].split()
@@ -328,13 +357,17 @@ def render(current_text, iface, features_off, host_info=None):
         if mine:
             k, m = mine
             words = m.group("pairs").split()
-            have = [words[n] for n in range(0, len(words), 2) if words[n + 1] == "off"]
+            pairs = list(zip(words[::2], words[1::2]))
+            have = [n for n, v in pairs if v == "off"]
             if not all(f in have for f in features):
                 merged = [f for f in ethtool.OFFLOAD_FEATURES if f in have or f in features]
+                # the line's other settings stay (ethtool -K applies every pair)
+                names = set(a for f in merged for a in ethtool.OFFLOAD_ALIASES[f])
+                rest = "".join(" %s %s" % p for p in pairs if p[0] not in names)
                 raw = lines[k]
                 eol = raw[len(raw.rstrip("\r\n")):]
-                lines[k] = "%spost-up %s || true%s" % (
-                    m.group("indent"), ethtool.set_command(iface, merged, program=m.group("ethtool")), eol)
+                lines[k] = "%spost-up %s%s || true%s" % (
+                    m.group("indent"), ethtool.set_command(iface, merged, program=m.group("ethtool")), rest, eol)
                 changed = True
         else:
             new_lines = ["%spost-up %s || true\n" % (
@@ -371,10 +404,14 @@ def owns(path):
 def choose(read, iface, forced):
     """The interfaces(5) file whose stanza configures ``iface``."""
     mgr = read["managers"]
-    path = manages(dict((p, t) for p, t in read["files"].items() if owns(p)), iface)
+    files = dict((p, t) for p, t in read["files"].items() if owns(p))
+    path = manages(files, iface)
     if not path:
         return None
     hook = mgr.get("ethtool_hook")
-    return Choice(NAME, path, "ifupdown stanza for %s in %s (%s)" % (
-        iface, path, "ethtool hook %s: offload-* options" % hook if hook else "no ethtool hook: post-up line"),
-        info={"ethtool_hook": bool(hook), "ethtool_path": mgr.get("ethtool_path") or "/sbin/ethtool"})
+    if hook and no_scripts([files[p] for p in sourced_order(files)], iface):
+        hook, how = None, "no-scripts names %s: the ethtool hook does not run: post-up line" % iface
+    else:
+        how = "ethtool hook %s: offload-* options" % hook if hook else "no ethtool hook: post-up line"
+    return Choice(NAME, path, "ifupdown stanza for %s in %s (%s)" % (iface, path, how),
+                  info={"ethtool_hook": bool(hook), "ethtool_path": mgr.get("ethtool_path") or "/sbin/ethtool"})
