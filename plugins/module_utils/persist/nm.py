@@ -38,7 +38,6 @@ MIN_VERSION = (1, 14)
 
 _KEY_RE = ini.key_line_re("A-Za-z0-9_.-")
 _VERSION_RE = re.compile(r"version\s+(\d+)\.(\d+)(?:\.(\d+))?")
-_FALSE = ("false", "0", "no", "off")
 # what NetworkManager's keyfile reader takes as boolean false (GKeyFile: case-sensitive;
 # "no", "off", "False" make it ignore the property, i.e. the feature is NOT turned off)
 _KEYFILE_FALSE = ("false", "0")
