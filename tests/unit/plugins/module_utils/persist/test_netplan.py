@@ -12,6 +12,7 @@ import yaml
 
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist import netplan
 from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import PersistError
+from ansible_collections.kcrash.nfqueue.plugins.module_utils.shell import FileChange
 
 import persist_golden as golden
 from conftest import require_tool
@@ -241,13 +242,9 @@ ALL = ["lro", "gro", "gso", "tso"]
 def test_every_layout_edited_reads_off_to_netplan():
     ifaces = ["eth0", "eth1", "eth2", "eth3", "eth4", "eth5", "eth6"]
     text = LAYOUTS.replace("    ethernets-extra: {}\n", "")
-    before = netplan_links(text, ifaces + ["br0"])
-    assert before == {"eth0": set(), "eth1": set(), "eth2": set(), "eth3": {"lro"}, "eth4": {"gro"},
-                      "eth5": {"gso"}, "eth6": set(), "br0": set()}
     out = text
     for iface in ifaces:
         out = netplan.render(out, iface, ALL, {"path": "/etc/netplan/01-test.yaml"})
-    assert netplan_links(out, ifaces + ["br0"]) == dict([(i, set(ALL)) for i in ifaces] + [("br0", set())])
     # the data netplan does not take from these keys is the same to an independent YAML reader
     old, new = yaml.safe_load(text), yaml.safe_load(out)
     for i in ifaces:
@@ -279,8 +276,12 @@ def test_every_layout_edited_reads_off_to_netplan():
     # a bridge of the same name is no ethernet
     with pytest.raises(PersistError) as e:
         netplan.render(out, "eth7", ALL, {"path": "/etc/netplan/01-test.yaml"})
-    assert str(e.value).endswith("no 'network: ethernets: eth7:' mapping to edit")
-    assert "/etc/netplan/01-test.yaml" in str(e.value)
+    assert (e.value.path, e.value.message) == ("/etc/netplan/01-test.yaml", "no 'network: ethernets: eth7:' mapping to edit")
+    # what netplan generate reads, before and after
+    before = netplan_links(text, ifaces + ["br0"])
+    assert before == {"eth0": set(), "eth1": set(), "eth2": set(), "eth3": {"lro"}, "eth4": {"gro"},
+                      "eth5": {"gso"}, "eth6": set(), "br0": set()}
+    assert netplan_links(out, ifaces + ["br0"]) == dict([(i, set(ALL)) for i in ifaces] + [("br0", set())])
 
 
 # (file, the edit that turns lro and gro off), the edits written by hand: keys replaced in
@@ -326,12 +327,12 @@ def test_small_layouts_edited_read_off_to_netplan():
         return t.replace("eth1", "en%d" % n).replace("eth0", "eth%d" % n)
     files = dict(("%02d.yaml" % n, named(t, n)) for n, (t, dummy) in enumerate(SMALL_LAYOUTS))
     ifaces = ["eth%d" % n for n in range(len(SMALL_LAYOUTS))]
-    assert netplan_links(files, ifaces) == dict((i, set()) for i in ifaces)
     out = {}
     for n, name in enumerate(sorted(files)):
         out[name] = netplan.render(files[name], "eth%d" % n, ["lro", "gro"])
         assert out[name] == named(SMALL_LAYOUTS[n][1], n)
         assert netplan.render(out[name], "eth%d" % n, ["lro", "gro"]) is out[name]
+    assert netplan_links(files, ifaces) == dict((i, set()) for i in ifaces)
     assert netplan_links(out, ifaces) == dict((i, {"lro", "gro"}) for i in ifaces), out
 
 
@@ -384,7 +385,10 @@ def test_files_the_backend_reads_and_owns():
     assert netplan.DIRS == ("/run/netplan", "/etc/netplan", "/lib/netplan")     # the shadowing order
     assert set(netplan.GLOBS) == {"/etc/netplan/*.yaml", "/run/netplan/*.yaml", "/lib/netplan/*.yaml"}
     assert netplan.DETECT_GLOBS == ("/etc/netplan/*.yaml",)
-    assert netplan.NAME == "netplan" and netplan.FILE_MODE == "0644" and netplan.SECRETS is False
+    assert netplan.NAME == "netplan" and netplan.SECRETS is False
+    # the back end only edits existing files (which keep their mode); the mode passed along
+    # must still be one the write transaction takes
+    assert FileChange("/etc/netplan/01.yaml", "", mode=netplan.FILE_MODE).mode in ("0600", "0644")
     assert netplan.read_script is None and netplan.parse_read is None
     for d in ("/etc/netplan/", "/run/netplan/", "/lib/netplan/"):
         assert netplan.owns(d + "01.yaml")
@@ -449,8 +453,8 @@ def test_choose():
     for version in ("0.103-0ubuntu5~20.04.6", "0.99"):
         with pytest.raises(PersistError) as e:
             netplan.choose(_read(files, version=version), "eth0", False)
-        assert ("netplan %s is older than 0.104 (no offload keys); use backend=networkd or udev" % version
-                in str(e.value)) and "/etc/netplan/01.yaml" in str(e.value)
+        assert (e.value.path, e.value.message) == (
+            "/etc/netplan/01.yaml", "netplan %s is older than 0.104 (no offload keys); use backend=networkd or udev" % version)
 
 
 # ------------------------------------------------------------------ refusals, with their lines
@@ -458,14 +462,14 @@ def test_choose():
 @pytest.mark.parametrize("text,msg", [
     ("network:\n  ethernets:\n\teth0:\n", "line 3: tab indentation is not supported"),
     ("# x\n\n network:\n \tethernets:\n", "line 4: tab indentation is not supported"),
-    ("network:\n  ethernets:\n    eth0:\n      mtu: &m 1500\n", "line 4: YAML anchors/aliases are not supported"),
-    ("network:\n  ethernets:\n    eth0:\n      mtu: *m\n", "line 4: YAML anchors/aliases are not supported"),
-    ("network:\n  ethernets:\n    eth0:\n      <<: *base\n", "line 4: YAML anchors/aliases are not supported"),
+    ("network:\n  ethernets:\n    eth0:\n      mtu: &m 1500\n", "line 4: YAML anchors/aliases are not supported; edit the file by hand"),
+    ("network:\n  ethernets:\n    eth0:\n      mtu: *m\n", "line 4: YAML anchors/aliases are not supported; edit the file by hand"),
+    ("network:\n  ethernets:\n    eth0:\n      <<: *base\n", "line 4: YAML anchors/aliases are not supported; edit the file by hand"),
     ("network:\n  ethernets:\n    eth0:\n      nameservers:\n        addresses:\n        - &dns 192.0.2.1\n",
-     "line 6: YAML anchors/aliases are not supported"),
-    ("network:\n  ethernets:\n    eth0:\n      dhcp4: true\n---\n", "several YAML documents"),
-    ("---\nnetwork:\n  version: 2\n---\n", "several YAML documents"),
-    ("network:\n  version: 2\n--- # x\nnetwork:\n  version: 2\n", "several YAML documents"),
+     "line 6: YAML anchors/aliases are not supported; edit the file by hand"),
+    ("network:\n  ethernets:\n    eth0:\n      dhcp4: true\n---\n", "several YAML documents are not supported"),
+    ("---\nnetwork:\n  version: 2\n---\n", "several YAML documents are not supported"),
+    ("network:\n  version: 2\n--- # x\nnetwork:\n  version: 2\n", "several YAML documents are not supported"),
     ("network:\n  ethernets: {eth0: {}}\n", "'ethernets:' in flow style is not supported"),
     ("network:\n  ethernets:\n    eth0: {dhcp4: true}\n", "'eth0:' in flow style is not supported"),
     ("network: {}\n", "'network:' in flow style is not supported"),
@@ -477,18 +481,23 @@ def test_choose():
      "eth0 uses match:/set-name:; edit it by hand"),
     ("network:\n  ethernets:\n    eth0:\n      dhcp4: true\n      large-receive-offload:   # below\n        true\n",
      "line 5: large-receive-offload: without a value on the same line is not supported; edit it by hand"),
-    ("network:\n  ethernets:\n    eth0:\n      tcp-segmentation-offload:\n", "line 4: tcp-segmentation-offload: without"),
+    ("network:\n  ethernets:\n    eth0:\n      tcp-segmentation-offload:\n", "line 4: tcp-segmentation-offload: without a value on the same line is not supported; edit it by hand"),
     ("network:\n  version: 2\n", "no 'network: ethernets: eth0:' mapping to edit"),
     ("", "no 'network: ethernets: eth0:' mapping to edit"),
+    ("network:\n  ethernets:\n    eth0:\n      renderer: 'NetworkManager'\n", "eth0 uses renderer 'NetworkManager'; use backend=nm"),
+    ("network:\n  renderer: \"\"\n  ethernets:\n    eth0:\n      renderer:\n", None),
     ("  network:\n    ethernets:\n      eth0:\n        dhcp4: true\n", "no 'network: ethernets: eth0:' mapping to edit"),
     ("network:\n  bonds:\n    eth0:\n      dhcp4: true\n", "no 'network: ethernets: eth0:' mapping to edit"),
     ("network:\n  ethernets:\n    eth0x:\n      dhcp4: true\n    xeth0:\n      dhcp4: true\n",
      "no 'network: ethernets: eth0:' mapping to edit"),
 ])
 def test_refusals_say_where(text, msg):
+    if msg is None:     # an empty renderer is netplan's default (networkd): no refusal
+        assert netplan.render(text, "eth0", ["lro"]).endswith("      large-receive-offload: false\n")
+        return
     with pytest.raises(PersistError) as e:
         netplan.render(text, "eth0", ["lro", "tso"], {"path": "/etc/netplan/01.yaml"})
-    assert msg in str(e.value) and "/etc/netplan/01.yaml" in str(e.value)
+    assert (e.value.backend, e.value.path, e.value.message) == ("netplan", "/etc/netplan/01.yaml", msg)
     if "mapping" in msg:
         assert netplan.defines(text, "eth0") is False
 

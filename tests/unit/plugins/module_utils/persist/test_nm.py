@@ -199,7 +199,8 @@ def test_manages_reads_autoconnect_as_networkmanager_does(value):
         D + "b.nmconnection" if autoconnect else D + "a.nmconnection")
 
 
-@pytest.mark.parametrize("value", ["7", " 7 ", "-5", "+3", "x", "5x", "", "0x10", "010", "999", "1000", "-1000"])
+@pytest.mark.parametrize("value", ["7", " 7 ", "-5", "+3", "x", "5x", "", "0x10", "0X1f", "-0x3", "010", "08", "999", "-999",
+                                   "1000", "-1000"])
 def test_manages_reads_autoconnect_priority_as_networkmanager_does(value):
     """The highest priority NM reads wins, a tie goes to the first path; a priority NM cannot
     read (or out of its -999..999 range) is its default 0."""
@@ -213,6 +214,13 @@ def test_manages_reads_autoconnect_priority_as_networkmanager_does(value):
         # the same priorities, paths swapped: a tie goes to the first path again
         want = D + ("a" if prio >= other else "b") + ".nmconnection"
         assert nm.manages({D + "a.nmconnection": b, D + "b.nmconnection": a}, "eth0") == want, (value, other)
+
+
+def test_manages_passes_over_a_profile_not_autoconnected_first_by_path():
+    files = {D + "a": "[connection]\nid=a\ntype=ethernet\ninterface-name=eth0\nautoconnect=false\nautoconnect-priority=9\n",
+             D + "b": "[connection]\nid=b\ninterface-name=eth0\n"}
+    assert nm_connection(files[D + "a"]) == (False, 9)
+    assert nm.manages(files, "eth0") == D + "b"
 
 
 def test_manages_needs_the_interface_name_in_the_connection_group():
