@@ -30,7 +30,9 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.persist.base import
 )
 
 NAME = "netplan"
-DIRS = ("/etc/netplan", "/run/netplan", "/lib/netplan")
+# netplan(5): a file in /run/netplan shadows the same name in /etc/netplan, either shadows
+# one in /lib/netplan (effective_files: the earlier directory wins)
+DIRS = ("/run/netplan", "/etc/netplan", "/lib/netplan")
 MIN_VERSION = (0, 104)
 KEYS = {
     "lro": "large-receive-offload",
@@ -113,7 +115,7 @@ def _find(lines, path, iface):
         raise PersistError(NAME, path, "'network:' in flow style is not supported")
     nkeys, nend = _children(lines, ni, 0, len(lines))[:2]
     for i, m in nkeys:
-        if m.group("key") == "renderer" and m.group("value").strip() not in ("networkd", ""):
+        if m.group("key") == "renderer" and _unquoted(m.group("value").strip()) not in ("networkd", ""):
             raise PersistError(NAME, path, "renderer %s: netplan only passes offload keys to "
                                            "networkd here; use backend=nm" % m.group("value").strip())
     eth = [(i, m) for i, m in nkeys if m.group("key") == "ethernets"]
@@ -138,7 +140,7 @@ def _find(lines, path, iface):
         for km in (pair[1] for pair in ikeys):
             if km.group("key") in ("match", "set-name"):
                 raise PersistError(NAME, path, "%s uses match:/set-name:; edit it by hand" % iface)
-            if km.group("key") == "renderer" and km.group("value").strip() not in ("networkd", ""):
+            if km.group("key") == "renderer" and _unquoted(km.group("value").strip()) not in ("networkd", ""):
                 raise PersistError(NAME, path, "%s uses renderer %s; use backend=nm"
                                    % (iface, km.group("value").strip()))
         return i, m, last + 1

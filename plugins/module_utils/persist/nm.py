@@ -38,10 +38,11 @@ MIN_VERSION = (1, 14)
 
 _KEY_RE = ini.key_line_re("A-Za-z0-9_.-")
 _VERSION_RE = re.compile(r"version\s+(\d+)\.(\d+)(?:\.(\d+))?")
-_FALSE = ("false", "0", "no", "off")
 # what NetworkManager's keyfile reader takes as boolean false (GKeyFile: case-sensitive;
 # "no", "off", "False" make it ignore the property, i.e. the feature is NOT turned off)
 _KEYFILE_FALSE = ("false", "0")
+# an integer as NetworkManager reads one (strtol with base 0: 0x.. hex, 0.. octal)
+_INT_RE = re.compile(r"\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)\s*$")
 
 
 def key(feature):
@@ -92,15 +93,24 @@ def manages(keyfiles, iface):
         if not keyfile_manages(text, iface):
             continue
         conn = keyfile_values(text).get("connection", {})
-        if conn.get("autoconnect", "true").lower() in _FALSE:
+        if conn.get("autoconnect") in _KEYFILE_FALSE:
             continue
-        try:
-            prio = int(conn.get("autoconnect-priority", "0"))
-        except ValueError:
-            prio = 0
+        prio = _priority(conn.get("autoconnect-priority", ""))
         if best is None or prio > best[0]:
             best = (prio, path)
     return best[1] if best else None
+
+
+def _priority(value):
+    """``autoconnect-priority`` as NM reads it: an integer in -999..999, else its default 0."""
+    m = _INT_RE.match(value)
+    if not m:
+        return 0
+    digits = m.group(2)
+    n = int(digits, 16 if digits[1:2] in ("x", "X") else 8 if digits[:1] == "0" else 10)
+    if m.group(1) == "-":
+        n = -n
+    return n if -999 <= n <= 999 else 0
 
 
 def _not_enabled(current, wanted):
@@ -212,10 +222,14 @@ def parse_read(text, marker):
 
     def flush():
         if cur is not None:
+            # one line per value: an empty last value is a line too ("\n".join lost it)
             values[cur[0]] = {"uuid": cur[1], "features": parse_nmcli_values(
-                "\n".join(buf), props, "nmcli -g ethtool.feature-* connection show")}
+                "".join(v + "\n" for v in buf), props, "nmcli -g ethtool.feature-* connection show")}
 
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()     # after the newline that ends the last line
+    for line in lines:
         if line.startswith(marker):
             tag = line[len(marker):]
             if tag == "STATUS":
