@@ -365,68 +365,68 @@ def test_live_nft_json_renders_as_nft_prints(live_nft):
 # conntrack keys, raw payloads, sets, maps and the hash/generator expressions), loaded with the
 # real nft: the rendering of each rule's JSON form is compared with the line nft prints for it.
 RENDER_RULESET = """table ip x {
-	counter cnt {
-	}
-	chain c {
-		type filter hook input priority 0; policy accept;
-		tcp dport != 22 accept
-		tcp dport < 1024 accept
-		tcp dport >= 1024 drop
-		tcp dport > 1024 drop
-		tcp dport <= 1024 drop
-		tcp dport != { 22, 80 } drop
-		tcp flags syn accept
-		ct state established,related accept
-		ct mark 0x1 accept
-		meta l4proto tcp ct reply proto-dst 22 accept
-		ct original daddr 1.2.3.4 accept
-		@ll,0,8 1 accept
-		ip saddr { 10.0.0.1 comment "x", 10.0.0.2 } accept
-		meta mark set jhash ip saddr mod 2
-		meta mark set jhash ip saddr . tcp dport mod 2 seed 0x10 offset 3
-		meta mark set numgen random mod 2
-		meta mark set numgen inc mod 4 offset 1
-		meta mark set symhash mod 2 offset 5
-		meta mark set ip saddr map { 10.0.0.1 : 1, 10.2.0.0/16 : 2 }
-		meta mark set ip saddr . tcp dport map { 10.0.0.1 . 22 : 1 }
-		tcp dport vmap { 22 : jump d, 23 : goto d, 24 : return, 25 : continue, 26 : accept, 27 : drop }
-		reject
-		reject with tcp reset
-		log prefix "x "
-		log
-		counter name "cnt"
-		counter
-		ip protocol tcp notrack
-		meta ipsec missing accept
-		meta ipsec exists drop
-		ip saddr 10.0.0.0/8 accept
-		ip saddr 10.1.2.3-10.1.2.9 accept
-		meta l4proto { tcp, udp } accept
-		meta skuid 0 accept
-		meta skgid != 1 accept
-		iifname "lo" accept
-		oif "lo" accept
-		udp dport 53 jump d comment "dns"
-		goto d
-		return
-		tcp dport 22 jump match
-		tcp dport vmap { 24 : jump match, 25 : goto target }
-	}
-	chain d {
-		continue
-	}
-	chain match {
-	}
-	chain target {
-	}
+\tcounter cnt {
+\t}
+\tchain c {
+\t\ttype filter hook input priority 0; policy accept;
+\t\ttcp dport != 22 accept
+\t\ttcp dport < 1024 accept
+\t\ttcp dport >= 1024 drop
+\t\ttcp dport > 1024 drop
+\t\ttcp dport <= 1024 drop
+\t\ttcp dport != { 22, 80 } drop
+\t\ttcp flags syn accept
+\t\tct state established,related accept
+\t\tct mark 0x1 accept
+\t\tmeta l4proto tcp ct reply proto-dst 22 accept
+\t\tct original daddr 1.2.3.4 accept
+\t\t@ll,0,8 1 accept
+\t\tip saddr { 10.0.0.1 comment "x", 10.0.0.2 } accept
+\t\tmeta mark set jhash ip saddr mod 2
+\t\tmeta mark set jhash ip saddr . tcp dport mod 2 seed 0x10 offset 3
+\t\tmeta mark set numgen random mod 2
+\t\tmeta mark set numgen inc mod 4 offset 1
+\t\tmeta mark set symhash mod 2 offset 5
+\t\tmeta mark set ip saddr map { 10.0.0.1 : 1, 10.2.0.0/16 : 2 }
+\t\tmeta mark set ip saddr . tcp dport map { 10.0.0.1 . 22 : 1 }
+\t\ttcp dport vmap { 22 : jump d, 23 : goto d, 24 : return, 25 : continue, 26 : accept, 27 : drop }
+\t\treject
+\t\treject with tcp reset
+\t\tlog prefix "x "
+\t\tlog
+\t\tcounter name "cnt"
+\t\tcounter
+\t\tip protocol tcp notrack
+\t\tmeta ipsec missing accept
+\t\tmeta ipsec exists drop
+\t\tip saddr 10.0.0.0/8 accept
+\t\tip saddr 10.1.2.3-10.1.2.9 accept
+\t\tmeta l4proto { tcp, udp } accept
+\t\tmeta skuid 0 accept
+\t\tmeta skgid != 1 accept
+\t\tiifname "lo" accept
+\t\toif "lo" accept
+\t\tudp dport 53 jump d comment "dns"
+\t\tgoto d
+\t\treturn
+\t\ttcp dport 22 jump match
+\t\ttcp dport vmap { 24 : jump match, 25 : goto target }
+\t}
+\tchain d {
+\t\tcontinue
+\t}
+\tchain match {
+\t}
+\tchain target {
+\t}
 }
 table inet y {
-	chain c {
-		type filter hook input priority 0;
-		reject
-		meta nfproto ipv4 drop
-		ip6 saddr ::1 accept
-	}
+\tchain c {
+\t\ttype filter hook input priority 0;
+\t\treject
+\t\tmeta nfproto ipv4 drop
+\t\tip6 saddr ::1 accept
+\t}
 }
 """
 
@@ -457,7 +457,7 @@ def live_render():
 
 def test_live_nft_json_statements_render_as_nft_prints(live_render):
     text, js = live_render
-    real = [(fam, handle, line) for fam, _, _, handle, line in _real_rules(text)]
+    real = [(x[0], x[3], x[4]) for x in _real_rules(text)]
     assert len(real) == 46
     rules = {(o["rule"]["family"], o["rule"]["handle"]): o["rule"] for o in json.loads(js)["nftables"] if "rule" in o}
     parsed = {(r.family, r.handle): r for r in nft.parse(js).rules()}
@@ -637,8 +637,8 @@ def test_lines_cut_after_jump_or_xt():
     """partial.py closes a cut listing with braces and parses it: a rule line may then end in
     `jump` or `xt`. It has no target and shows no xt match."""
     rs = nft.parse_text("table ip t {\n\tchain c {\n\t\ttcp dport 22 jump\n\t\tmeta l4proto tcp xt\n\t}\n}\n")
-    assert [(r.text, r.targets, r.xt) for r in rs.rules()] == [("tcp dport 22 jump", [], False),
-                                                              ("meta l4proto tcp xt", [], False)]
+    assert [(r.text, r.targets, r.xt) for r in rs.rules()] == [
+        ("tcp dport 22 jump", [], False), ("meta l4proto tcp xt", [], False)]
 
 
 def test_xt_target_nft_prints():
