@@ -45,11 +45,7 @@ from ansible_collections.kcrash.nfqueue.plugins.module_utils.errors import Kcras
 SAVED_FILES = ("/etc/nftables.conf", "/etc/sysconfig/nftables.conf")
 
 FAMILIES = ("ip", "ip6", "inet", "arp", "bridge", "netdev")
-FAMILY_OF_IPTABLES = {"ip": "ipv4", "ip6": "ipv6"}
 
-# table-level blocks that are declarations (their content is not rules)
-_DECL_BLOCKS = ("set", "map", "flowtable", "counter", "quota", "limit", "ct", "secmark",
-                "synproxy", "tunnel")
 _CHAIN_HEADER_WORDS = ("type", "policy", "devices", "device")
 _HANDLE_RE = re.compile(r"^handle[ \t]+(\d+)[ \t]*\Z")
 _INT_RE = re.compile(r"^\d{1,9}\Z")
@@ -57,12 +53,9 @@ _RANGE_RE = re.compile(r"^(\d{1,9})-(\d{1,9})\Z")
 _NAME_RE = re.compile(r'^(?:"[^"]*"|[A-Za-z0-9_./@$-]+)\Z')
 FLAG_ORDER = ("bypass", "fanout")
 
-# meta keys nft prints without the "meta" keyword
-_UNQUALIFIED_META = frozenset((
-    "iif", "oif", "iifname", "oifname", "iiftype", "oiftype", "skuid", "skgid", "nftrace",
-    "rtclassid", "ibriport", "obriport", "ibrname", "obrname", "pkttype", "cpu", "iifgroup",
-    "oifgroup", "cgroup", "ipsec", "iifkind", "oifkind",
-))
+# meta keys nft prints without the "meta" keyword (meta.c, meta_key_is_unqualified(), in every
+# nft that has -j; nft 1.0.6 checked live: `meta skuid 0`)
+_UNQUALIFIED_META = frozenset(("iif", "oif", "iifname", "oifname", "iifgroup", "oifgroup"))
 
 
 class NftRule(object):
@@ -192,12 +185,14 @@ def _unquote(name):
     return name
 
 
+_BLANKS_RE = re.compile(r"\s\s|[^\S ]")
+
+
 def _collapse(code):
     """Collapse runs of white space outside strings into one space."""
     code = code.strip()
-    if '"' not in code and "  " not in code and "\t" not in code and "{" not in code \
-            and "," not in code and ";" not in code:
-        return code
+    if not _BLANKS_RE.search(code):
+        return code     # every blank is one space already
     toks = lex(code)
     out = []
     prev_end = None
@@ -422,10 +417,10 @@ def parse_text(text, command="nft list ruleset"):
             depth = _braces(stripped)
             if depth < 0:
                 raise KcrashParseError(command, "unbalanced '}'", line=lineno)
-            if words[0] in _DECL_BLOCKS or depth > 0:
-                skip_depth = depth
-                continue
-            # flags / comment / anything else declarative on one line
+            # any other table-level line is a declaration, no rule: a block (set, map,
+            # flowtable, counter, quota, ct helper ...) is skipped to its closing brace, a
+            # one-line one (flags, comment ...) alone
+            skip_depth = depth
             continue
         # inside a chain
         if stripped == "}":
@@ -610,7 +605,8 @@ def render_expr(x):
     """Text of a JSON expression, as nft prints it (the parts queue statements use, and
     a reasonable rendering of the rest)."""
     if isinstance(x, bool):
-        return "true" if x else "false"
+        # nft's boolean type prints its symbols (`meta ipsec exists`, `... missing`)
+        return "exists" if x else "missing"
     if isinstance(x, (int, float)):
         return str(x)
     if isinstance(x, str):
@@ -618,7 +614,8 @@ def render_expr(x):
     if x is None:
         return ""
     if isinstance(x, list):
-        return ", ".join(render_expr(i) for i in x)
+        # a flag list: `ct state established,related`
+        return ",".join(render_expr(i) for i in x)
     if not isinstance(x, dict) or len(x) != 1:
         return json.dumps(x, sort_keys=True)
     k, v = list(x.items())[0]
@@ -650,12 +647,13 @@ def render_expr(x):
         out += " mod %s" % v["mod"]
         if "seed" in v:
             out += " seed 0x%x" % v["seed"] if isinstance(v["seed"], int) else " seed %s" % v["seed"]
-        if "offset" in v:
+        if v.get("offset"):
             out += " offset %s" % v["offset"]
         return out
     if k == "numgen":
+        # nft -j writes "offset": 0, nft prints an offset only when it is not 0
         out = "numgen %s mod %s" % (v.get("mode"), v.get("mod"))
-        if "offset" in v:
+        if v.get("offset"):
             out += " offset %s" % v["offset"]
         return out
     if k == "map":
@@ -687,6 +685,8 @@ def render_stmt(k, v):
     if k in ("jump", "goto"):
         return "%s %s" % (k, v.get("target"))
     if k == "counter":
+        if isinstance(v, str):
+            return 'counter name "%s"' % v
         if isinstance(v, dict) and "packets" in v:
             return "counter packets %s bytes %s" % (v.get("packets"), v.get("bytes"))
         return "counter"

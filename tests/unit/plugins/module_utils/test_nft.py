@@ -133,6 +133,22 @@ def test_recorded_iptables_nft_compat_json_shows_xt_target():
     assert sorted(r["handle"] for r in got) == sorted(e[3] for e in EXPECT_COMPAT)
 
 
+def test_recorded_iptables_nft_compat_json_renders_xt_as_nft_prints():
+    """A match nft cannot translate is printed `xt match NAME` by nft 1.0.6, and the JSON
+    rendering says the same; an xt target shows as `xt target NAME` (nft prints the
+    translation, `queue num 2 bypass`, which the JSON form does not carry)."""
+    text = {(r.family, r.table, r.chain, r.handle): r for r in nft.parse(fixture("iptables-nft-compat.nft-a.txt")).rules()}
+    js = {(r.family, r.table, r.chain, r.handle): r for r in nft.parse(fixture("iptables-nft-compat.json")).rules()}
+    assert set(text) == set(js)
+    printed = [k for k in text if "xt match" in text[k].text and "queue" not in text[k].text]
+    assert len(printed) == 2
+    for k in printed:
+        assert (js[k].text, js[k].xt, text[k].xt) == (text[k].text, True, True)
+    ids = ("ip", "filter", "IDS", 16)
+    assert text[ids].text == "meta l4proto tcp counter packets 0 bytes 0 queue num 2 bypass"
+    assert js[ids].text == "meta l4proto tcp counter packets 0 bytes 0 xt target NFQUEUE"
+
+
 # ------------------------------------------------------------------ live, real nft
 
 # Loaded with the real nft in a throwaway namespace (no queue statement: CONFIG_NFT_QUEUE is
@@ -218,22 +234,28 @@ LIVE_CHAINS = [("inet", "t", "c", "input"), ("inet", "t", "d", None), ("inet", "
                ("ip6", "i6", "c", None)]
 
 
-@pytest.fixture(scope="module")
-def live_nft():
-    """(nft -a list ruleset, nft -j list ruleset) of LIVE_RULESET, from the real nft."""
+def _listings(ruleset, tag):
+    """(nft -a list ruleset, nft -j list ruleset) of ``ruleset``, from the real nft in a
+    throwaway namespace."""
     if os.geteuid() != 0:
         pytest.skip("needs root (ip netns)")
     require_tool("ip", "iproute2")
     tool = require_tool("nft", "nftables")
-    ns = "fw-test-nft-live-%d" % os.getpid()
+    ns = "fw-test-nft-%s-%d" % (tag, os.getpid())
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
-        subprocess.run(["ip", "netns", "exec", ns, tool, "-f", "-"], input=LIVE_RULESET.encode(), check=True)
+        subprocess.run(["ip", "netns", "exec", ns, tool, "-f", "-"], input=ruleset.encode(), check=True)
         out = [subprocess.run(["ip", "netns", "exec", ns, tool] + args + ["list", "ruleset"], capture_output=True,
                               check=True).stdout.decode() for args in (["-a"], ["-j"])]
     finally:
         subprocess.run(["ip", "netns", "del", ns], check=False)
     return out
+
+
+@pytest.fixture(scope="module")
+def live_nft():
+    """(nft -a list ruleset, nft -j list ruleset) of LIVE_RULESET, from the real nft."""
+    return _listings(LIVE_RULESET, "live")
 
 
 def _real_rules(text):
@@ -339,6 +361,128 @@ def test_live_nft_json_renders_as_nft_prints(live_nft):
         "meta mark set numgen inc mod 2 offset 3"])
 
 
+# Statements and expressions beyond the queue statement (match operators, verdicts, counters,
+# conntrack keys, raw payloads, sets, maps and the hash/generator expressions), loaded with the
+# real nft: the rendering of each rule's JSON form is compared with the line nft prints for it.
+RENDER_RULESET = """table ip x {
+\tcounter cnt {
+\t}
+\tchain c {
+\t\ttype filter hook input priority 0; policy accept;
+\t\ttcp dport != 22 accept
+\t\ttcp dport < 1024 accept
+\t\ttcp dport >= 1024 drop
+\t\ttcp dport > 1024 drop
+\t\ttcp dport <= 1024 drop
+\t\ttcp dport != { 22, 80 } drop
+\t\ttcp flags syn accept
+\t\tct state established,related accept
+\t\tct mark 0x1 accept
+\t\tmeta l4proto tcp ct reply proto-dst 22 accept
+\t\tct original daddr 1.2.3.4 accept
+\t\t@ll,0,8 1 accept
+\t\tip saddr { 10.0.0.1 comment "x", 10.0.0.2 } accept
+\t\tmeta mark set jhash ip saddr mod 2
+\t\tmeta mark set jhash ip saddr . tcp dport mod 2 seed 0x10 offset 3
+\t\tmeta mark set numgen random mod 2
+\t\tmeta mark set numgen inc mod 4 offset 1
+\t\tmeta mark set symhash mod 2 offset 5
+\t\tmeta mark set ip saddr map { 10.0.0.1 : 1, 10.2.0.0/16 : 2 }
+\t\tmeta mark set ip saddr . tcp dport map { 10.0.0.1 . 22 : 1 }
+\t\ttcp dport vmap { 22 : jump d, 23 : goto d, 24 : return, 25 : continue, 26 : accept, 27 : drop }
+\t\treject
+\t\treject with tcp reset
+\t\tlog prefix "x "
+\t\tlog
+\t\tcounter name "cnt"
+\t\tcounter
+\t\tip protocol tcp notrack
+\t\tmeta ipsec missing accept
+\t\tmeta ipsec exists drop
+\t\tip saddr 10.0.0.0/8 accept
+\t\tip saddr 10.1.2.3-10.1.2.9 accept
+\t\tmeta l4proto { tcp, udp } accept
+\t\tmeta skuid 0 accept
+\t\tmeta skgid != 1 accept
+\t\tiifname "lo" accept
+\t\toif "lo" accept
+\t\tudp dport 53 jump d comment "dns"
+\t\tgoto d
+\t\treturn
+\t\ttcp dport 22 jump match
+\t\ttcp dport vmap { 24 : jump match, 25 : goto target }
+\t}
+\tchain d {
+\t\tcontinue
+\t}
+\tchain match {
+\t}
+\tchain target {
+\t}
+}
+table inet y {
+\tchain c {
+\t\ttype filter hook input priority 0;
+\t\treject
+\t\tmeta nfproto ipv4 drop
+\t\tip6 saddr ::1 accept
+\t}
+}
+"""
+
+# (family, the line nft prints) -> our text, where the JSON form is rendered differently on
+# purpose: statements no queue rule uses fall back to `name JSON` (render_expr's last line);
+# nft prints a `ct original` address with the table's family, which JSON does not carry; the
+# comment of an anonymous set element is left out.
+RENDER_DIFFERS = {
+    ("ip", "reject"): 'reject {"expr": "port-unreachable", "type": "icmp"}',
+    ("inet", "reject"): 'reject {"expr": "port-unreachable", "type": "icmpx"}',
+    ("ip", "reject with tcp reset"): 'reject {"type": "tcp reset"}',
+    ("ip", 'log prefix "x "'): 'log {"prefix": "x "}',
+    ("ip", "ct original ip daddr 1.2.3.4 accept"): "ct original daddr 1.2.3.4 accept",
+    ("ip", 'ip saddr { 10.0.0.1 comment "x", 10.0.0.2 } accept'): "ip saddr { 10.0.0.1, 10.0.0.2 } accept",
+}
+
+
+def _canon(line):
+    """What JSON does not carry: nft prints strings of some types quoted (`iifname "lo"`) and
+    marks in hex (`0x00000001`) by the data type; JSON has `lo` and 1."""
+    return re.sub(r"\b0x([0-9a-f]+)\b", lambda m: str(int(m.group(1), 16)), line.replace('"', ""))
+
+
+@pytest.fixture(scope="module")
+def live_render():
+    return _listings(RENDER_RULESET, "render")
+
+
+def test_live_nft_json_statements_render_as_nft_prints(live_render):
+    text, js = live_render
+    real = [(x[0], x[3], x[4]) for x in _real_rules(text)]
+    assert len(real) == 46
+    rules = {(o["rule"]["family"], o["rule"]["handle"]): o["rule"] for o in json.loads(js)["nftables"] if "rule" in o}
+    parsed = {(r.family, r.handle): r for r in nft.parse(js).rules()}
+    differ = set()
+    for fam, handle, line in real:
+        got = parsed[(fam, handle)].text
+        if (fam, line) in RENDER_DIFFERS:
+            assert got == RENDER_DIFFERS[(fam, line)]
+            differ.add((fam, line))
+            continue
+        if line.startswith("meta mark set "):
+            # the expressions a queue number can come from, as `queue to` would hold them
+            (mangle,) = [e["mangle"] for e in rules[(fam, handle)]["expr"] if "mangle" in e]
+            got = "meta mark set " + nft.render_expr(mangle["value"])
+        assert _canon(got) == _canon(line)
+    assert differ == set(RENDER_DIFFERS)
+    # and the text parser keeps every line as printed
+    assert [r.text for r in nft.parse(text).rules()] == [x[2] for x in real]
+    # chains named like the xt words: jump targets, no xt rule
+    for rs in (nft.parse(text), nft.parse(js)):
+        last = rs.tables[0].chains["c"].rules[-2:]
+        assert [(sorted(r.targets), r.xt) for r in last] == [(["match"], False), (["match", "target"], False)]
+        assert nft.reachability(rs.tables[0]) == {"c": ["c"], "d": ["c"], "match": ["c"], "target": ["c"]}
+
+
 # ------------------------------------------------------------------ statement syntax
 
 @pytest.mark.parametrize("words,stmt", [
@@ -388,6 +532,49 @@ def test_hand_text_multiline_rule_comment_and_chain_named_queue():
     assert (r.line, r.end_line) == (4, 5)
 
 
+def test_queue_rule_is_the_documented_dict():
+    """plugins/filter/nfqueue_rules.yml: one dict per rule, family, backend, table, chain,
+    position, rule, handle, queue, reachable_from, and for nft the statement; nft keeps no
+    per-rule counters in the shape (its `counter` statement is part of the rule text)."""
+    rs = nft.parse(HAND_TEXT)
+    got = nft.queue_rules(rs)[1]
+    assert got == {"family": "inet", "backend": "nftables", "table": "ids", "chain": "inner", "position": 1,
+                   "handle": 6, "rule": "ip saddr 10.0.0.1 queue to 1-2", "statement": "queue to 1-2",
+                   "counters": None, "queue": {"num": None, "balance": [1, 2], "bypass": False, "fanout": False},
+                   "reachable_from": ["pre"], "iptables_nft": False}
+    # a copy: the caller may change it
+    got["queue"]["num"] = 9
+    assert nft.queue_rules(rs)[1]["queue"]["num"] is None
+
+
+@pytest.mark.parametrize("text,obj", [
+    ("queue to numgen inc mod 4", {"num": {"numgen": {"mode": "inc", "mod": 4, "offset": 0}}}),
+    ("queue flags bypass to numgen random mod 2 offset 1",
+     {"num": {"numgen": {"mode": "random", "mod": 2, "offset": 1}}, "flags": ["bypass"]}),
+    ("queue to symhash mod 2", {"num": {"symhash": {"mod": 2, "offset": 0}}}),
+    ("queue to jhash ip saddr mod 2 seed 0x0", {"num": {"jhash": {
+        "expr": {"payload": {"protocol": "ip", "field": "saddr"}}, "mod": 2, "seed": 0, "offset": 0}}}),
+])
+def test_json_queue_to_a_generator_or_hash_is_the_text_statement(text, obj):
+    """libnftables-json(5): the "offset" of numgen, jhash and symhash is optional and
+    defaults to 0, and nft -j writes "offset": 0 for numgen (live:
+    test_live_nft_json_statements_render_as_nft_prints); nft prints an offset only when it is
+    not 0. One queue statement read from its text or its JSON form is the same statement."""
+    assert nft.json_queue(obj)[0] == nft.parse_queue_words(nft.words(text)[1:])[0] == text
+
+
+def test_long_words_in_messages_are_cut_at_120_characters():
+    name = "t" * 121
+    for text, message in (("table inet %s! {\n}\n" % name[:119], "bad table name '%s!'" % name[:119]),
+                          ("table inet %s! {\n}\n" % name[:120], "bad table name '%s...'" % name[:120])):
+        with pytest.raises(KcrashParseError) as ei:
+            nft.parse(text)
+        assert ei.value.message == message
+    with pytest.raises(KcrashParseError) as ei:
+        nft.parse_json(json.dumps({"nftables": [{"x" * 200: 1, "y": 2}]}))
+    assert ei.value.message == "unexpected element %s..." % json.dumps({"x" * 200: 1, "y": 2})[:120]
+
+
 # The print forms below are nft's (nft(8): `queue [flags QUEUE_FLAGS] [to QUEUE_EXPRESSION]`,
 # flags listed comma-separated, blanks allowed around the comma in input; the corpus golden
 # dumps show the printed form). This kernel cannot load a queue statement (see the fixtures README).
@@ -408,12 +595,81 @@ def test_hand_text_multiline_rule_comment_and_chain_named_queue():
     ("flags bypass, fanout", "queue flags bypass,fanout to 0", (0, None, True, True)),
     ("flags bypass to 0-1 ", "queue flags bypass to 0-1", (None, [0, 1], True, False)),
     ("num 123456789", "queue to 123456789", (123456789, None, False, False)),
+    # the old syntax takes its arguments in any order, each flag alone or in a comma list
+    # (nft's parser_bison.y: queue_stmt_args, queue_stmt_arg); nft prints the new form
+    ("bypass num 3", "queue flags bypass to 3", (3, None, True, False)),
+    ("num 1-2 bypass fanout", "queue flags bypass,fanout to 1-2", (None, [1, 2], True, True)),
+    # blanks around a map's commas are nft input too; it prints `1, 80` (as for
+    # `meta mark set tcp dport map { 22 : 1 , 80 : 2 }` in nft 1.0.6)
+    ("flags bypass to tcp dport map { 22 : 1 , 80 : 2 }", "queue flags bypass to tcp dport map { 22 : 1, 80 : 2 }",
+     (None, None, True, False)),
+    ("num tcp dport map { 22 : 1 , 80 : 2 , 443 : 3 } fanout", "queue flags fanout to tcp dport map { 22 : 1, 80 : 2, 443 : 3 }",
+     (None, None, False, True)),
     ("num 1234567890", "queue to 1234567890", (None, None, False, False)),
 ])
 def test_queue_words_print_form_and_queue(words, stmt, queue):
     got_stmt, q = nft.parse_queue_words(nft.words(words))
     assert got_stmt == stmt
     assert (q["num"], q["balance"], q["bypass"], q["fanout"]) == queue
+
+
+@pytest.mark.parametrize("words,stmt", [
+    # a text cut after the flag list's comma (a truncated listing): the flags read so far
+    ("flags bypass ,", "queue flags bypass to 0"),
+    ("flags bypass , fanout ,", "queue flags bypass,fanout to 0"),
+    ("flags bypass,", "queue flags bypass to 0"),
+    # words it does not know stay in the expression, so nothing is lost
+    ("flags", "queue to flags"),
+    ("to", "queue to to"),
+    ("num 1 foo", "queue to 1 foo"),
+    ("foo bar", "queue to foo bar"),
+    ("to 1 bypass foo", "queue flags bypass to 1 foo"),
+    # nft(8): no number is queue 0
+    ("num bypass", "queue flags bypass to 0"),
+])
+def test_queue_words_of_a_cut_or_unknown_text(words, stmt):
+    assert nft.parse_queue_words(words.split())[0] == stmt
+    (rule,) = nft.parse("table ip t {\n\tchain c {\n\t\tqueue %s\n\t}\n}\n" % words).rules()
+    assert rule.queue_statement == stmt
+
+
+def test_lines_cut_after_jump_or_xt():
+    """partial.py closes a cut listing with braces and parses it: a rule line may then end in
+    `jump` or `xt`. It has no target and shows no xt match."""
+    rs = nft.parse_text("table ip t {\n\tchain c {\n\t\ttcp dport 22 jump\n\t\tmeta l4proto tcp xt\n\t}\n}\n")
+    assert [(r.text, r.targets, r.xt) for r in rs.rules()] == [
+        ("tcp dport 22 jump", [], False), ("meta l4proto tcp xt", [], False)]
+
+
+def test_xt_target_nft_prints():
+    """An iptables-nft target without translation, as nft 1.0.6 prints it and -j writes it
+    (recorded: `iptables-nft -t mangle -A PREROUTING -j TTL --ttl-set 5` in a netns)."""
+    text = ("table ip mangle { # handle 1\n\tchain PREROUTING { # handle 1\n"
+            "\t\ttype filter hook prerouting priority mangle; policy accept;\n"
+            "\t\tcounter packets 0 bytes 0 xt target TTL # handle 2\n\t}\n}\n")
+    js = ('{"nftables": [{"metainfo": {"version": "1.0.6", "release_name": "Lester Gooch #5", "json_schema_version": 1}}, '
+          '{"table": {"family": "ip", "name": "mangle", "handle": 1}}, {"chain": {"family": "ip", "table": "mangle", '
+          '"name": "PREROUTING", "handle": 1, "type": "filter", "hook": "prerouting", "prio": -150, "policy": "accept"}}, '
+          '{"rule": {"family": "ip", "table": "mangle", "chain": "PREROUTING", "handle": 2, "expr": [{"counter": '
+          '{"packets": 0, "bytes": 0}}, {"xt": {"type": "target", "name": "TTL"}}]}}]}')
+    for rs in (nft.parse(text), nft.parse(js)):
+        (r,) = rs.rules()
+        assert (r.text, r.xt, r.queue_statement, r.handle) == ("counter packets 0 bytes 0 xt target TTL", True, None, 2)
+
+
+def test_braces_without_blank_before():
+    """nft -f takes `table inet t{` and `chain c{` (checked with nft -c 1.0.6)."""
+    rs = nft.parse("table inet t{\n\tchain c{\n\t\taccept\n\t}\n}\n")
+    assert [(t.family, t.name, list(t.chains)) for t in rs.tables] == [("inet", "t", ["c"])]
+
+
+def test_rule_over_three_lines():
+    """A hand-written rule may spread a set over lines (nft -f reads it; nft prints it on one)."""
+    text = ("table inet t {\n\tchain c {\n\t\ttcp dport { 80,\n\t\t\t443,\n\t\t\t8080 } queue to 3\n"
+            "\t\taccept\n\t}\n}\n")
+    rs = nft.parse(text)
+    assert [(r.text, r.line, r.end_line, r.position) for r in rs.rules()] == [
+        ("tcp dport { 80, 443, 8080 } queue to 3", 3, 5, 1), ("accept", 6, 6, 2)]
 
 
 def test_comments_and_strings_in_text_lines():
@@ -436,11 +692,23 @@ def test_comments_and_strings_in_text_lines():
     assert nft._unquote('"x"') == "x" and nft._unquote('"') == '"' and nft._unquote('""') == ""
 
 
+def test_runs_of_blanks_outside_strings_are_one_blank():
+    """_collapse's docstring; a hand-written rule line may hold them (nft prints one blank)."""
+    rs = nft.parse('table ip t {\n\tchain c {\n\t\ttcp  dport 22\taccept  comment "a  b" \n\t}\n}\n')
+    assert [r.text for r in rs.rules()] == ['tcp dport 22 accept comment "a  b"']
+    for code, want in (("tcp dport 22  accept", "tcp dport 22 accept"), ("tcp dport 22\taccept", "tcp dport 22 accept"),
+                       ("  accept\t", "accept"), ("a \t b", "a b"), ("accept", "accept")):
+        assert nft._collapse(code) == want
+
+
 def test_words_glue_comma_lists_as_nft_prints_them():
     assert nft.words("ct state established,related,new accept") == ["ct", "state", "established,related,new", "accept"]
     assert nft.words('tcp dport { 80, 443 } comment "a, b"') == ["tcp", "dport", "{", "80,", "443", "}", "comment",
                                                                  '"a, b"']
     assert nft.words("a , b") == ["a", ",", "b"]
+    # nft reads a set written without blanks (`{22,80}`): only the comma glues
+    assert nft.words("tcp dport {22,80} accept") == ["tcp", "dport", "{", "22,80", "}", "accept"]
+    assert nft.words('x{"a b";}') == ["x", "{", '"a b"', ";", "}"]
     assert nft.lex('x{"a b";}') == [("x", 0, 1), ("{", 1, 2), ('"a b"', 2, 7), (";", 7, 8), ("}", 8, 9)]
 
 
@@ -458,6 +726,12 @@ def test_words_glue_comma_lists_as_nft_prints_them():
     ("type ipv4_addr : queue", 0, None),
     ('queue to 3 comment "queue to 4"', 0, "queue to 3"),
     ('jump queue comment "x" queue to 4', 0, "queue to 4"),
+    # a chain named queue is no statement, wherever the search starts
+    ("udp dport 53 jump queue", 17, None),
+    # a map's braces are part of the expression; a block's closing brace or a comment ends it
+    ('tcp dport 22 queue to tcp dport map { 22 : 1, 80 : 2 } comment "x"', 0, "queue to tcp dport map { 22 : 1, 80 : 2 }"),
+    ("chain c { queue flags bypass to tcp dport map { 22 : 1 } }", 0, "queue flags bypass to tcp dport map { 22 : 1 }"),
+    ("chain c { queue to tcp dport map { 22 : 1 }; accept }", 0, "queue to tcp dport map { 22 : 1 }"),
 ])
 def test_queue_span_from_keyword_to_last_word(code, start, span):
     got = nft.queue_span(code, start=start)
@@ -468,6 +742,22 @@ def test_queue_span_from_keyword_to_last_word(code, start, span):
         assert code[s:e] == span and s >= start
 
 
+def test_queue_span_starts_at_the_beginning_and_find_queue_skips_names():
+    """queue_span's default start is the code's first character (drop/selection.py passes a
+    rule's text alone). _find_queue (partial.py reads a cut text line by line, declarations
+    included) skips a chain named queue and the data type of a map: the corpus's
+    `typeof ... : queue` from nftables' own test suite."""
+    assert nft.queue_span("queue to 1") == (0, 10)
+    # a bare `queue` (queue 0) is the whole statement
+    assert nft.queue_span("queue") == (0, 5)
+    assert nft.queue_span('tcp dport 22 queue comment "x"') == (13, 18)
+    assert nft.queue_span("chain c { queue }") == (10, 15)
+    assert nft.queue_span("queue flags bypass to 0-3 comment \"x\"") == (0, 25)
+    for line in ("udp dport 53 goto queue", "tcp dport 22 jump queue", "typeof ip saddr . ip daddr . tcp dport : queue"):
+        assert nft._find_queue(nft.words(line)) is None
+    assert nft._find_queue(nft.words("tcp dport 22 queue to 1")) == 3
+
+
 BAD_TEXT = [
     ("table inet t {\n\tchain c {\n\t\tqueue to 1\n", 4, "ruleset ends inside a block (output truncated?)"),
     ('table inet t {\n\tchain c {\n\t\tiifname "lo accept\n\t}\n}\n', 3, "unterminated string"),
@@ -475,6 +765,8 @@ BAD_TEXT = [
     ("table inet t {\n}\n}\n", 3, "unrecognised line '}'"),
     ("table bogus family name x {\n}\n", 1, "bad table line 'table bogus family name x {'"),
     ("table inet t! {\n}\n", 1, "bad table name 't!'"),
+    # nft -c refuses an unknown family: "syntax error, unexpected string"
+    ("table foo t {\n}\n", 1, "bad table line 'table foo t {'"),
     ("table inet t {\n\tchain c d {\n\t}\n}\n", 2, "bad chain line 'chain c d {'"),
     ("table inet t {\n\tchain c {\n\t}\n\tchain c {\n\t}\n}\n", 4, "chain 'c' listed twice"),
     ("table inet t {\n\tchain c {\n\t\ttcp dport 1 }\n", 3, "unbalanced '}' in rule"),
