@@ -13,6 +13,7 @@ directory set to a canary directory that must stay empty."""
 import json
 import os
 import re
+import shlex
 import subprocess
 import time
 
@@ -194,7 +195,7 @@ def test_drop_scripts_with_hostile_rule_comments_run_nothing(tmp_path, cdir):
     try:
         for i, bad in enumerate(canaries(cdir)):
             ns.ok("iptables-legacy -A FORWARD -p udp --dport %d -m comment --comment %s -j NFQUEUE"
-                  % (5000 + i, _sq(bad)))
+                  % (5000 + i, shlex.quote(bad)))
         before = ns.ok("iptables-legacy-save -t filter")
         script, nonce = drop_read.read_script()
         rc, out, err = ns.sh(script, cwd=str(cdir))
@@ -238,10 +239,6 @@ def test_every_other_generated_script_passes_sh_n(tmp_path, cdir):
         assert ok, (text[:300], err)
 
 
-def _sq(text):
-    return "'" + text.replace("'", "'\"'\"'") + "'"
-
-
 def _rules(text):
     return [line for line in text.splitlines() if line.startswith("-A ")]
 
@@ -267,7 +264,7 @@ def test_odd_interface_names_do_not_block_offload_of_the_others(cdir):
         res = OA.parse_apply(out, nonce, plan, "/var/backups/kcrash-nfqueue/offload-test")
         assert res["ok"], res
         for n in ("a;b", "`touch${IFS}k2`", "good0"):
-            assert "generic-segmentation-offload: off" in ns.ok("ethtool -k %s" % _sq(n))
+            assert "generic-segmentation-offload: off" in ns.ok("ethtool -k %s" % shlex.quote(n))
     finally:
         ns.close()
     assert_no_canary(cdir)

@@ -356,7 +356,7 @@ def _checked(tmp_path, text, features, expected):
      'DEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 9; -K eth0 lro off  "\n'),
     ('DEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 9;"\n', ["lro"], 'DEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 9; -K eth0 lro off"\n'),
     ('DEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 9; "\n', ["lro"], 'DEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 9;  -K eth0 lro off"\n'),
-    # unquoted: stays unquoted while every character is safe, else double quotes
+    # unquoted: double quotes (every edit leaves a blank between the value's words)
     ("DEVICE=eth0\nETHTOOL_OPTS=-G\\ eth0\\ rx\\ 9\n", ["lro"],
      'DEVICE=eth0\nETHTOOL_OPTS="-G eth0 rx 9; -K eth0 lro off"\n'),
     ("DEVICE=eth0\nETHTOOL_OPTS=autoneg\n", ["lro"], 'DEVICE=eth0\nETHTOOL_OPTS="autoneg; -K eth0 lro off"\n'),
