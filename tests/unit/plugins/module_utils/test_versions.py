@@ -11,6 +11,7 @@ Needs the Debian packages `rpm` and `dpkg` on the machine running the tests.
 
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -66,10 +67,6 @@ def real_rpm_vercmp(pairs):
     return [None if r == "E" else int(r) for r in res]
 
 
-def _sq(s):
-    return "'" + s.replace("'", "'\"'\"'") + "'"
-
-
 def real_dpkg_compare(pairs):
     """-1/0/1 from `dpkg --compare-versions`, or "E" where dpkg rejects a version (rc 2)."""
     _need("dpkg", "dpkg")
@@ -83,7 +80,7 @@ def real_dpkg_compare(pairs):
         "}",
     ]
     for a, b in pairs:
-        lines.append("c %s %s" % (_sq(a), _sq(b)))
+        lines.append("c %s %s" % (shlex.quote(a), shlex.quote(b)))
     out = subprocess.run(
         ["sh", "-s"], input="\n".join(lines) + "\n", check=True,
         stdout=subprocess.PIPE, universal_newlines=True,
